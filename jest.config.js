@@ -6,6 +6,8 @@ const swc = ['@swc/jest', {
     transform: { decoratorVersion: '2023-11' },
   },
   module: { type: 'es6' },
+  // Inline maps plus node --enable-source-maps make error.stack show the user's real lines.
+  sourceMaps: 'inline',
 }];
 
 export default {

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const jestBin = createRequire(pathToFileURL(join(root, 'package.json'))).resolve('jest/bin/jest');
 const resultFile = join(mkdtempSync(join(tmpdir(), 'kiln-jest-')), 'result.json');
-const args = ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', jestBin,
+const args = ['--experimental-vm-modules', '--enable-source-maps', '--no-warnings=ExperimentalWarning', jestBin,
   '--json', `--outputFile=${resultFile}`, ...process.argv.slice(2)];
 const run = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 let summary = 'jest wrote no result';

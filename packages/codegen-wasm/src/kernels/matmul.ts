@@ -1,0 +1,539 @@
+/**
+ * @file Generates a single-threaded WebAssembly SIMD128 matmul, C = op(A)·op(B), for static shapes.
+ *
+ * The structure is BLIS's: the k and n dimensions are cut into blocks, each block of op(B) is
+ * packed into `nr`-column panels and each block of op(A) into `mr`-row panels, so the micro-kernel
+ * always streams unit-stride memory whatever the transposes (the transposes only change the two
+ * packing loops). The micro-kernel keeps an mr×nr tile of C in v128 locals; every k step loads
+ * nr/4 vectors of B and broadcasts mr elements of A with `v128.load32_splat`. Panels are
+ * zero-padded, so tiles at the m/n edges run the same loop and only their store is masked.
+ */
+import type { Binaryen, BinaryenModule, ExpressionRef, TypeRef } from '../binaryen.ts';
+
+/** A matmul with static sizes: C[m,n] = op(A)[m,k] · op(B)[k,n]. */
+export interface MatmulSpec {
+  m: number;
+  n: number;
+  k: number;
+  /** A is stored row-major as [k, m] when true, else [m, k]. */
+  transA: boolean;
+  /** B is stored row-major as [n, k] when true, else [k, n]. */
+  transB: boolean;
+  /** Applied to each output before it is stored. */
+  epilogue?: MatmulEpilogue;
+}
+
+/** Values an epilogue may read. Each read of `acc`, `row` or `col` builds a fresh expression. */
+export interface EpilogueInputs {
+  /** The accumulated sum: a v128 when lanes = 4, an f32 when lanes = 1. */
+  readonly acc: ExpressionRef;
+  /** Output row (i32). */
+  readonly row: ExpressionRef;
+  /** First output column (i32); the value covers columns col .. col+lanes-1. */
+  readonly col: ExpressionRef;
+  readonly lanes: 1 | 4;
+  /** Reads extra i32 param `i` of the kernel (e.g. a bias pointer). */
+  param(i: number): ExpressionRef;
+}
+
+/** A per-output transform fused into the store of C (bias, activation, ...). */
+export interface MatmulEpilogue {
+  /** Extra i32 params appended after the fixed ones (a, b, c, scratch). */
+  extraParams: number;
+  /** Builds the value stored at C[row, col .. col+lanes-1] from the accumulated sum. */
+  apply(e: EpilogueInputs): ExpressionRef;
+}
+
+/** Block sizes, in elements. */
+export interface MatmulBlocking {
+  /** Rows of the register tile. */
+  mr: number;
+  /** Columns of the register tile; a multiple of 4. */
+  nr: number;
+  /** Largest k block: one packed B micro-panel (kc·nr floats) should stay in L1. */
+  kc: number;
+  /** Largest m block; a multiple of mr. One packed A block (mc·kc floats) should stay in L2. */
+  mc: number;
+  /** Largest n block; a multiple of nr. */
+  nc: number;
+  /** k steps per micro-kernel loop iteration. */
+  unroll: number;
+}
+
+/** Code-generation options. */
+export interface MatmulOptions {
+  /** Use relaxed-SIMD `f32x4.relaxed_madd` (the module needs Features.RelaxedSIMD; Node 20 needs
+   *  --experimental-wasm-relaxed-simd). Off by default. */
+  fma?: boolean;
+  /** Overrides of the default block sizes (for tuning). */
+  blocking?: Partial<MatmulBlocking>;
+}
+
+/**
+ * Default blocking. V8 on x64 allocates 15 xmm registers (xmm15 is its scratch): a 4×8 tile holds 8
+ * accumulators, 2 B vectors, a broadcast and a product, leaving room so nothing spills in the loop.
+ * kc = 256 keeps a B micro-panel at 8 KiB of the 48 KiB L1d next to the A panel it meets.
+ */
+export const DEFAULT_BLOCKING: MatmulBlocking = { mr: 4, nr: 8, kc: 256, mc: 128, nc: 1024, unroll: 4 };
+
+const FIXED_PARAMS = 4; // a, b, c, scratch
+const TILE_FIXED = 10; // pa, pb, c, kc, rows, cols, row, col, flags, tileBuf
+const EDGE_FIXED = 7; // tile, c, rows, cols, row, col, flags
+const FLAG_LOAD_C = 1; // C already holds the sum over earlier k blocks
+const FLAG_LAST = 2; // last k block: apply the epilogue
+
+/** Blocking clamped to the problem, with k blocks of (nearly) equal size so none is a sliver. */
+function resolveBlocking(spec: MatmulSpec, options: MatmulOptions): MatmulBlocking {
+  const blk = { ...DEFAULT_BLOCKING, ...options.blocking };
+  if (blk.nr % 4 !== 0 || blk.mc % blk.mr !== 0 || blk.nc % blk.nr !== 0) {
+    throw new Error(`matmul blocking: nr must be a multiple of 4, mc of mr, nc of nr; got ${JSON.stringify(blk)}`);
+  }
+  const kBlocks = Math.max(1, Math.ceil(spec.k / blk.kc));
+  const kc = Math.ceil(spec.k / kBlocks);
+  return {
+    ...blk,
+    kc,
+    mc: Math.min(blk.mc, roundUp(spec.m, blk.mr)),
+    nc: Math.min(blk.nc, roundUp(spec.n, blk.nr)),
+  };
+}
+
+function roundUp(x: number, to: number): number {
+  return Math.ceil(x / to) * to;
+}
+
+/** Byte sizes of the scratch regions: packed B block, packed A block, one spilled edge tile. */
+function scratchLayout(spec: MatmulSpec, blk: MatmulBlocking) {
+  const packedB = roundUp(blk.nc * blk.kc * 4, 16);
+  const packedA = roundUp(blk.mc * blk.kc * 4, 16);
+  return { packedA: packedB, tile: packedB + packedA, total: packedB + packedA + blk.mr * blk.nr * 4 };
+}
+
+/** Scratch bytes the kernel needs for packing; the caller reserves them, 16-byte aligned. */
+export function matmulScratchBytes(spec: MatmulSpec, options: MatmulOptions = {}): number {
+  if (spec.m === 0 || spec.n === 0) return 0;
+  return scratchLayout(spec, resolveBlocking(spec, options)).total;
+}
+
+/**
+ * Adds function `name` with params (a: i32, b: i32, c: i32, scratch: i32, ...extra i32) -> none to
+ * `mod`, plus helpers named `name$...`. a, b, c are byte addresses of f32 row-major buffers in the
+ * module's memory (16-byte aligned); scratch holds `matmulScratchBytes(spec)` bytes. C is fully
+ * overwritten. The module needs Features.SIMD128.
+ */
+export function addMatmulFunction(
+  binaryen: Binaryen, mod: BinaryenModule, name: string, spec: MatmulSpec, options: MatmulOptions = {},
+): void {
+  const g: Gen = { b: binaryen, mod, name, spec, blk: resolveBlocking(spec, options), fma: options.fma ?? false };
+  const extra = spec.epilogue?.extraParams ?? 0;
+  if (spec.m === 0 || spec.n === 0) {
+    new FunctionBuilder(g, FIXED_PARAMS + extra).finish(name, mod.nop());
+    return;
+  }
+  const layouts = operandLayouts(spec, g.blk);
+  addPackFunction(g, `${name}$packA`, layouts.a);
+  addPackFunction(g, `${name}$packB`, layouts.b);
+  addTileFunction(g);
+  addEdgeFunction(g);
+  addDriverFunction(g);
+}
+
+interface Gen {
+  b: Binaryen;
+  mod: BinaryenModule;
+  name: string;
+  spec: MatmulSpec;
+  blk: MatmulBlocking;
+  fma: boolean;
+}
+
+/** An i32/v128/f32 local of a function under construction. */
+class Local {
+  constructor(private readonly g: Gen, readonly index: number, readonly type: TypeRef) {}
+  get(): ExpressionRef {
+    return this.g.mod.local.get(this.index, this.type);
+  }
+  set(value: ExpressionRef): ExpressionRef {
+    return this.g.mod.local.set(this.index, value);
+  }
+}
+
+/** Params (all i32) and locals of one generated function; adds it to the module on `finish`. */
+class FunctionBuilder {
+  private readonly vars: TypeRef[] = [];
+  private labels = 0;
+  constructor(private readonly g: Gen, private readonly paramCount: number) {}
+  param(i: number): Local {
+    return new Local(this.g, i, this.g.b.i32);
+  }
+  local(type: TypeRef = this.g.b.i32): Local {
+    this.vars.push(type);
+    return new Local(this.g, this.paramCount + this.vars.length - 1, type);
+  }
+  label(): string {
+    return `L${this.labels++}`;
+  }
+  finish(name: string, body: ExpressionRef): void {
+    const { b, mod } = this.g;
+    const params = b.createType(new Array<TypeRef>(this.paramCount).fill(b.i32));
+    mod.addFunction(name, params, b.none, this.vars, body);
+  }
+}
+
+/** `body` repeated while `cond` holds, tested first (so zero iterations are possible). */
+function whileLoop(g: Gen, f: FunctionBuilder, cond: () => ExpressionRef, body: ExpressionRef[]): ExpressionRef {
+  const label = f.label();
+  const { mod } = g;
+  return mod.if(cond(), mod.loop(label, mod.block(null, [...body, mod.br(label, cond())])));
+}
+
+/** `body` run once, then again while `cond` holds. */
+function doWhile(g: Gen, f: FunctionBuilder, body: ExpressionRef[], cond: ExpressionRef): ExpressionRef {
+  const label = f.label();
+  return g.mod.loop(label, g.mod.block(null, [...body, g.mod.br(label, cond)]));
+}
+
+function addConst(g: Gen, v: Local, delta: number): ExpressionRef {
+  return v.set(g.mod.i32.add(v.get(), g.mod.i32.const(delta)));
+}
+
+function minI32(g: Gen, x: () => ExpressionRef, y: () => ExpressionRef): ExpressionRef {
+  return g.mod.select(g.mod.i32.lt_s(x(), y()), x(), y());
+}
+
+/** Where lane `l`, step `kk` of a packed operand lives: element l·laneStride + kk·kStride. */
+interface PanelLayout {
+  /** Lanes per panel: mr for A, nr for B. */
+  width: number;
+  laneStride: number;
+  kStride: number;
+}
+
+/**
+ * Adds `fnName`(src, dst, size, kc): packs lanes [0, size) × steps [0, kc) of an operand into
+ * ceil(size / width) panels of kc × width floats, lane fastest, zero-padding the last panel.
+ */
+function addPackFunction(g: Gen, fnName: string, layout: PanelLayout): void {
+  const { mod } = g;
+  const f = new FunctionBuilder(g, 4);
+  const [src, dst, size, kc] = [0, 1, 2, 3].map((i) => f.param(i)) as [Local, Local, Local, Local];
+  const lane0 = f.local(), lanes = f.local(), s = f.local(), dEnd = f.local();
+  const w = layout.width;
+  const panel = [
+    lanes.set(minI32(g, () => mod.i32.const(w), () => mod.i32.sub(size.get(), lane0.get()))),
+    s.set(src.get()),
+    dEnd.set(mod.i32.add(dst.get(), mod.i32.mul(kc.get(), mod.i32.const(w * 4)))),
+    mod.if(mod.i32.eq(lanes.get(), mod.i32.const(w)),
+      packPanelLoop(g, f, layout, s, dst, dEnd, copyFullStep(g, layout, s, dst)),
+      packPanelLoop(g, f, layout, s, dst, dEnd, range(w).map((l) => copyOrZeroLane(g, layout, s, dst, lanes, l)))),
+    addConst(g, src, w * layout.laneStride * 4),
+    addConst(g, lane0, w),
+  ];
+  f.finish(fnName, mod.block(null, [
+    lane0.set(mod.i32.const(0)),
+    doWhile(g, f, panel, mod.i32.lt_s(lane0.get(), size.get())),
+  ]));
+}
+
+/** Steps `d` through one panel (to `dEnd`), running `copies` (one k step of all lanes) each time. */
+function packPanelLoop(
+  g: Gen, f: FunctionBuilder, layout: PanelLayout, s: Local, d: Local, dEnd: Local, copies: ExpressionRef[],
+): ExpressionRef {
+  return whileLoop(g, f, () => g.mod.i32.lt_u(d.get(), dEnd.get()), [
+    ...copies,
+    addConst(g, s, layout.kStride * 4),
+    addConst(g, d, layout.width * 4),
+  ]);
+}
+
+/** Copies `width` consecutive floats from s to d in 16-, 8- and 4-byte pieces. */
+function copyContiguous(g: Gen, width: number, s: Local, d: Local): ExpressionRef[] {
+  const { mod } = g;
+  const out: ExpressionRef[] = [];
+  for (let off = 0; off < width * 4;) {
+    const left = width * 4 - off;
+    if (left >= 16) out.push(mod.v128.store(off, 4, d.get(), mod.v128.load(off, 4, s.get())));
+    else if (left >= 8) out.push(mod.i64.store(off, 4, d.get(), mod.i64.load(off, 4, s.get())));
+    else out.push(mod.i32.store(off, 4, d.get(), mod.i32.load(off, 4, s.get())));
+    off += left >= 16 ? 16 : left >= 8 ? 8 : 4;
+  }
+  return out;
+}
+
+/** One k step of a full panel: a block copy when lanes are adjacent in memory, else a gather. */
+function copyFullStep(g: Gen, layout: PanelLayout, s: Local, d: Local): ExpressionRef[] {
+  const { mod } = g;
+  if (layout.laneStride === 1) return copyContiguous(g, layout.width, s, d);
+  return range(layout.width).map((l) =>
+    mod.i32.store(l * 4, 4, d.get(), mod.i32.load(l * layout.laneStride * 4, 4, s.get())));
+}
+
+/** Lanes past `lanes` do not exist in the operand: pad them with zeros (never read them). */
+function copyOrZeroLane(g: Gen, layout: PanelLayout, s: Local, d: Local, lanes: Local, l: number): ExpressionRef {
+  const { mod } = g;
+  const value = mod.if(mod.i32.lt_s(mod.i32.const(l), lanes.get()),
+    mod.i32.load(l * layout.laneStride * 4, 4, s.get()), mod.i32.const(0));
+  return mod.i32.store(l * 4, 4, d.get(), value);
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+/** The locals the micro-kernel's k loop works on. */
+interface TileRegs {
+  /** acc[r][v] holds C[row + r, col + 4v .. col + 4v + 3]. */
+  acc: Local[][];
+  /** The nr / 4 vectors of the current B row. */
+  bv: Local[];
+  /** The broadcast A element. */
+  a: Local;
+  pa: Local;
+  pb: Local;
+}
+
+/**
+ * Adds `name$tile`(pa, pb, c, kc, rows, cols, row, col, flags, tileBuf, ...extra), the micro-kernel:
+ * multiplies an A panel (mr rows) by a B panel (nr columns) over kc steps in v128 accumulators, then
+ * stores them to C, or for a tile cut by the m/n edge spills them to tileBuf for `name$edge`.
+ */
+function addTileFunction(g: Gen): void {
+  const { mod, b, blk } = g;
+  const f = new FunctionBuilder(g, TILE_FIXED + extraCount(g));
+  const [pa, pb, c, kc, rows, cols, row, col, flags, tileBuf] = range(TILE_FIXED).map((i) => f.param(i)) as Local[];
+  const nv = blk.nr / 4;
+  const t: TileRegs = {
+    acc: range(blk.mr).map(() => range(nv).map(() => f.local(b.v128))),
+    bv: range(nv).map(() => f.local(b.v128)),
+    a: f.local(b.v128),
+    pa: pa!, pb: pb!,
+  };
+  const full = f.local(), paEnd = f.local();
+  const flag = (bit: number) => mod.i32.and(flags!.get(), mod.i32.const(bit));
+  const at = { c: c!, row: row!, col: col! };
+  f.finish(`${g.name}$tile`, mod.block(null, [
+    full.set(mod.i32.and(mod.i32.eq(rows!.get(), mod.i32.const(blk.mr)), mod.i32.eq(cols!.get(), mod.i32.const(blk.nr)))),
+    mod.if(mod.i32.and(full.get(), flag(FLAG_LOAD_C)), mod.block(null, loadTile(g, t, c!)), mod.block(null, zeroTile(g, t))),
+    ...kLoop(g, f, t, kc!, paEnd),
+    mod.if(full.get(),
+      g.spec.epilogue ? mod.if(flag(FLAG_LAST), storeTile(g, f, t, at, true), storeTile(g, f, t, at, false)) : storeTile(g, f, t, at, false),
+      mod.block(null, [
+        ...spillTile(g, t, tileBuf!),
+        mod.call(`${g.name}$edge`, [tileBuf!, c!, rows!, cols!, row!, col!, flags!].map((p) => p.get())
+          .concat(range(extraCount(g)).map((i) => f.param(TILE_FIXED + i).get())), b.none),
+      ])),
+  ]));
+}
+
+function extraCount(g: Gen): number {
+  return g.spec.epilogue?.extraParams ?? 0;
+}
+
+/**
+ * The k loop: `unroll` steps per iteration with the step offsets folded into the load immediates,
+ * so each iteration bumps two pointers once; then single steps for kc mod unroll.
+ */
+function kLoop(g: Gen, f: FunctionBuilder, t: TileRegs, kc: Local, paEnd: Local): ExpressionRef[] {
+  const { mod, blk } = g;
+  const loopUntil = (steps: number, count: ExpressionRef) => [
+    paEnd.set(mod.i32.add(t.pa.get(), mod.i32.mul(count, mod.i32.const(blk.mr * 4)))),
+    whileLoop(g, f, () => mod.i32.lt_u(t.pa.get(), paEnd.get()), [
+      ...range(steps).flatMap((u) => kStep(g, t, u)),
+      addConst(g, t.pa, steps * blk.mr * 4),
+      addConst(g, t.pb, steps * blk.nr * 4),
+    ]),
+  ];
+  if (blk.unroll === 1) return loopUntil(1, kc.get());
+  const tail = () => mod.i32.rem_u(kc.get(), mod.i32.const(blk.unroll));
+  return [...loopUntil(blk.unroll, mod.i32.sub(kc.get(), tail())), ...loopUntil(1, tail())];
+}
+
+/** One k step (u steps past the pointers): acc[r][v] += B[k, 4v..4v+3] · A[row + r, k]. */
+function kStep(g: Gen, t: TileRegs, u: number): ExpressionRef[] {
+  const { mod, blk } = g;
+  const out = t.bv.map((bv, v) => bv.set(mod.v128.load(u * blk.nr * 4 + v * 16, 16, t.pb.get())));
+  t.acc.forEach((accRow, r) => {
+    out.push(t.a.set(mod.v128.load32_splat(u * blk.mr * 4 + r * 4, 4, t.pa.get())));
+    accRow.forEach((acc, v) => out.push(acc.set(multiplyAdd(g, t.bv[v]!.get(), t.a.get(), acc.get()))));
+  });
+  return out;
+}
+
+/** x·y + acc: a mul and an add, or one relaxed fused multiply-add when `fma` is on. */
+function multiplyAdd(g: Gen, x: ExpressionRef, y: ExpressionRef, acc: ExpressionRef): ExpressionRef {
+  if (!g.fma) return g.mod.f32x4.add(acc, g.mod.f32x4.mul(x, y));
+  // binaryen.js has no wrapper for relaxed_madd; this is the C API call its wrappers make.
+  const raw = g.b as unknown as { _BinaryenSIMDTernary(m: number, op: number, a: number, b: number, c: number): number };
+  return raw._BinaryenSIMDTernary(g.mod.ptr, g.b.RelaxedMaddVecF32x4, x, y, acc);
+}
+
+function zeroTile(g: Gen, t: TileRegs): ExpressionRef[] {
+  return t.acc.flat().map((acc) => acc.set(g.mod.v128.const(new Array<number>(16).fill(0))));
+}
+
+/** C's byte offset of acc[r][v] from the tile's corner. */
+function cOffset(g: Gen, r: number, v: number): number {
+  return (r * g.spec.n + v * 4) * 4;
+}
+
+function loadTile(g: Gen, t: TileRegs, c: Local): ExpressionRef[] {
+  return t.acc.flatMap((accRow, r) => accRow.map((acc, v) => acc.set(g.mod.v128.load(cOffset(g, r, v), 4, c.get()))));
+}
+
+/** Stores every accumulator to C, through the epilogue when `withEpilogue`. */
+function storeTile(
+  g: Gen, f: FunctionBuilder, t: TileRegs, at: { c: Local; row: Local; col: Local }, withEpilogue: boolean,
+): ExpressionRef {
+  const { mod } = g;
+  const stores = t.acc.flatMap((accRow, r) => accRow.map((acc, v) => {
+    const value = withEpilogue
+      ? applyEpilogue(g, f, TILE_FIXED, acc, () => mod.i32.add(at.row.get(), mod.i32.const(r)),
+        () => mod.i32.add(at.col.get(), mod.i32.const(v * 4)), 4)
+      : acc.get();
+    return mod.v128.store(cOffset(g, r, v), 4, at.c.get(), value);
+  }));
+  return mod.block(null, stores);
+}
+
+/** Calls the spec's epilogue with fresh-expression getters for the value and its position. */
+function applyEpilogue(
+  g: Gen, f: FunctionBuilder, fixedParams: number, acc: Local,
+  row: () => ExpressionRef, col: () => ExpressionRef, lanes: 1 | 4,
+): ExpressionRef {
+  return g.spec.epilogue!.apply({
+    get acc() { return acc.get(); },
+    get row() { return row(); },
+    get col() { return col(); },
+    lanes,
+    param: (i) => f.param(fixedParams + i).get(),
+  });
+}
+
+/** Writes the accumulators to tileBuf as an mr × nr row-major tile. */
+function spillTile(g: Gen, t: TileRegs, tileBuf: Local): ExpressionRef[] {
+  const { nr } = g.blk;
+  return t.acc.flatMap((accRow, r) => accRow.map((acc, v) =>
+    g.mod.v128.store((r * nr + v * 4) * 4, 16, tileBuf.get(), acc.get())));
+}
+
+/**
+ * Adds `name$edge`(tile, c, rows, cols, row, col, flags, ...extra): stores the rows × cols corner
+ * of a spilled tile to C one float at a time (edge tiles are a vanishing share of the work).
+ */
+function addEdgeFunction(g: Gen): void {
+  const { mod, b, blk, spec } = g;
+  const f = new FunctionBuilder(g, EDGE_FIXED + extraCount(g));
+  const [tile, c, rows, cols, row, col, flags] = range(EDGE_FIXED).map((i) => f.param(i)) as Local[];
+  const r = f.local(), cc = f.local(), value = f.local(b.f32);
+  const flag = (bit: number) => mod.i32.and(flags!.get(), mod.i32.const(bit));
+  const cAddr = () => mod.i32.add(c!.get(), mod.i32.shl(mod.i32.add(mod.i32.mul(r.get(), mod.i32.const(spec.n)), cc.get()), mod.i32.const(2)));
+  const tAddr = () => mod.i32.add(tile!.get(), mod.i32.shl(mod.i32.add(mod.i32.mul(r.get(), mod.i32.const(blk.nr)), cc.get()), mod.i32.const(2)));
+  const epilogue = spec.epilogue
+    ? [mod.if(flag(FLAG_LAST), value.set(applyEpilogue(g, f, EDGE_FIXED, value,
+      () => mod.i32.add(row!.get(), r.get()), () => mod.i32.add(col!.get(), cc.get()), 1)))]
+    : [];
+  const element = [
+    value.set(mod.f32.load(0, 4, tAddr())),
+    mod.if(flag(FLAG_LOAD_C), value.set(mod.f32.add(value.get(), mod.f32.load(0, 4, cAddr())))),
+    ...epilogue,
+    mod.f32.store(0, 4, cAddr(), value.get()),
+    addConst(g, cc, 1),
+  ];
+  const rowBody = [cc.set(mod.i32.const(0)), doWhile(g, f, element, mod.i32.lt_s(cc.get(), cols!.get())), addConst(g, r, 1)];
+  f.finish(`${g.name}$edge`, mod.block(null, [
+    r.set(mod.i32.const(0)),
+    doWhile(g, f, rowBody, mod.i32.lt_s(r.get(), rows!.get())),
+  ]));
+}
+
+/** Panel layouts of op(A) (lanes are rows of C) and op(B) (lanes are columns of C). */
+function operandLayouts(spec: MatmulSpec, blk: MatmulBlocking): { a: PanelLayout; b: PanelLayout } {
+  return {
+    a: spec.transA ? { width: blk.mr, laneStride: 1, kStride: spec.m } : { width: blk.mr, laneStride: spec.k, kStride: 1 },
+    b: spec.transB ? { width: blk.nr, laneStride: spec.k, kStride: 1 } : { width: blk.nr, laneStride: 1, kStride: spec.n },
+  };
+}
+
+/** The driver's loop counters and block extents. */
+interface DriverVars {
+  jc: Local; pc: Local; ic: Local; jr: Local; ir: Local;
+  nCur: Local; kCur: Local; mCur: Local; flags: Local;
+  packedA: Local; packedB: Local; tileBuf: Local;
+}
+
+/**
+ * Adds `name`(a, b, c, scratch, ...extra), BLIS's five loops: n blocks (nc) › k blocks (kc, pack
+ * B) › m blocks (mc, pack A) › nr columns › mr rows. The B micro-panel stays in L1 across the mr
+ * loop while the packed A block streams from L2.
+ */
+function addDriverFunction(g: Gen): void {
+  const { mod, spec, blk } = g;
+  const f = new FunctionBuilder(g, FIXED_PARAMS + extraCount(g));
+  const scratch = f.param(3);
+  const v: DriverVars = {
+    jc: f.local(), pc: f.local(), ic: f.local(), jr: f.local(), ir: f.local(),
+    nCur: f.local(), kCur: f.local(), mCur: f.local(), flags: f.local(),
+    packedA: f.local(), packedB: f.local(), tileBuf: f.local(),
+  };
+  const layout = scratchLayout(spec, blk);
+  const counted = (i: Local, step: number, bound: () => ExpressionRef, body: ExpressionRef[]) => [
+    i.set(mod.i32.const(0)),
+    doWhile(g, f, [...body, addConst(g, i, step)], mod.i32.lt_s(i.get(), bound())),
+  ];
+  const cnst = (x: number) => () => mod.i32.const(x);
+  const mBlock = counted(v.ic, blk.mc, cnst(spec.m), [
+    v.mCur.set(minI32(g, cnst(blk.mc), () => mod.i32.sub(mod.i32.const(spec.m), v.ic.get()))),
+    packCall(g, f, 'A', v, v.ic, v.mCur),
+    ...counted(v.jr, blk.nr, () => v.nCur.get(), counted(v.ir, blk.mr, () => v.mCur.get(), [tileCall(g, f, v)])),
+  ]);
+  const kBlock = counted(v.pc, blk.kc, cnst(spec.k), [
+    v.kCur.set(minI32(g, cnst(blk.kc), () => mod.i32.sub(mod.i32.const(spec.k), v.pc.get()))),
+    v.flags.set(mod.i32.or(
+      mod.select(mod.i32.gt_s(v.pc.get(), mod.i32.const(0)), mod.i32.const(FLAG_LOAD_C), mod.i32.const(0)),
+      mod.select(mod.i32.ge_s(mod.i32.add(v.pc.get(), v.kCur.get()), mod.i32.const(spec.k)), mod.i32.const(FLAG_LAST), mod.i32.const(0)))),
+    packCall(g, f, 'B', v, v.jc, v.nCur),
+    ...mBlock,
+  ]);
+  f.finish(g.name, mod.block(null, [
+    v.packedB.set(scratch.get()),
+    v.packedA.set(mod.i32.add(scratch.get(), mod.i32.const(layout.packedA))),
+    v.tileBuf.set(mod.i32.add(scratch.get(), mod.i32.const(layout.tile))),
+    ...counted(v.jc, blk.nc, cnst(spec.n), [
+      v.nCur.set(minI32(g, cnst(blk.nc), () => mod.i32.sub(mod.i32.const(spec.n), v.jc.get()))),
+      ...kBlock,
+    ]),
+  ]));
+}
+
+/** Packs the block of operand `which` whose lanes start at `lane0` (and k at pc), `lanes` wide. */
+function packCall(g: Gen, f: FunctionBuilder, which: 'A' | 'B', v: DriverVars, lane0: Local, lanes: Local): ExpressionRef {
+  const { mod } = g;
+  const layout = operandLayouts(g.spec, g.blk)[which === 'A' ? 'a' : 'b'];
+  const origin = mod.i32.add(
+    mod.i32.mul(lane0.get(), mod.i32.const(layout.laneStride * 4)),
+    mod.i32.mul(v.pc.get(), mod.i32.const(layout.kStride * 4)));
+  const src = mod.i32.add(f.param(which === 'A' ? 0 : 1).get(), origin);
+  const dst = (which === 'A' ? v.packedA : v.packedB).get();
+  return mod.call(`${g.name}$pack${which}`, [src, dst, lanes.get(), v.kCur.get()], g.b.none);
+}
+
+/** Calls the micro-kernel on the tile at (ic + ir, jc + jr). */
+function tileCall(g: Gen, f: FunctionBuilder, v: DriverVars): ExpressionRef {
+  const { mod, blk, spec } = g;
+  const row = () => mod.i32.add(v.ic.get(), v.ir.get());
+  const col = () => mod.i32.add(v.jc.get(), v.jr.get());
+  const panelOffset = (i: Local) => mod.i32.shl(mod.i32.mul(i.get(), v.kCur.get()), mod.i32.const(2));
+  const cAddr = mod.i32.add(f.param(2).get(),
+    mod.i32.shl(mod.i32.add(mod.i32.mul(row(), mod.i32.const(spec.n)), col()), mod.i32.const(2)));
+  const args = [
+    mod.i32.add(v.packedA.get(), panelOffset(v.ir)),
+    mod.i32.add(v.packedB.get(), panelOffset(v.jr)),
+    cAddr,
+    v.kCur.get(),
+    minI32(g, () => mod.i32.const(blk.mr), () => mod.i32.sub(v.mCur.get(), v.ir.get())),
+    minI32(g, () => mod.i32.const(blk.nr), () => mod.i32.sub(v.nCur.get(), v.jr.get())),
+    row(), col(), v.flags.get(), v.tileBuf.get(),
+    ...range(extraCount(g)).map((i) => f.param(FIXED_PARAMS + i).get()),
+  ];
+  return mod.call(`${g.name}$tile`, args, g.b.none);
+}

@@ -1,0 +1,111 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { loadBinaryen } from '../src/binaryen.ts';
+import { simdMath, simdMathMaxError, type SimdMathName } from '../src/simd-math.ts';
+import {
+  allMagnitudes, buildMathModule, erf, instantiateMathModule, sweepInputs, worstError, type MathKernel,
+} from './simd-math-harness.ts';
+
+/** sin and cos promise their bound on this range only; beyond it they promise a value in [-1, 1]. */
+const TRIG_ACCURATE_RANGE = 1e5;
+
+interface MathCase {
+  /** The exact function, in double. */
+  reference: (x: number) => number;
+  /** The range the even part of the sweep covers. */
+  grid: [number, number];
+  /** Exact results Math gives (in f32) for special and edge inputs. */
+  specials: [x: number, want: number][];
+  /** Edge inputs checked against the bound with the sweep. */
+  edges?: number[];
+}
+
+const trigSpecials: [number, number][] = [[Infinity, NaN], [-Infinity, NaN], [NaN, NaN]];
+
+const cases: Record<SimdMathName, MathCase> = {
+  exp: {
+    reference: Math.exp, grid: [-87, 88],
+    specials: [[-Infinity, 0], [Infinity, Infinity], [NaN, NaN], [0, 1], [89, Infinity], [-104, 0]],
+    // the last finite result, the first overflow, the smallest normal, the smallest denormal and
+    // the last x that rounds to it
+    edges: [88.72283, 88.72284, -87.33654, -103.27893, -103.97207],
+  },
+  expm1: {
+    reference: Math.expm1, grid: [-20, 88],
+    specials: [[-Infinity, -1], [Infinity, Infinity], [NaN, NaN], [0, 0], [-40, -1], [89, Infinity]],
+    edges: [1e-30, -1e-30, 2 ** -149, 88.72283],
+  },
+  log: {
+    reference: Math.log, grid: [0, 4],
+    specials: [[0, -Infinity], [-0, -Infinity], [-1, NaN], [-Infinity, NaN], [Infinity, Infinity], [NaN, NaN], [1, 0]],
+    edges: [2 ** -149, 2 ** -126, 3.4028234663852886e38, Math.SQRT2, Math.SQRT1_2],
+  },
+  log1p: {
+    reference: Math.log1p, grid: [-1, 4],
+    specials: [[-1, -Infinity], [-2, NaN], [-Infinity, NaN], [Infinity, Infinity], [NaN, NaN], [0, 0]],
+    edges: [2 ** -149, -(2 ** -149), 1e-30, -0.99999994, 3.4028234663852886e38],
+  },
+  tanh: {
+    reference: Math.tanh, grid: [-10, 10],
+    specials: [[Infinity, 1], [-Infinity, -1], [NaN, NaN], [0, 0], [-0, -0], [20, 1], [-20, -1]],
+  },
+  sigmoid: {
+    reference: (x) => 1 / (1 + Math.exp(-x)), grid: [-20, 20],
+    specials: [[Infinity, 1], [-Infinity, 0], [NaN, NaN], [0, 0.5], [100, 1], [-200, 0]],
+  },
+  erf: {
+    reference: erf, grid: [-5, 5],
+    specials: [[Infinity, 1], [-Infinity, -1], [NaN, NaN], [0, 0], [-0, -0], [5, 1], [-5, -1]],
+  },
+  sin: {
+    reference: Math.sin, grid: [-TRIG_ACCURATE_RANGE, TRIG_ACCURATE_RANGE],
+    specials: [...trigSpecials, [0, 0]],
+  },
+  cos: {
+    reference: Math.cos, grid: [-TRIG_ACCURATE_RANGE, TRIG_ACCURATE_RANGE],
+    specials: [...trigSpecials, [0, 1]],
+  },
+};
+
+const isTrig = (name: SimdMathName): boolean => name === 'sin' || name === 'cos';
+
+describe.each(Object.keys(cases) as SimdMathName[])('simd %s', (name) => {
+  const c = cases[name];
+  const bound = simdMathMaxError[name];
+  let kernel: MathKernel;
+
+  beforeAll(async () => {
+    const mod = buildMathModule(await loadBinaryen(), simdMath[name]);
+    try {
+      expect(mod.validate()).toBeTruthy();
+      kernel = await instantiateMathModule(mod);
+    } finally {
+      mod.dispose();
+    }
+  });
+
+  it(`stays within ${bound.max} ${bound.kind} error of Math over a sweep of all magnitudes`, () => {
+    const all = sweepInputs(c.grid[0], c.grid[1], c.edges ?? []);
+    const inputs = isTrig(name) ? all.filter((x) => Math.abs(x) <= TRIG_ACCURATE_RANGE) : all;
+    expect(inputs.length).toBeGreaterThan(100_000);
+    const worst = worstError(inputs, kernel.map(inputs), c.reference, bound);
+    expect(worst.error <= bound.max ? 'ok' : worst).toBe('ok');
+  });
+
+  it('gives the special values Math gives', () => {
+    const got = kernel.map(Float32Array.from(c.specials, ([x]) => x));
+    expect(Array.from(got)).toEqual(c.specials.map(([, want]) => want));
+  });
+
+  it('gives the same results from a scalar splat and extract_lane', () => {
+    const inputs = sweepInputs(-10, 10, []).filter((_, k) => k % 4099 === 0);
+    const viaScalar = Array.from(inputs, (x) => kernel.scalar(x));
+    expect(viaScalar).toEqual(Array.from(kernel.map(inputs)));
+  });
+
+  if (isTrig(name)) {
+    it('stays in [-1, 1] for any finite x, however large', () => {
+      const large = allMagnitudes().filter((x) => Number.isFinite(x) && Math.abs(x) > TRIG_ACCURATE_RANGE);
+      expect(kernel.map(large).every((y) => Math.abs(y) <= 1)).toBe(true);
+    });
+  }
+});

@@ -1,0 +1,153 @@
+/**
+ * @file Reverse-mode autodiff with a tape. `grad` pushes a tape that records every op touching a
+ * watched tensor and passes the op down the interpreter stack; afterwards it pops the tape and
+ * walks the record backwards through the VJP rules. The backward ops go to whatever context is
+ * below (eager, an outer tape for grad of grad, or a trace), which is what makes them compose.
+ */
+import { Tensor } from './tensor.ts';
+import { Variable } from './variable.ts';
+import { KilnGradientError } from './errors.ts';
+import { bind, currentInterpreter, withInterpreter, type Interpreter } from './context.ts';
+import type { OpAttrs, OpName } from './ops/names.ts';
+import { vjpRules, type VjpRule } from './ops/vjp.ts';
+import { add, asTensor, type TensorLike } from './ops/api.ts';
+import { ones, zeros } from './creation.ts';
+import { flatten, leafPaths, unflatten } from './pytree.ts';
+
+interface TapeEntry {
+  op: OpName;
+  inputs: readonly Tensor[];
+  attrs: unknown;
+  output: Tensor;
+}
+
+/** Records the ops that depend on watched tensors, then lets the context below run them. */
+class Tape implements Interpreter {
+  readonly entries: TapeEntry[] = [];
+  /** Ids of tensors that depend on a watched input. */
+  readonly watched = new Set<number>();
+
+  constructor(private readonly below: Interpreter) {}
+
+  apply<K extends OpName>(op: K, inputs: readonly Tensor[], attrs: OpAttrs[K]): Tensor {
+    const output = this.below.apply(op, inputs, attrs);
+    for (let i = 0; i < inputs.length; i++) {
+      if (this.watched.has(inputs[i]!.id)) {
+        this.entries.push({ op, inputs, attrs, output });
+        this.watched.add(output.id);
+        break;
+      }
+    }
+    return output;
+  }
+
+  readVariable(v: Variable): Tensor {
+    return this.below.readVariable(v);
+  }
+
+  assignVariable(v: Variable, value: Tensor): void {
+    this.below.assignVariable(v, value);
+  }
+
+  /** Cotangents of every watched tensor reached from `output`, seeded with `seed`. */
+  backward(output: Tensor, seed: Tensor): Map<number, Tensor> {
+    const cotangents = new Map<number, Tensor>([[output.id, seed]]);
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const { op, inputs, attrs, output: out } = this.entries[i]!;
+      const g = cotangents.get(out.id);
+      if (g === undefined) continue;
+      const needs = inputs.map((t) => t.dtype === 'f32' && this.watched.has(t.id));
+      const rule = vjpRules[op] as VjpRule<OpName>;
+      const grads = rule(g, inputs, out, attrs as never, needs);
+      grads.forEach((dx, j) => {
+        if (dx === null || !needs[j]) return;
+        const id = inputs[j]!.id;
+        const prev = cotangents.get(id);
+        cotangents.set(id, prev === undefined ? dx : add(prev, dx));
+      });
+    }
+    return cotangents;
+  }
+}
+
+/** Replaces Tensor/Variable/number leaves by the tensors to watch; repeated tensors get aliases. */
+function watchLeaves(leaves: unknown[], paths: string[], seen: Set<number>): Tensor[] {
+  return leaves.map((leaf, i) => {
+    const where = paths[i] ? ` at ${paths[i]}` : '';
+    if (!(leaf instanceof Tensor || leaf instanceof Variable || typeof leaf === 'number')) {
+      throw new KilnGradientError(`grad: cannot differentiate with respect to a ${leaf === null ? 'null' : typeof leaf} leaf${where}; leaves must be f32 tensors or variables`);
+    }
+    let t = asTensor(leaf as TensorLike, 'grad');
+    if (t.dtype !== 'f32') throw new KilnGradientError(`grad: input${where} is ${t.typeString}; only f32 tensors can be differentiated`);
+    // The same tensor passed twice must get two separate gradients: give the repeat its own identity.
+    if (seen.has(t.id)) t = bind('reshape', [t], { shape: [...t.shape] });
+    seen.add(t.id);
+    return t;
+  });
+}
+
+/** Gradient structure of a pytree: each Tensor or Variable leaf becomes a Tensor. */
+export type Grads<T> = T extends Tensor | Variable | number ? Tensor
+  : T extends readonly unknown[] ? { [K in keyof T]: Grads<T[K]> }
+  : T extends object ? { [K in keyof T]: Grads<T[K]> } : never;
+
+type Fn<A extends unknown[]> = (...args: A) => Tensor;
+
+function checkArgnums(argnums: number | readonly number[], arity: number): number[] {
+  const list = typeof argnums === 'number' ? [argnums] : [...argnums];
+  for (const n of list) {
+    if (!Number.isInteger(n) || n < 0 || n >= arity) {
+      throw new KilnGradientError(`grad: argnums ${JSON.stringify(argnums)} is out of range for a call with ${arity} argument(s)`);
+    }
+  }
+  return list;
+}
+
+/** Runs f with a tape over the chosen arguments and returns its value and the gradients. */
+function differentiate<A extends unknown[]>(f: Fn<A>, args: A, argnums: number | readonly number[]): [Tensor, unknown[]] {
+  const nums = checkArgnums(argnums, args.length);
+  const tape = new Tape(currentInterpreter());
+  const seen = new Set<number>();
+  const watchedArgs = [...args] as unknown[];
+  const trees = nums.map((n) => {
+    const { leaves, def } = flatten(args[n]);
+    const watched = watchLeaves(leaves, leafPaths(def), seen);
+    watched.forEach((t) => tape.watched.add(t.id));
+    watchedArgs[n] = unflatten(def, watched);
+    return { def, watched };
+  });
+  const value = withInterpreter(tape, () => f(...(watchedArgs as A)));
+  if (!(value instanceof Tensor)) {
+    throw new KilnGradientError(`grad: the function must return a Tensor, got ${value === null ? 'null' : typeof value}`);
+  }
+  if (value.size !== 1 || value.dtype !== 'f32') {
+    throw new KilnGradientError(`grad: the function must return a scalar f32 tensor to differentiate, got ${value.typeString}; reduce it first, e.g. with sum() or mean()`);
+  }
+  const cotangents = tape.backward(value, ones(value.shape));
+  const grads = trees.map(({ def, watched }) => unflatten(def, watched.map((t) => cotangents.get(t.id) ?? zeros(t.shape))));
+  return [value, grads];
+}
+
+/**
+ * Returns a function computing the gradient of scalar-valued `f` with respect to argument
+ * `argnums` (default 0; a list gives a list of gradients). Arguments may be pytrees of f32
+ * tensors or variables; each gradient has the structure of its argument.
+ */
+export function grad<A extends unknown[], N extends number = 0>(f: Fn<A>, argnums?: N): (...args: A) => Grads<A[N]>;
+export function grad<A extends unknown[]>(f: Fn<A>, argnums: readonly number[]): (...args: A) => Grads<A[number]>[];
+export function grad<A extends unknown[]>(f: Fn<A>, argnums: number | readonly number[] = 0): (...args: A) => unknown {
+  return (...args: A) => {
+    const [, grads] = differentiate(f, args, argnums);
+    return typeof argnums === 'number' ? grads[0] : grads;
+  };
+}
+
+/** Like `grad`, but also returns f's value: `[value, gradients]`. */
+export function valueAndGrad<A extends unknown[], N extends number = 0>(f: Fn<A>, argnums?: N): (...args: A) => [Tensor, Grads<A[N]>];
+export function valueAndGrad<A extends unknown[]>(f: Fn<A>, argnums: readonly number[]): (...args: A) => [Tensor, Grads<A[number]>[]];
+export function valueAndGrad<A extends unknown[]>(f: Fn<A>, argnums: number | readonly number[] = 0): (...args: A) => [Tensor, unknown] {
+  return (...args: A) => {
+    const [value, grads] = differentiate(f, args, argnums);
+    return [value, typeof argnums === 'number' ? grads[0] : grads];
+  };
+}

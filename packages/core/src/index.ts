@@ -1,0 +1,38 @@
+/**
+ * @file @kiln/core: tensors, the op set and its eager interpreter, autodiff, variables, nn helpers
+ * and optimizers.
+ */
+import './tensor-methods.ts';
+
+export { Tensor, makeTensor, type NestedArray, type SymbolicHandle } from './tensor.ts';
+export { type DType, type TypedArray, DTYPES, BYTES_PER_ELEMENT, allocate, isDType } from './dtype.ts';
+export * from './shape.ts';
+export * from './errors.ts';
+export * from './source-location.ts';
+export * from './creation.ts';
+export * from './ops/api.ts';
+export * from './ops/names.ts';
+export { shapeRules, inferType, typeString, matrixDims, type TensorType, type ShapeRule } from './ops/shape-rules.ts';
+export { kernels, type Kernel } from './kernels/index.ts';
+export { unaryScalar, binaryScalar } from './kernels/elementwise.ts';
+export { erf as erfScalar } from './kernels/scalar-math.ts';
+export { vjpRules, type VjpRule } from './ops/vjp.ts';
+export { bind, currentInterpreter, withInterpreter, interpreterStack, eagerInterpreter, type Interpreter } from './context.ts';
+export { grad, valueAndGrad, type Grads } from './autodiff.ts';
+export { Variable, type VariableOptions } from './variable.ts';
+export * from './pytree.ts';
+export * as nn from './nn.ts';
+export {
+  softmax, logSoftmax, softmaxCrossEntropy, mse, layerNorm, dropout, dense,
+  glorotUniform, glorotNormal, heNormal, heUniform,
+} from './nn.ts';
+export { sgd, momentum, adam, type Optimizer, type SgdOptions, type MomentumOptions, type AdamOptions } from './optimizers.ts';
+export { uniformGenerator } from './random.ts';
+
+import { Variable, type VariableOptions } from './variable.ts';
+import { tensor, type TensorInput } from './creation.ts';
+
+/** A variable holding `initial` (a tensor or anything `tensor()` accepts). */
+export function variable(initial: TensorInput, options?: VariableOptions): Variable {
+  return new Variable(tensor(initial), options);
+}

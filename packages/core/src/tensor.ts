@@ -1,0 +1,124 @@
+/**
+ * @file The Tensor: an immutable, contiguous, row-major array with a shape and a dtype. A tensor
+ * is either concrete (it owns storage) or symbolic (made while tracing; it names a value of the
+ * graph being recorded and has no data).
+ */
+import type { DType, TypedArray } from './dtype.ts';
+import { formatShape, sizeOf } from './shape.ts';
+import { KilnArgumentError, KilnConcretizationError, KilnEscapedTracerError } from './errors.ts';
+import { formatTensor } from './format.ts';
+
+/** What a symbolic tensor refers to; implemented by the tracer. */
+export interface SymbolicHandle {
+  /** A short description for messages, e.g. `%3 in trace @step`. */
+  describe(): string;
+  /** False once the trace that made the tensor has ended. */
+  isLive(): boolean;
+}
+
+/** Nested arrays of numbers or booleans, as returned by `toArray()`. */
+export type NestedArray = number | boolean | NestedArray[];
+
+let nextTensorId = 0;
+
+export class Tensor {
+  /** Unique per tensor object; autodiff tapes key on it. */
+  readonly id: number;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly size: number;
+  /** Concrete storage, or null for a symbolic tensor. Never mutated once the tensor exists. */
+  readonly storage: TypedArray | null;
+  /** The graph value a symbolic tensor stands for, or null for a concrete one. */
+  readonly symbol: SymbolicHandle | null;
+
+  constructor(shape: readonly number[], dtype: DType, storage: TypedArray | null, symbol: SymbolicHandle | null = null) {
+    this.id = nextTensorId++;
+    this.shape = shape;
+    this.dtype = dtype;
+    this.size = sizeOf(shape);
+    this.storage = storage;
+    this.symbol = symbol;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** The type as printed in the IR and in messages, e.g. `f32[2,3]`. */
+  get typeString(): string {
+    return `${this.dtype}${formatShape(this.shape)}`;
+  }
+
+  get isSymbolic(): boolean {
+    return this.storage === null;
+  }
+
+  /** The storage of a concrete tensor; throws a clear error for a symbolic one. */
+  concreteData(what = 'read its data'): TypedArray {
+    if (this.storage !== null) return this.storage;
+    const symbol = this.symbol!;
+    if (!symbol.isLive()) {
+      throw new KilnEscapedTracerError(
+        `Cannot ${what}: tensor ${this.typeString} (${symbol.describe()}) is a symbolic tensor from a trace that has ended. ` +
+          'Return it from the traced function instead of keeping it in an outer variable.');
+    }
+    throw new KilnConcretizationError(
+      `Cannot ${what} of symbolic tensor ${this.typeString} (${symbol.describe()}) while tracing: ` +
+        'data-dependent control flow cannot be traced. Use where(cond, a, b) to choose values, ' +
+        'or pass the value as a static (non-tensor) argument.');
+  }
+
+  /** A copy of the data as a typed array (Float32Array, Int32Array, or Uint8Array for bool). */
+  dataSync(): TypedArray {
+    return this.concreteData().slice();
+  }
+
+  /** The data, asynchronously (for API parity with tfjs; Kiln's backends are synchronous). */
+  data(): Promise<TypedArray> {
+    return Promise.resolve(this.dataSync());
+  }
+
+  /** The data as nested arrays; bool tensors give booleans. A 0-d tensor gives a plain value. */
+  toArray(): NestedArray {
+    const data = this.concreteData();
+    const read = (i: number): number | boolean => (this.dtype === 'bool' ? data[i] !== 0 : data[i]!);
+    const build = (dim: number, offset: number, stride: number): NestedArray => {
+      if (dim === this.shape.length) return read(offset);
+      const n = this.shape[dim]!;
+      const inner = stride / (n || 1);
+      return Array.from({ length: n }, (_, i) => build(dim + 1, offset + i * inner, inner));
+    };
+    return build(0, 0, this.size);
+  }
+
+  /** The single value of a size-1 tensor. */
+  item(): number | boolean {
+    const data = this.concreteData('read item()');
+    if (this.size !== 1) {
+      throw new KilnArgumentError(`item(): tensor ${this.typeString} has ${this.size} elements; item() needs exactly 1`);
+    }
+    return this.dtype === 'bool' ? data[0] !== 0 : data[0]!;
+  }
+
+  toString(): string {
+    if (this.storage === null) return `Tensor ${this.typeString} (symbolic ${this.symbol!.describe()})`;
+    return formatTensor(this.storage, this.shape, this.dtype);
+  }
+
+  /** `Number(t)`, `t > 0` and friends: allowed for concrete size-1 tensors, an error while tracing. */
+  [Symbol.toPrimitive](hint: string): number | string | boolean {
+    if (hint === 'string') return this.toString();
+    this.concreteData('use it as a JS number or boolean');
+    if (this.size !== 1) {
+      throw new KilnArgumentError(
+        `Cannot convert tensor ${this.typeString} to a JS number: only size-1 tensors convert; use item() or dataSync()`);
+    }
+    return this.item();
+  }
+}
+
+/** Makes a concrete tensor that owns `storage` (no copy). */
+export function makeTensor(shape: readonly number[], dtype: DType, storage: TypedArray): Tensor {
+  return new Tensor(shape, dtype, storage);
+}
