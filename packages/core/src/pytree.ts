@@ -15,10 +15,17 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** Flattens a pytree to its leaves (depth-first, object keys in insertion order). */
-export function flatten(tree: unknown): { leaves: unknown[]; def: TreeDef } {
+/**
+ * Flattens a pytree to its leaves (depth-first, object keys in insertion order). `isLeaf` may
+ * declare some arrays or objects leaves (tensor specs, say).
+ */
+export function flatten(tree: unknown, isLeaf?: (x: unknown) => boolean): { leaves: unknown[]; def: TreeDef } {
   const leaves: unknown[] = [];
   const walk = (node: unknown): TreeDef => {
+    if (isLeaf?.(node)) {
+      leaves.push(node);
+      return { kind: 'leaf' };
+    }
     if (Array.isArray(node)) return { kind: 'array', children: node.map(walk) };
     if (isPlainObject(node)) {
       const keys = Object.keys(node);

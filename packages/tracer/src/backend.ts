@@ -1,0 +1,57 @@
+/**
+ * @file The backend interface and registry. A backend turns an optimized graph into something
+ * that runs it; the IR interpreter is always there, codegen-wasm registers 'wasm'.
+ */
+import { KilnArgumentError, type Tensor, type Variable } from '@kiln/core';
+import type { Graph } from './ir/graph.ts';
+
+export interface Executable {
+  /**
+   * Runs the graph. `args` are the graph's `arg` params in order, `variables` its `var` params in
+   * order; the new values of updated variables are written into them (all or none: a failure
+   * leaves every variable as it was). Returns the graph's results.
+   */
+  run(args: readonly Tensor[], variables: readonly Variable[]): Tensor[];
+  /** Text of a backend-specific stage (codegen-wasm's `wat`), or undefined if it has none. */
+  stage?(name: string): string | undefined;
+  /** Facts for introspection (kernel count, code size, compile time). */
+  readonly stats?: Readonly<Record<string, number>>;
+  /** Releases what the executable holds (memory regions, compiled code). */
+  dispose?(): void;
+}
+
+export interface Backend {
+  readonly name: string;
+  /** Names of the backend-specific stages it can print. */
+  readonly stages: readonly string[];
+  /** The pass list it wants after tracing (the default pipeline if absent). */
+  readonly passes?: readonly string[];
+  compile(graph: Graph): Executable;
+}
+
+const backends = new Map<string, Backend>();
+let defaultBackend = 'interpreter';
+
+export function registerBackend(backend: Backend): void {
+  backends.set(backend.name, backend);
+}
+
+export function getBackend(name: string): Backend {
+  const b = backends.get(name);
+  if (!b) throw new KilnArgumentError(`trace: unknown backend '${name}'; available: ${[...backends.keys()].join(', ')}`);
+  return b;
+}
+
+export function availableBackends(): string[] {
+  return [...backends.keys()];
+}
+
+/** Makes `name` the backend of every trace() that does not choose one. */
+export function setDefaultBackend(name: string): void {
+  getBackend(name);
+  defaultBackend = name;
+}
+
+export function getDefaultBackend(): string {
+  return defaultBackend;
+}

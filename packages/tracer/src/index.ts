@@ -1,0 +1,25 @@
+/**
+ * @file @kiln/tracer: trace() and @trace(), the SSA IR (printer, parser, verifier), the IR
+ * interpreter, the pass manager and passes, and the backend interface.
+ */
+import './interpreter-backend.ts';
+
+export * from './ir/graph.ts';
+export { printGraph, valueNames, formatLoc, type PrintOptions } from './ir/printer.ts';
+export { parseGraph, KilnParseError } from './ir/parser.ts';
+export { verifyGraph, KilnVerifyError } from './ir/verifier.ts';
+export { attrSchema, type AttrKind } from './ir/attr-schema.ts';
+export { formatNumber, formatType } from './ir/format-values.ts';
+export { interpretGraph, constantTensor } from './interpreter.ts';
+export { interpreterBackend, bindParams } from './interpreter-backend.ts';
+export * from './backend.ts';
+export { TraceInterpreter, INLINE_CONSTANT_LIMIT } from './tracing.ts';
+export {
+  trace, asTraced, runFunctionsEagerly, functionsRunEagerly,
+  type Traced, type TraceOptions, type TracedMethods, type RetraceRecord, type CacheEntryInfo,
+} from './trace.ts';
+export { isTensorSpec, parseSpec, type TensorSpec } from './tensor-spec.ts';
+export { signatureOf, signatureChanges, type Signature, type SignatureChange } from './signature.ts';
+export { inspectSource, type SourceFacts } from './source-check.ts';
+export { runPipeline, registerPass, passNames, DEFAULT_PASSES, stageChanged, type Pass, type Stage } from './passes/manager.ts';
+export { warn } from './warnings.ts';

@@ -1,0 +1,383 @@
+/**
+ * @file trace(): tf.function for TypeScript. A traced function keeps a cache from input
+ * signature to compiled graph. A call with a new signature runs the JavaScript body once with
+ * symbolic tensors (recording the graph), optimizes and compiles it; a call with a known
+ * signature runs the compiled graph and never the body. Inside another trace or under a gradient
+ * tape the body simply runs inline, so traces compose with grad and with each other.
+ */
+import {
+  currentInterpreter, eagerInterpreter, flatten, KilnArgumentError, leafPaths, Tensor, unflatten,
+  withInterpreter, callerLocation, formatLocation, type DType, type SourceLocation, type TreeDef, type Variable,
+} from '@kiln/core';
+import { TraceInterpreter } from './tracing.ts';
+import { isTensorSpec, type TensorSpec } from './tensor-spec.ts';
+import { isSignatureLeaf, signatureChanges, signatureOf, type Signature, type SignatureChange } from './signature.ts';
+import { inspectSource, type SourceFacts } from './source-check.ts';
+import { getBackend, getDefaultBackend, type Executable } from './backend.ts';
+import { DEFAULT_PASSES, runPipeline, type Stage } from './passes/manager.ts';
+import { printGraph, type PrintOptions } from './ir/printer.ts';
+import type { Graph } from './ir/graph.ts';
+import { warn } from './warnings.ts';
+
+export interface TraceOptions {
+  /** Name of the graph (default: the function's name). */
+  name?: string;
+  /** Fixes the signature: a list parallel to the arguments of `{ shape, dtype }` specs (pytrees allowed). */
+  inputSignature?: readonly unknown[];
+  /** 'interpreter', or 'wasm' once codegen-wasm is loaded (the facade makes it the default). */
+  backend?: string;
+  /** Override the pass list (names of registered passes). */
+  passes?: readonly string[];
+  /** Cache bound: least recently used traces are dropped beyond it (default 64). */
+  maxCacheEntries?: number;
+  /** Run the IR verifier after every pass (default true). */
+  verify?: boolean;
+}
+
+/** Why a trace happened. */
+export interface RetraceRecord {
+  /** 1-based index of the call that traced. */
+  readonly call: number;
+  readonly changes: readonly SignatureChange[];
+  readonly message: string;
+}
+
+export interface CacheEntryInfo {
+  readonly signature: string;
+  readonly calls: number;
+  readonly traceMs: number;
+  readonly compiled: boolean;
+  readonly stages: readonly string[];
+}
+
+export interface TracedMethods {
+  /** How many times the body has been traced. */
+  readonly tracingCount: number;
+  readonly cacheEntries: readonly CacheEntryInfo[];
+  /** One record per retrace (not the first trace), saying which argument changed and how. */
+  readonly retraceLog: readonly RetraceRecord[];
+  /** Printed IR for these arguments (tensors or `{shape, dtype}` specs) at a stage; options last. */
+  ir(...argsThenOptions: unknown[]): string;
+  /** The optimized graph for these arguments (or specs). */
+  lower(...args: unknown[]): Graph;
+  /** Every stage of the pipeline for these arguments (or specs), with pass timings. */
+  stages(...args: unknown[]): readonly Stage[];
+  /** Forgets every trace. */
+  clearCache(): void;
+  /** The traced JavaScript function. */
+  readonly original: (...args: never[]) => unknown;
+  readonly traceName: string;
+  readonly options: Readonly<TraceOptions>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyFn = (...args: any[]) => any;
+export type Traced<F extends AnyFn> = F & TracedMethods;
+
+let runEagerly = false;
+
+/** Runs every traced function eagerly (its body, op by op), for debugging; like tf.config.run_functions_eagerly. */
+export function runFunctionsEagerly(on: boolean): void {
+  runEagerly = on;
+}
+
+export function functionsRunEagerly(): boolean {
+  return runEagerly;
+}
+
+/** How one output leaf is rebuilt: from a graph result, or a static value kept from tracing. */
+type OutputSlot = { result: number } | { value: unknown };
+
+interface CacheEntry {
+  readonly signature: Signature;
+  readonly stages: Stage[];
+  readonly graph: Graph;
+  readonly variables: readonly Variable[];
+  /** Positions, among all argument leaves, of the tensor leaves (in `arg` param order). */
+  readonly tensorLeaves: readonly number[];
+  readonly outputDef: TreeDef;
+  readonly outputSlots: readonly OutputSlot[];
+  readonly traceMs: number;
+  executable: Executable | null;
+  calls: number;
+}
+
+const STORM_WINDOW = 10;
+const STORM_THRESHOLD = 5;
+const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug'] as const;
+
+interface StageOptions extends PrintOptions {
+  stage?: string;
+}
+
+/** Splits a trailing `{ stage, loc }` options object off `.ir()` arguments. */
+function splitOptions(args: unknown[]): [unknown[], StageOptions] {
+  const last = args.at(-1);
+  if (last !== null && typeof last === 'object' && !Array.isArray(last) && !isTensorSpec(last) && !(last instanceof Tensor)) {
+    const keys = Object.keys(last);
+    if (keys.length > 0 && keys.every((k) => k === 'stage' || k === 'loc' || k === 'locRelativeTo')) return [args.slice(0, -1), last as StageOptions];
+  }
+  return [args, {}];
+}
+
+/** The state behind one traced function (one per instance for decorated methods). */
+class TracedFunction {
+  readonly cache = new Map<string, CacheEntry>();
+  readonly retraceLog: RetraceRecord[] = [];
+  tracingCount = 0;
+  private calls = 0;
+  private lastSignature: Signature | null = null;
+  private readonly window: (string | null | false)[] = [];
+  private stormWarned = false;
+  private facts: SourceFacts | null = null;
+  private consoleWarned = false;
+  readonly name: string;
+
+  constructor(readonly fn: AnyFn, readonly options: TraceOptions, readonly boundThis: unknown) {
+    this.name = options.name ?? (fn.name || 'fn');
+  }
+
+  private get sourceFacts(): SourceFacts {
+    return (this.facts ??= inspectSource(this.fn));
+  }
+
+  /** Names of the arguments, for graph params and messages. */
+  private argNames(count: number): string[] {
+    const { paramNames, restName } = this.sourceFacts;
+    return Array.from({ length: count }, (_, i) =>
+      paramNames[i] ?? (restName && i >= paramNames.length ? `${restName}${i - paramNames.length}` : `arg${i}`));
+  }
+
+  call(thisArg: unknown, args: unknown[]): unknown {
+    const self = this.boundThis ?? thisArg;
+    if (runEagerly || currentInterpreter() !== eagerInterpreter) return this.fn.apply(self, args);
+    this.calls++;
+    const signature = signatureOf(args, this.argNames(args.length), this.boundThis === undefined ? thisArg : undefined);
+    this.checkInputSignature(signature);
+    let entry = this.cache.get(signature.key);
+    if (entry) {
+      this.cache.delete(signature.key); // re-insert: the Map's order is the LRU order
+      this.cache.set(signature.key, entry);
+      this.noteCall(null);
+    } else {
+      entry = this.traceEntry(signature, self, args);
+    }
+    this.lastSignature = signature;
+    return this.runEntry(entry, args);
+  }
+
+  private checkInputSignature(signature: Signature): void {
+    const specs = this.options.inputSignature;
+    if (!specs) return;
+    const expected = signatureOf(specs, this.argNames(specs.length));
+    if (expected.key === signature.key) return;
+    const change = signatureChanges(expected, signature)[0];
+    const detail = change ? `${change.argument} is ${change.to} but inputSignature says ${change.from}` : 'the arguments do not match it';
+    throw new KilnArgumentError(`${this.name}: call does not match inputSignature: ${detail}`);
+  }
+
+  /** Records one call in the storm window: false = served from cache, otherwise the changed argument. */
+  private noteCall(retracedArgument: string | null | false): void {
+    this.window.push(retracedArgument === null ? false : retracedArgument);
+    if (this.window.length > STORM_WINDOW) this.window.shift();
+    const retraces = this.window.filter((x) => x !== false);
+    if (retraces.length <= STORM_THRESHOLD) {
+      this.stormWarned = false;
+      return;
+    }
+    if (this.stormWarned) return;
+    this.stormWarned = true;
+    const last = this.retraceLog.at(-1);
+    const change = last?.changes[0];
+    warn(`function '${this.name}' retraced ${retraces.length} times in its last ${this.window.length} calls; ` +
+      (change ? `'${change.argument}' keeps changing (latest: ${change.from} -> ${change.to}). ` : '') +
+      'Each retrace traces and compiles again. Keep shapes fixed, pass changing numbers as tensors, or give an inputSignature.');
+  }
+
+  private traceEntry(signature: Signature, self: unknown, args: unknown[]): CacheEntry {
+    const first = this.tracingCount === 0;
+    this.tracingCount++;
+    if (!first) {
+      const changes = this.lastSignature ? signatureChanges(this.lastSignature, signature) : [];
+      const message = changes.length
+        ? changes.map((c) => `${c.argument} changed from ${c.from} to ${c.to}`).join('; ')
+        : 'a signature seen before was dropped from the cache (LRU)';
+      this.retraceLog.push({ call: this.calls, changes, message });
+    }
+    const entry = this.buildEntry(signature, self, args);
+    this.insert(signature.key, entry);
+    if (!first) this.noteCall(this.retraceLog.at(-1)!.changes[0]?.argument ?? 'signature');
+    else this.noteCall(null);
+    return entry;
+  }
+
+  private insert(key: string, entry: CacheEntry): void {
+    this.cache.set(key, entry);
+    const max = this.options.maxCacheEntries ?? 64;
+    while (this.cache.size > max) {
+      const [oldKey, old] = this.cache.entries().next().value as [string, CacheEntry];
+      old.executable?.dispose?.();
+      this.cache.delete(oldKey);
+    }
+  }
+
+  /** Traces the body with symbolic tensors and runs the passes. */
+  buildEntry(signature: Signature, self: unknown, args: readonly unknown[]): CacheEntry {
+    const t0 = performance.now();
+    const interp = new TraceInterpreter(this.name);
+    const names = this.argNames(args.length);
+    const tensorLeaves: number[] = [];
+    let leafIndex = 0;
+    const symbolicArgs = args.map((arg, i) => {
+      const { leaves, def } = flatten(arg, isSignatureLeaf);
+      const paths = leafPaths(def, names[i]!);
+      const mapped = leaves.map((leaf, j) => {
+        const index = leafIndex++;
+        if (!(leaf instanceof Tensor) && !isTensorSpec(leaf)) return leaf;
+        tensorLeaves.push(index);
+        const spec = leaf as Tensor | TensorSpec;
+        return interp.addArgument(paths[j]!, { shape: spec.shape, dtype: (spec.dtype ?? 'f32') as DType });
+      });
+      return unflatten(def, mapped);
+    });
+    const consoleLocations: SourceLocation[] = [];
+    const restoreConsole = this.sourceFacts.consoleCalls.length ? interceptConsole(consoleLocations) : () => {};
+    let outputDef: TreeDef;
+    let outputSlots: OutputSlot[];
+    try {
+      const output = withInterpreter(interp, () => this.fn.apply(self, symbolicArgs));
+      const { leaves, def } = flatten(output, (x) => x instanceof Tensor);
+      outputDef = def;
+      outputSlots = leaves.map((leaf) => {
+        if (!(leaf instanceof Tensor)) return { value: leaf };
+        interp.builder.results.push(interp.valueOf(leaf));
+        return { result: interp.builder.results.length - 1 };
+      });
+    } finally {
+      interp.live = false;
+      restoreConsole();
+    }
+    this.warnAboutConsole(consoleLocations);
+    const graph = interp.builder.build();
+    const backend = getBackend(this.options.backend ?? getDefaultBackend());
+    const stages = runPipeline(graph, this.options.passes ?? backend.passes ?? DEFAULT_PASSES, { verify: this.options.verify });
+    return {
+      signature, stages, graph: stages.at(-1)!.graph, variables: interp.variables, tensorLeaves,
+      outputDef, outputSlots, traceMs: performance.now() - t0, executable: null, calls: 0,
+    };
+  }
+
+  private warnAboutConsole(seen: SourceLocation[]): void {
+    const calls = this.sourceFacts.consoleCalls;
+    if (this.consoleWarned || calls.length === 0) return;
+    this.consoleWarned = true;
+    const where = seen.length ? `at ${formatLocation(seen[0]!)}` : `line ${calls[0]!.line} of its source`;
+    warn(`console.${calls[0]!.method} in traced function '${this.name}' (${where}) runs only while tracing, not on every call. ` +
+      `Use print(t, label) to print a tensor on every call.`);
+  }
+
+  executableOf(entry: CacheEntry): Executable {
+    return (entry.executable ??= getBackend(this.options.backend ?? getDefaultBackend()).compile(entry.graph));
+  }
+
+  private runEntry(entry: CacheEntry, args: unknown[]): unknown {
+    const { leaves } = flatten(args, isSignatureLeaf);
+    const tensors = entry.tensorLeaves.map((i) => {
+      const t = leaves[i] as Tensor;
+      t.concreteData(`pass it to traced function '${this.name}'`);
+      return t;
+    });
+    const results = this.executableOf(entry).run(tensors, entry.variables);
+    entry.calls++;
+    return unflatten(entry.outputDef, entry.outputSlots.map((s) => ('result' in s ? results[s.result] : s.value)));
+  }
+
+  /** The cache entry for `args` (tensors or specs), tracing it if needed. */
+  entryFor(args: unknown[]): CacheEntry {
+    const callArgs = args.length === 0 && this.options.inputSignature ? [...this.options.inputSignature] : args;
+    const signature = signatureOf(callArgs, this.argNames(callArgs.length));
+    return this.cache.get(signature.key) ?? this.traceEntry(signature, this.boundThis, callArgs);
+  }
+
+  ir(argsThenOptions: unknown[]): string {
+    const [args, options] = splitOptions(argsThenOptions);
+    const entry = this.entryFor(args);
+    const stageName = options.stage ?? 'optimized';
+    const stage = [...entry.stages].reverse().find((s) => s.name === stageName);
+    if (stage) return printGraph(stage.graph, options);
+    const backend = getBackend(this.options.backend ?? getDefaultBackend());
+    if (backend.stages.includes(stageName)) return this.executableOf(entry).stage?.(stageName) ?? '';
+    const known = [...new Set([...entry.stages.map((s) => s.name), ...backend.stages])];
+    throw new KilnArgumentError(`${this.name}.ir: unknown stage '${stageName}'; stages: ${known.join(', ')}`);
+  }
+}
+
+/** Records where console methods are called from while tracing (then calls them as usual). */
+function interceptConsole(seen: SourceLocation[]): () => void {
+  const originals = CONSOLE_METHODS.map((m) => console[m]);
+  CONSOLE_METHODS.forEach((m, i) => {
+    console[m] = (...data: unknown[]) => {
+      const loc = callerLocation();
+      if (loc) seen.push(loc);
+      originals[i]!.apply(console, data);
+    };
+  });
+  return () => CONSOLE_METHODS.forEach((m, i) => (console[m] = originals[i]!));
+}
+
+const STATES = new WeakMap<object, TracedFunction>();
+
+function makeTraced<F extends AnyFn>(fn: F, options: TraceOptions, boundThis?: unknown): Traced<F> {
+  const state = new TracedFunction(fn, options, boundThis);
+  const traced = function (this: unknown, ...args: unknown[]) {
+    return state.call(this, args);
+  } as unknown as Traced<F>;
+  Object.defineProperties(traced, {
+    name: { value: state.name },
+    tracingCount: { get: () => state.tracingCount },
+    cacheEntries: {
+      get: () => [...state.cache.values()].map((e) => ({
+        signature: e.signature.leaves.map((l) => `${l.path}: ${l.text}`).join(', '),
+        calls: e.calls, traceMs: e.traceMs, compiled: e.executable !== null, stages: e.stages.map((s) => s.name),
+      })),
+    },
+    retraceLog: { get: () => state.retraceLog },
+    ir: { value: (...args: unknown[]) => state.ir(args) },
+    lower: { value: (...args: unknown[]) => state.entryFor(args).graph },
+    stages: { value: (...args: unknown[]) => state.entryFor(args).stages },
+    clearCache: { value: () => state.cache.clear() },
+    original: { value: fn },
+    traceName: { value: state.name },
+    options: { value: options },
+  });
+  STATES.set(traced, state);
+  return traced;
+}
+
+/** The traced-function view of a decorated method or traced function (throws if it is not one). */
+export function asTraced<F extends AnyFn>(fn: F): Traced<F> {
+  if (!STATES.has(fn)) throw new KilnArgumentError(`asTraced: ${fn.name || 'function'} is not a traced function`);
+  return fn as Traced<F>;
+}
+
+type MethodDecorator = <F extends AnyFn>(method: F, context: ClassMethodDecoratorContext) => F;
+
+/**
+ * Traces `fn` (see the file comment); `trace(options)` is a TC39 method decorator: `@trace()`
+ * gives every instance its own traced method, with its own cache and variables.
+ */
+export function trace<F extends AnyFn>(fn: F, options?: TraceOptions): Traced<F>;
+export function trace(options?: TraceOptions): MethodDecorator;
+export function trace(fnOrOptions?: AnyFn | TraceOptions, maybeOptions: TraceOptions = {}): unknown {
+  if (typeof fnOrOptions === 'function') return makeTraced(fnOrOptions, maybeOptions);
+  const options = fnOrOptions ?? {};
+  return (method: AnyFn, context: ClassMethodDecoratorContext) => {
+    if (context.kind !== 'method') throw new KilnArgumentError(`@trace() applies to methods, not to a ${context.kind}`);
+    const name = options.name ?? String(context.name);
+    context.addInitializer(function (this: unknown) {
+      const traced = makeTraced(method, { ...options, name }, this);
+      Object.defineProperty(this as object, context.name, { value: traced, configurable: true, writable: true });
+    });
+    return method;
+  };
+}
