@@ -93,6 +93,11 @@ export type Grads<T> = T extends Tensor | Variable | number ? Tensor
 
 type Fn<A extends unknown[]> = (...args: A) => Tensor;
 
+/** Arguments as the caller may pass them: a Variable wherever f expects a Tensor. */
+export type Watchable<T> = T extends Tensor ? Tensor | Variable
+  : T extends readonly unknown[] ? { [K in keyof T]: Watchable<T[K]> }
+  : T extends object ? { [K in keyof T]: Watchable<T[K]> } : T;
+
 function checkArgnums(argnums: number | readonly number[], arity: number): number[] {
   const list = typeof argnums === 'number' ? [argnums] : [...argnums];
   for (const n of list) {
@@ -133,21 +138,21 @@ function differentiate<A extends unknown[]>(f: Fn<A>, args: A, argnums: number |
  * `argnums` (default 0; a list gives a list of gradients). Arguments may be pytrees of f32
  * tensors or variables; each gradient has the structure of its argument.
  */
-export function grad<A extends unknown[], N extends number = 0>(f: Fn<A>, argnums?: N): (...args: A) => Grads<A[N]>;
-export function grad<A extends unknown[]>(f: Fn<A>, argnums: readonly number[]): (...args: A) => Grads<A[number]>[];
-export function grad<A extends unknown[]>(f: Fn<A>, argnums: number | readonly number[] = 0): (...args: A) => unknown {
-  return (...args: A) => {
-    const [, grads] = differentiate(f, args, argnums);
+export function grad<A extends unknown[], N extends number = 0>(f: Fn<A>, argnums?: N): (...args: Watchable<A>) => Grads<A[N]>;
+export function grad<A extends unknown[]>(f: Fn<A>, argnums: readonly number[]): (...args: Watchable<A>) => Grads<A[number]>[];
+export function grad<A extends unknown[]>(f: Fn<A>, argnums: number | readonly number[] = 0): (...args: Watchable<A>) => unknown {
+  return (...args: Watchable<A>) => {
+    const [, grads] = differentiate(f, args as A, argnums);
     return typeof argnums === 'number' ? grads[0] : grads;
   };
 }
 
 /** Like `grad`, but also returns f's value: `[value, gradients]`. */
-export function valueAndGrad<A extends unknown[], N extends number = 0>(f: Fn<A>, argnums?: N): (...args: A) => [Tensor, Grads<A[N]>];
-export function valueAndGrad<A extends unknown[]>(f: Fn<A>, argnums: readonly number[]): (...args: A) => [Tensor, Grads<A[number]>[]];
-export function valueAndGrad<A extends unknown[]>(f: Fn<A>, argnums: number | readonly number[] = 0): (...args: A) => [Tensor, unknown] {
-  return (...args: A) => {
-    const [value, grads] = differentiate(f, args, argnums);
+export function valueAndGrad<A extends unknown[], N extends number = 0>(f: Fn<A>, argnums?: N): (...args: Watchable<A>) => [Tensor, Grads<A[N]>];
+export function valueAndGrad<A extends unknown[]>(f: Fn<A>, argnums: readonly number[]): (...args: Watchable<A>) => [Tensor, Grads<A[number]>[]];
+export function valueAndGrad<A extends unknown[]>(f: Fn<A>, argnums: number | readonly number[] = 0): (...args: Watchable<A>) => [Tensor, unknown] {
+  return (...args: Watchable<A>) => {
+    const [value, grads] = differentiate(f, args as A, argnums);
     return [value, typeof argnums === 'number' ? grads[0] : grads];
   };
 }

@@ -18,7 +18,7 @@ export { unaryScalar, binaryScalar } from './kernels/elementwise.ts';
 export { erf as erfScalar } from './kernels/scalar-math.ts';
 export { vjpRules, type VjpRule } from './ops/vjp.ts';
 export { bind, currentInterpreter, withInterpreter, interpreterStack, eagerInterpreter, type Interpreter } from './context.ts';
-export { grad, valueAndGrad, type Grads } from './autodiff.ts';
+export { grad, valueAndGrad, type Grads, type Watchable } from './autodiff.ts';
 export { Variable, type VariableOptions } from './variable.ts';
 export * from './pytree.ts';
 export * as nn from './nn.ts';
