@@ -3,6 +3,7 @@
  * interpreter, the pass manager and passes, and the backend interface.
  */
 import './interpreter-backend.ts';
+import './passes/index.ts';
 
 export * from './ir/graph.ts';
 export { printGraph, valueNames, formatLoc, type PrintOptions } from './ir/printer.ts';
@@ -23,3 +24,4 @@ export { signatureOf, signatureChanges, type Signature, type SignatureChange } f
 export { inspectSource, type SourceFacts } from './source-check.ts';
 export { runPipeline, registerPass, passNames, DEFAULT_PASSES, stageChanged, type Pass, type Stage } from './passes/manager.ts';
 export { warn } from './warnings.ts';
+export * from './passes/index.ts';

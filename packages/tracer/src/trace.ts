@@ -194,7 +194,7 @@ class TracedFunction {
       'Each retrace traces and compiles again. Keep shapes fixed, pass changing numbers as tensors, or give an inputSignature.');
   }
 
-  private traceEntry(signature: Signature, self: unknown, args: unknown[]): CacheEntry {
+  private traceEntry(signature: Signature, self: unknown, args: unknown[], isCall = true): CacheEntry {
     const first = this.tracingCount === 0;
     this.tracingCount++;
     if (!first) {
@@ -206,8 +206,7 @@ class TracedFunction {
     }
     const entry = this.buildEntry(signature, self, args);
     this.insert(signature.key, entry);
-    if (!first) this.noteCall(this.retraceLog.at(-1)!.changes[0]?.argument ?? 'signature');
-    else this.noteCall(null);
+    if (isCall) this.noteCall(first ? null : this.retraceLog.at(-1)!.changes[0]?.argument ?? 'signature');
     return entry;
   }
 
@@ -296,7 +295,8 @@ class TracedFunction {
   entryFor(args: unknown[]): CacheEntry {
     const callArgs = args.length === 0 && this.options.inputSignature ? [...this.options.inputSignature] : args;
     const signature = signatureOf(callArgs, this.argNames(callArgs.length));
-    return this.cache.get(signature.key) ?? this.traceEntry(signature, this.boundThis, callArgs);
+    // Introspection traces count in tracingCount but not in the retrace-storm window.
+    return this.cache.get(signature.key) ?? this.traceEntry(signature, this.boundThis, callArgs, false);
   }
 
   ir(argsThenOptions: unknown[]): string {

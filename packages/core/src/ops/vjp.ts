@@ -85,8 +85,9 @@ export const vjpRules: { [K in OpName]: VjpRule<K> } = {
   cos: chain((x) => neg(sin(x))),
   tanh: chain((_x, y) => sub(1, square(y))),
   sigmoid: chain((_x, y) => mul(y, sub(1, y))),
-  relu: (g, [x]) => [where(greater(x!, 0), g, 0)],
-  leakyRelu: (g, [x], _y, { alpha }) => [where(greater(x!, 0), g, mul(g, alpha))],
+  // From the output: y > 0 exactly where x > 0, and using y lets the producer of x fuse into relu.
+  relu: (g, _x, y) => [where(greater(y, 0), g, 0)],
+  leakyRelu: (g, [x], y, { alpha }) => [where(greater(alpha >= 0 ? y : x!, 0), g, mul(g, alpha))],
   gelu: chain((x, _y, { approximate }) => geluDerivative(x, approximate)),
   erf: chain((x) => mul(2 / Math.sqrt(Math.PI), exp(neg(square(x))))),
   softplus: chain((x) => sigmoid(x)),

@@ -57,9 +57,11 @@ export interface Graph {
   readonly annotations: Readonly<Record<string, unknown>>;
 }
 
-/** Builds a graph step by step. Value ids are unique within one builder. */
+/** Value ids are unique across all graphs, so passes can mix values of old and new graphs. */
+let nextValueId = 0;
+
+/** Builds a graph step by step. */
 export class GraphBuilder {
-  private nextId = 0;
   readonly params: Param[] = [];
   readonly nodes: Node[] = [];
   results: Value[] = [];
@@ -69,7 +71,7 @@ export class GraphBuilder {
   constructor(public name: string) {}
 
   newValue(type: TensorType): Value {
-    return { id: this.nextId++, type: { shape: [...type.shape], dtype: type.dtype } };
+    return { id: nextValueId++, type: { shape: [...type.shape], dtype: type.dtype } };
   }
 
   addParam(name: string, kind: ParamKind, type: TensorType, data?: Tensor): Param {

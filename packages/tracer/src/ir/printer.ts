@@ -61,7 +61,7 @@ function printNodes(graph: Graph, names: Map<Value, string>, indent: string, opt
     const attrs = node.op === CONSTANT_OP ? '' : formatAttrs(node.attrs);
     const comments = [
       options.loc && node.loc ? formatLoc(node.loc, options.locRelativeTo) : '',
-      options.notes?.get(node) ?? '',
+      (options.notes ?? (graph.annotations.nodeNotes as ReadonlyMap<Node, string> | undefined))?.get(node) ?? '',
     ].filter(Boolean);
     const comment = comments.length ? `  # ${comments.join('  ')}` : '';
     if (node.body) {

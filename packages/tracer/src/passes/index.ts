@@ -1,0 +1,28 @@
+/**
+ * @file Registers the standard passes and the default pipeline: clean up the traced graph, then
+ * fuse, then plan memory. Each pass is a pure function Graph -> Graph in a file of its own.
+ */
+import { DEFAULT_PASSES, registerPass } from './manager.ts';
+import { constantFold } from './constant-fold.ts';
+import { simplify } from './simplify.ts';
+import { cse } from './cse.ts';
+import { dce } from './dce.ts';
+import { fuse } from './fuse.ts';
+import { planMemory } from './memory-plan.ts';
+
+registerPass('constantFold', constantFold);
+registerPass('simplify', simplify);
+registerPass('cse', cse);
+registerPass('dce', dce);
+registerPass('fuse', fuse);
+registerPass('planMemory', planMemory);
+
+DEFAULT_PASSES.push('constantFold', 'simplify', 'cse', 'dce', 'fuse', 'planMemory');
+
+export { constantFold, FOLD_LIMIT } from './constant-fold.ts';
+export { simplify } from './simplify.ts';
+export { cse } from './cse.ts';
+export { dce } from './dce.ts';
+export { fuse, kernelCount, type FusionKind } from './fuse.ts';
+export { rewriteNodes, toFixpoint, type NodeRewrite, type RewriteContext } from './rewrite.ts';
+export { planMemory, memoryPlanOf, ALIGNMENT, type MemoryPlan, type PlannedBuffer, type Slot } from './memory-plan.ts';
