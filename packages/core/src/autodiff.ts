@@ -70,19 +70,19 @@ class Tape implements Interpreter {
   }
 }
 
-/** Replaces Tensor/Variable/number leaves by the tensors to watch; repeated tensors get aliases. */
-function watchLeaves(leaves: unknown[], paths: string[], seen: Set<number>): Tensor[] {
+/** Replaces Tensor/Variable/number leaves by fresh aliases to watch. */
+function watchLeaves(leaves: unknown[], paths: string[]): Tensor[] {
   return leaves.map((leaf, i) => {
     const where = paths[i] ? ` at ${paths[i]}` : '';
     if (!(leaf instanceof Tensor || leaf instanceof Variable || typeof leaf === 'number')) {
       throw new KilnGradientError(`grad: cannot differentiate with respect to a ${leaf === null ? 'null' : typeof leaf} leaf${where}; leaves must be f32 tensors or variables`);
     }
-    let t = asTensor(leaf as TensorLike, 'grad');
+    const t = asTensor(leaf as TensorLike, 'grad');
     if (t.dtype !== 'f32') throw new KilnGradientError(`grad: input${where} is ${t.typeString}; only f32 tensors can be differentiated`);
-    // The same tensor passed twice must get two separate gradients: give the repeat its own identity.
-    if (seen.has(t.id)) t = bind('reshape', [t], { shape: [...t.shape] });
-    seen.add(t.id);
-    return t;
+    // Watch an alias, never the caller's tensor itself: the same tensor may also reach f another way
+    // (passed twice, closed over, or an outer grad's input), and those uses must stay constants here.
+    // The alias is made in the context below, so an outer tape still sees it depend on the original.
+    return bind('reshape', [t], { shape: [...t.shape] });
   });
 }
 
@@ -112,11 +112,10 @@ function checkArgnums(argnums: number | readonly number[], arity: number): numbe
 function differentiate<A extends unknown[]>(f: Fn<A>, args: A, argnums: number | readonly number[]): [Tensor, unknown[]] {
   const nums = checkArgnums(argnums, args.length);
   const tape = new Tape(currentInterpreter());
-  const seen = new Set<number>();
   const watchedArgs = [...args] as unknown[];
   const trees = nums.map((n) => {
     const { leaves, def } = flatten(args[n]);
-    const watched = watchLeaves(leaves, leafPaths(def), seen);
+    const watched = watchLeaves(leaves, leafPaths(def));
     watched.forEach((t) => tape.watched.add(t.id));
     watchedArgs[n] = unflatten(def, watched);
     return { def, watched };

@@ -2,7 +2,7 @@
  * @file Making concrete tensors: from JS values, constant fills, ranges and seeded random draws.
  * Plain numbers default to f32, booleans to bool, typed arrays keep their own dtype.
  */
-import { allocate, dtypeOfArray, isDType, type DType, type TypedArray } from './dtype.ts';
+import { allocate, dtypeOfArray, isDType, truncSat, type DType, type TypedArray } from './dtype.ts';
 import { KilnArgumentError, KilnShapeError } from './errors.ts';
 import { makeTensor, Tensor, type NestedArray } from './tensor.ts';
 import { formatShape, sizeOf } from './shape.ts';
@@ -45,9 +45,15 @@ function flattenNested(values: NestedArray | readonly NestedArray[]): { shape: n
   return { shape, flat };
 }
 
+/** The stored form of one element, converted as cast() converts: bool holds only 0 or 1 (`x != 0`). */
+function storedValue(x: number | boolean, dtype: DType): number {
+  if (dtype === 'bool') return Number(x) !== 0 ? 1 : 0;
+  return dtype === 'i32' ? truncSat(Number(x)) : Number(x);
+}
+
 function fromArray(values: ArrayLike<number | boolean>, dtype: DType): TypedArray {
   const out = allocate(dtype, values.length);
-  for (let i = 0; i < values.length; i++) out[i] = Number(values[i]);
+  for (let i = 0; i < values.length; i++) out[i] = storedValue(values[i]!, dtype);
   return out;
 }
 
@@ -56,13 +62,19 @@ function fromArray(values: ArrayLike<number | boolean>, dtype: DType): TypedArra
  * element count); `dtype` converts them. NaN and Infinity pass through unchanged.
  */
 export function tensor(values: TensorInput, shape?: readonly number[], dtype?: DType): Tensor {
-  if (values instanceof Tensor) return values;
+  if (values instanceof Tensor) {
+    if (shape === undefined && (dtype === undefined || dtype === values.dtype)) return values;
+    // A new shape or dtype must not be ignored: read the data and go the typed-array way.
+    values = values.concreteData('copy it with tensor()');
+  }
+  if (dtype !== undefined) checkDTypeArg('tensor', dtype);
   let inferredShape: number[];
   let data: TypedArray;
   if (ArrayBuffer.isView(values)) {
     const own = dtypeOfArray(values);
     const target = dtype ?? own ?? 'f32';
-    data = own === target ? (values as TypedArray).slice() : fromArray(values as unknown as ArrayLike<number>, target);
+    const copyAsIs = own === target && target !== 'bool';
+    data = copyAsIs ? (values as TypedArray).slice() : fromArray(values as unknown as ArrayLike<number>, target);
     inferredShape = [data.length];
   } else {
     const { shape: nestedShape, flat } = flattenNested(values as NestedArray);
@@ -71,7 +83,7 @@ export function tensor(values: TensorInput, shape?: readonly number[], dtype?: D
     data = fromArray(flat, dtype ?? (allBool ? 'bool' : 'f32'));
     inferredShape = nestedShape;
   }
-  const finalDType = dtype ? checkDTypeArg('tensor', dtype) : dtypeOfArray(data)!;
+  const finalDType = dtype ?? dtypeOfArray(data)!;
   if (shape === undefined) return makeTensor(inferredShape, finalDType, data);
   const target = checkShape('tensor', shape);
   if (sizeOf(target) !== data.length) {
@@ -87,7 +99,7 @@ export function scalar(value: number | boolean, dtype?: DType): Tensor {
 
 export function full(shape: readonly number[], value: number | boolean, dtype: DType = typeof value === 'boolean' ? 'bool' : 'f32'): Tensor {
   const s = checkShape('full', shape);
-  return makeTensor(s, checkDTypeArg('full', dtype), allocate(dtype, sizeOf(s)).fill(Number(value)));
+  return makeTensor(s, checkDTypeArg('full', dtype), allocate(dtype, sizeOf(s)).fill(storedValue(value, dtype)));
 }
 
 export function zeros(shape: readonly number[], dtype: DType = 'f32'): Tensor {

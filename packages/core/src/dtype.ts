@@ -34,3 +34,8 @@ export function dtypeOfArray(a: ArrayBufferView): DType | null {
 export function isDType(x: unknown): x is DType {
   return x === 'f32' || x === 'i32' || x === 'bool';
 }
+
+/** f32 -> i32 truncates toward zero and saturates, NaN -> 0 (WebAssembly's trunc_sat). */
+export function truncSat(v: number): number {
+  return Number.isNaN(v) ? 0 : Math.max(-2147483648, Math.min(2147483647, Math.trunc(v)));
+}

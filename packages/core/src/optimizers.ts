@@ -7,7 +7,7 @@ import { Tensor } from './tensor.ts';
 import { Variable } from './variable.ts';
 import { zeros, scalar } from './creation.ts';
 import { add, div, mul, pow, sqrt, square, sub } from './ops/api.ts';
-import { flatten, leafPaths } from './pytree.ts';
+import { flatten, leafPaths, treeDefString } from './pytree.ts';
 
 /** Updates each variable of `params` from the gradient at the same place in `grads`. */
 export interface Optimizer {
@@ -21,8 +21,9 @@ function pairs(params: unknown, grads: unknown): [Variable, Tensor][] {
   const p = flatten(params);
   const g = flatten(grads);
   const paths = leafPaths(p.def);
-  if (p.leaves.length !== g.leaves.length) {
-    throw new KilnArgumentError(`optimizer: params have ${p.leaves.length} leaves but grads have ${g.leaves.length}`);
+  // Leaves pair up by position, so equal leaf counts are not enough: {a, b} against {b, a} would swap them.
+  if (treeDefString(p.def) !== treeDefString(g.def)) {
+    throw new KilnArgumentError(`optimizer: grads have structure ${treeDefString(g.def)} but params have ${treeDefString(p.def)}`);
   }
   return p.leaves.map((v, i) => {
     const grad = g.leaves[i];

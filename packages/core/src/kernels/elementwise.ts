@@ -2,7 +2,7 @@
  * @file Eager kernels of the elementwise ops: a scalar function per op, applied by loops that
  * handle NumPy broadcasting with fast paths for equal shapes and scalars.
  */
-import { allocate, type TypedArray } from '../dtype.ts';
+import { allocate, truncSat, type TypedArray } from '../dtype.ts';
 import type { Tensor } from '../tensor.ts';
 import { makeTensor } from '../tensor.ts';
 import { broadcastStrides, shapesEqual } from '../shape.ts';
@@ -186,11 +186,6 @@ export function whereKernel(inputs: readonly Tensor[], _attrs: unknown, type: Te
     }
   }
   return makeTensor(type.shape, type.dtype, out);
-}
-
-/** f32 -> i32 truncates toward zero and saturates, NaN -> 0 (WebAssembly's trunc_sat). */
-function truncSat(v: number): number {
-  return Number.isNaN(v) ? 0 : Math.max(-2147483648, Math.min(2147483647, Math.trunc(v)));
 }
 
 /** cast: f32 -> i32 truncates (saturating); anything -> bool is `!= 0`. */

@@ -85,7 +85,7 @@ export const layoutKernels: { [K in LayoutOp]: LayoutKernel<K> } = {
   },
   pad: (inputs, { paddings, value }, type) => {
     const x = inputs[0]!;
-    const out = allocate(type.dtype, sizeOf(type.shape)).fill(value);
+    const out = allocate(type.dtype, sizeOf(type.shape)).fill(type.dtype === 'bool' ? Number(value !== 0) : value);
     const outStrides = stridesOf(type.shape);
     const start = paddings.reduce((off, [before], i) => off + before * outStrides[i]!, 0);
     stridedCopy(x.storage!, 0, stridesOf(x.shape), out, start, outStrides, x.shape);

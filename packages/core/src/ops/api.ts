@@ -16,10 +16,12 @@ import type { BinaryOp, OpAttrs, ReduceOp, UnaryOp } from './names.ts';
 export type TensorLike = Tensor | Variable | number | boolean | TypedArray | NestedArray[];
 
 function describeValue(x: unknown): string {
-  if (x === null) return 'null';
+  if (x === null || x === undefined) return String(x);
   if (Array.isArray(x)) return 'an array';
   if (typeof x === 'object') return `an object (${x.constructor?.name ?? 'Object'})`;
-  return `${typeof x} ${JSON.stringify(x)}`;
+  if (typeof x === 'function') return 'a function';
+  // JSON.stringify quotes strings, but returns undefined for symbols and throws on bigints.
+  return `${typeof x} ${typeof x === 'string' ? JSON.stringify(x) : String(x)}`;
 }
 
 /** Converts an op argument to a tensor; plain numbers take `numberDType`. */
@@ -181,11 +183,18 @@ export function mean(x: TensorLike, axes?: Axes, keepDims = false): Tensor {
 export function logSumExp(x: TensorLike, axes?: Axes, keepDims = false): Tensor {
   const t = asTensor(x, 'logSumExp');
   const normalized = normalizeAxes('logSumExp', t, axes);
-  const peak = stopGradient(max(t, normalized, true));
-  // An infinite or NaN peak (all -inf, say) must not poison the shift: use 0 there.
-  const shift = where(less(abs(peak), Infinity), peak, 0);
+  const shift = logSumExpShift(t, normalized);
   const out = add(log(sum(exp(sub(t, shift)), normalized, true)), shift);
   return keepDims ? out : reshape(out, out.shape.filter((_, i) => !normalized.includes(i)));
+}
+
+/** The per-group maximum that logSumExp subtracts before exp, so that exp cannot overflow. */
+function logSumExpShift(t: Tensor, axes: number[]): TensorLike {
+  // An empty group has no maximum (and needs no shift): its sum of exps is 0, giving -inf.
+  if (axes.some((a) => t.shape[a] === 0)) return 0;
+  const peak = stopGradient(max(t, axes, true));
+  // An infinite or NaN peak (all -inf, say) must not poison the shift: use 0 there.
+  return where(less(abs(peak), Infinity), peak, 0);
 }
 
 // ---- layout ------------------------------------------------------------------------------------------

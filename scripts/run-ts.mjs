@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// Runs a TypeScript file with tsx: `node scripts/run-ts.mjs path/to/file.ts [args...]`.
+// The script sees its own path and the remaining arguments in process.argv, as if run directly.
+import { register } from 'tsx/esm/api';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const [file, ...rest] = process.argv.slice(2);
+if (!file) {
+  console.error('usage: node scripts/run-ts.mjs <file.ts> [args...]');
+  process.exit(2);
+}
+register();
+const path = resolve(process.cwd(), file);
+process.argv = [process.argv[0], path, ...rest];
+await import(pathToFileURL(path).href);
