@@ -151,4 +151,13 @@ describe('a failed operation changes nothing', () => {
     expect(a.version).toBe(0);
     expect(opt.state.size).toBe(0);
   });
+
+  it('a fractional number meeting an i32 tensor is a dtype error, not a silent truncation', () => {
+    const ints = tensor([1, 2], undefined, 'i32');
+    const [err, line] = [caught(() => add(ints, 2.5)), lineHere()];
+    expectKilnError(err, KilnDTypeError, 'add: second argument 2.5 is not an integer but meets an i32 tensor; cast the tensor with cast(x, "f32") first', line);
+    const [err2, line2] = [caught(() => gather(tensor([1, 2, 3]), [0.7])), lineHere()];
+    expectKilnError(err2, KilnDTypeError, 'gather: indices 0.7 is not an integer but meets an i32 tensor; cast the tensor with cast(x, "f32") first', line2);
+    expectTensor(add(ints, 2), [2], [3, 4]);
+  });
 });

@@ -4,7 +4,7 @@
  * stores (non-negative, sorted axes; resolved -1 in shapes), and binds the primitive.
  */
 import type { DType, TypedArray } from '../dtype.ts';
-import { KilnArgumentError, KilnShapeError } from '../errors.ts';
+import { KilnArgumentError, KilnDTypeError, KilnShapeError } from '../errors.ts';
 import { Tensor, type NestedArray } from '../tensor.ts';
 import { Variable } from '../variable.ts';
 import { bind } from '../context.ts';
@@ -28,12 +28,26 @@ function describeValue(x: unknown): string {
 export function asTensor(x: TensorLike, op: string, position = 'argument', numberDType: DType = 'f32'): Tensor {
   if (x instanceof Tensor) return x;
   if (x instanceof Variable) return x.value;
-  if (typeof x === 'number') return scalar(x, numberDType === 'bool' ? 'f32' : numberDType);
+  if (typeof x === 'number') {
+    checkIntegral(op, position, [x], numberDType);
+    return scalar(x, numberDType === 'bool' ? 'f32' : numberDType);
+  }
   if (typeof x === 'boolean') return scalar(x, 'bool');
   if (Array.isArray(x) || ArrayBuffer.isView(x)) {
-    return Array.isArray(x) && numberDType !== 'bool' ? tensor(x as NestedArray[], undefined, numberDType) : tensor(x);
+    if (!Array.isArray(x) || numberDType === 'bool') return tensor(x);
+    checkIntegral(op, position, (x as unknown[]).flat(Infinity), numberDType);
+    return tensor(x as NestedArray[], undefined, numberDType);
   }
   throw new KilnArgumentError(`${op}: ${position} must be a tensor, variable, number or array; got ${describeValue(x)}`);
+}
+
+/** A plain number meeting an i32 tensor must be an integer: truncating it silently would be a wrong answer. */
+function checkIntegral(op: string, position: string, values: unknown[], dtype: DType): void {
+  if (dtype !== 'i32') return;
+  const bad = values.find((v) => typeof v === 'number' && !Number.isInteger(v));
+  if (bad !== undefined) {
+    throw new KilnDTypeError(`${op}: ${position} ${bad} is not an integer but meets an i32 tensor; cast the tensor with cast(x, "f32") first`);
+  }
 }
 
 function concreteDType(x: TensorLike): DType | undefined {
