@@ -1,12 +1,13 @@
 /**
  * @file Measures the Wasm SIMD matmul kernel in GFLOP/s (2·m·n·k / seconds), single-threaded.
  *
- *   node --import tsx packages/codegen-wasm/scripts/matmul-speed.ts [--fma] [--runs N]
- *     [--blocking mr=4,nr=8,kc=256,mc=128,nc=1024,unroll=4] [--shapes 1024x1024x1024,...]
+ *   node --import tsx packages/codegen-wasm/scripts/matmul-speed.ts [--fma] [--no-optimize] [--runs N]
+ *     [--blocking mr=4,nr=8,kc=256,mc=128,nc=1024,unroll=1] [--shapes 1024x1024x1024,...]
  *
  * Shapes are m x k x n (an MLP layer 128x784x512 multiplies [128,784] by [784,512]); a `tA` or `tB`
  * suffix stores that operand transposed. Each shape is compiled with binaryen -O3, instantiated
- * once, warmed up, then timed; the median run is reported because the machine is shared.
+ * once, warmed up, then timed; the median run is reported because the machine is shared, and the
+ * best run as the uncontended speed. --fma turns on V8's relaxed-SIMD flag at run time.
  */
 import { setFlagsFromString } from 'node:v8';
 import { loadBinaryen, type Binaryen } from '../src/binaryen.ts';
@@ -20,13 +21,14 @@ const DEFAULT_SHAPES = [
   '128x512x784tB', // dA = G·Bᵀ: G [128,512], B [784,512]
 ];
 
-interface Args { fma: boolean; runs: number; blocking: Partial<MatmulBlocking>; shapes: string[] }
+interface Args { fma: boolean; optimize: boolean; runs: number; blocking: Partial<MatmulBlocking>; shapes: string[] }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { fma: false, runs: 9, blocking: {}, shapes: DEFAULT_SHAPES };
+  const args: Args = { fma: false, optimize: true, runs: 9, blocking: {}, shapes: DEFAULT_SHAPES };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     if (flag === '--fma') args.fma = true;
+    else if (flag === '--no-optimize') args.optimize = false;
     else if (flag === '--runs') args.runs = Number(argv[++i]);
     else if (flag === '--shapes') args.shapes = argv[++i]!.split(',');
     else if (flag === '--blocking') args.blocking = parseBlocking(argv[++i]!);
@@ -58,20 +60,25 @@ interface Bench {
   at: { a: number; b: number; c: number };
 }
 
-async function compile(binaryen: Binaryen, spec: MatmulSpec, options: MatmulOptions): Promise<Bench> {
+async function compile(
+  binaryen: Binaryen, spec: MatmulSpec, options: MatmulOptions, optimize: boolean,
+): Promise<Bench> {
   const { m, n, k } = spec;
   const align = (x: number) => Math.ceil(x / 4) * 4;
   const at = { a: 0, b: align(m * k), c: align(m * k) + align(k * n) };
   const scratch = (at.c + align(m * n)) * 4;
   const pages = Math.ceil((scratch + matmulScratchBytes(spec, options)) / 65536) + 1;
   const mod = new binaryen.Module();
-  mod.setFeatures(binaryen.Features.MVP | binaryen.Features.SIMD128 | (options.fma ? binaryen.Features.RelaxedSIMD : 0));
+  const relaxed = options.fma ? binaryen.Features.RelaxedSIMD : 0;
+  mod.setFeatures(binaryen.Features.MVP | binaryen.Features.SIMD128 | relaxed);
   mod.setMemory(pages, pages, 'memory');
   addMatmulFunction(binaryen, mod, 'matmul', spec, options);
   mod.addFunctionExport('matmul', 'matmul');
   if (!mod.validate()) throw new Error(`invalid module for ${JSON.stringify(spec)}`);
-  binaryen.setOptimizeLevel(3);
-  mod.optimize();
+  if (optimize) {
+    binaryen.setOptimizeLevel(3);
+    mod.optimize();
+  }
   const { instance } = await WebAssembly.instantiate(mod.emitBinary() as Uint8Array<ArrayBuffer>);
   mod.dispose();
   const matmul = instance.exports.matmul as (a: number, b: number, c: number, s: number) => void;
@@ -116,8 +123,8 @@ function median(xs: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-/** Median seconds of `runs` timed calls after warm-up calls lasting at least ~0.2 s. */
-function timeRuns(run: () => void, runs: number): number {
+/** Seconds of `runs` timed calls after warm-up calls lasting at least ~0.2 s. */
+function timeRuns(run: () => void, runs: number): number[] {
   const warmUntil = performance.now() + 200;
   do run(); while (performance.now() < warmUntil);
   const times: number[] = [];
@@ -126,41 +133,54 @@ function timeRuns(run: () => void, runs: number): number {
     run();
     times.push((performance.now() - t0) / 1e3);
   }
-  return median(times);
+  return times;
 }
 
-/** Naive JS triple loop on the same data, once, as a sanity baseline. */
-function naiveGflops(bench: Bench, spec: MatmulSpec): number {
+/** A naive JS triple loop on the same (untransposed) data, run once: its GFLOP/s and the largest
+ *  difference from the kernel's C. */
+function naiveBaseline(bench: Bench, spec: MatmulSpec): { gflops: number; maxDiff: number } {
   const { memory: mem, at } = bench;
-  const out = new Float32Array(spec.m * spec.n);
+  const { m, n, k } = spec;
+  const out = new Float32Array(m * n);
   const t0 = performance.now();
-  for (let i = 0; i < spec.m; i++) {
-    for (let j = 0; j < spec.n; j++) {
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
       let sum = 0;
-      for (let p = 0; p < spec.k; p++) sum += mem[at.a + i * spec.k + p]! * mem[at.b + p * spec.n + j]!;
-      out[i * spec.n + j] = sum;
+      for (let p = 0; p < k; p++) sum += mem[at.a + i * k + p]! * mem[at.b + p * n + j]!;
+      out[i * n + j] = sum;
     }
   }
-  return (2 * spec.m * spec.n * spec.k) / ((performance.now() - t0) / 1e3) / 1e9;
+  const gflops = (2 * m * n * k) / ((performance.now() - t0) / 1e3) / 1e9;
+  let maxDiff = 0;
+  for (let i = 0; i < m * n; i++) maxDiff = Math.max(maxDiff, Math.abs(out[i]! - mem[at.c + i]!));
+  return { gflops, maxDiff };
+}
+
+/** Times one shape and prints its row (plus the naive baseline for the untransposed 256 cube). */
+async function reportShape(binaryen: Binaryen, text: string, args: Args): Promise<void> {
+  const spec = parseShape(text);
+  const bench = await compile(binaryen, spec, { fma: args.fma, blocking: args.blocking }, args.optimize);
+  fillRandom(bench.memory, bench.at.a, spec.m * spec.k, 1);
+  fillRandom(bench.memory, bench.at.b, spec.k * spec.n, 2);
+  const times = timeRuns(bench.run, args.runs);
+  const gflops = (seconds: number) => ((2 * spec.m * spec.n * spec.k) / seconds / 1e9).toFixed(1);
+  console.log(`${text.padEnd(22)} ${gflops(median(times)).padStart(15)} ${gflops(Math.min(...times)).padStart(8)}`
+    + ` ${(median(times) * 1e3).toFixed(2).padStart(17)}   ${sampledError(bench, spec).toExponential(1)}`);
+  if (text === '256x256x256') {
+    const naive = naiveBaseline(bench, spec);
+    console.log(`${'  naive JS triple loop'.padEnd(22)} ${naive.gflops.toFixed(1).padStart(15)}`
+      + `   (max |naive - kernel| = ${naive.maxDiff.toExponential(1)})`);
+  }
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.fma) setFlagsFromString('--experimental-wasm-relaxed-simd');
   const binaryen = await loadBinaryen();
-  const options: MatmulOptions = { fma: args.fma, blocking: args.blocking };
-  console.log(`matmul kernel, ${args.fma ? 'relaxed FMA' : 'SIMD128 mul+add'}, blocking ${JSON.stringify(args.blocking)}`);
-  console.log('shape (m x k x n)      GFLOP/s   ms/run   max err/sqrt(k)');
-  for (const text of args.shapes) {
-    const spec = parseShape(text);
-    const bench = await compile(binaryen, spec, options);
-    fillRandom(bench.memory, bench.at.a, spec.m * spec.k, 1);
-    fillRandom(bench.memory, bench.at.b, spec.k * spec.n, 2);
-    const seconds = timeRuns(bench.run, args.runs);
-    const gflops = (2 * spec.m * spec.n * spec.k) / seconds / 1e9;
-    console.log(`${text.padEnd(22)} ${gflops.toFixed(1).padStart(7)} ${(seconds * 1e3).toFixed(2).padStart(8)}   ${sampledError(bench, spec).toExponential(1)}`);
-    if (text === '256x256x256') console.log(`${'  naive JS loop'.padEnd(22)} ${naiveGflops(bench, spec).toFixed(1).padStart(7)}`);
-  }
+  console.log(`matmul kernel: ${args.fma ? 'relaxed FMA' : 'SIMD128 mul+add'}, blocking overrides `
+    + `${JSON.stringify(args.blocking)}${args.optimize ? '' : ', not optimized by binaryen'}`);
+  console.log('shape (m x k x n)     GFLOP/s (median)  (best)   ms/run (median)   max err/sqrt(k)');
+  for (const text of args.shapes) await reportShape(binaryen, text, args);
 }
 
 await main();

@@ -14,7 +14,9 @@ export interface MathKernel {
 }
 
 /** A context whose temps are numbered after `paramCount` params, recorded in `vars`. */
-function functionContext(binaryen: Binaryen, mod: BinaryenModule, paramCount: number, vars: number[]): SimdMathContext {
+function functionContext(
+  binaryen: Binaryen, mod: BinaryenModule, paramCount: number, vars: number[],
+): SimdMathContext {
   return { binaryen, mod, tempV128: () => paramCount + vars.push(binaryen.v128) - 1 };
 }
 
@@ -90,7 +92,8 @@ const SWEEP_SIZE = 1 << 17;
 export function allMagnitudes(): Float32Array {
   const next = randomBits(0x9e3779b9);
   const slice = 2 ** 32 / SWEEP_SIZE;
-  return new Float32Array(Uint32Array.from({ length: SWEEP_SIZE }, (_, k) => k * slice + (next() % slice)).buffer);
+  const bits = Uint32Array.from({ length: SWEEP_SIZE }, (_, k) => k * slice + (next() % slice));
+  return new Float32Array(bits.buffer);
 }
 
 /** Sweep points: `allMagnitudes()`, 2^17 evenly spaced points on [lo, hi], and `extra`. */

@@ -307,7 +307,9 @@ describe('the MLP 784-512-512-10 train step', () => {
     // What the program computes: every intermediate of the optimized (unfused) graph.
     expect(unfusedPlan.peakBytes * 2).toBeLessThanOrEqual(unfusedPlan.totalBytes);
     expect(plan.peakBytes * 2).toBeLessThanOrEqual(unfusedPlan.totalBytes);
-    expect([...plan.variablesInPlace].map((p) => p.name).sort()).toEqual(['b1', 'b2', 'b3', 'w1', 'w2', 'w3']);
+    // Bias updates (sum + SGD epilogue) write into the variables; weight updates come out of matmul
+    // epilogues, whose output holds partial sums, so they are copied in at the end instead.
+    expect([...plan.variablesInPlace].map((p) => p.name).sort()).toEqual(['b1', 'b2', 'b3']);
     for (const p of [plan, unfusedPlan]) expectNoLiveOverlap(p);
   });
 });

@@ -5,7 +5,8 @@
  *   - lets an elementwise output take over the buffer of an input that dies at that node,
  *   - lets a reshape share its input's bytes,
  *   - writes a variable's update straight into the variable's storage when the old value is not
- *     read afterwards,
+ *     read afterwards (unless the graph has an op that may fail midway, gather and scatterAdd
+ *     check their indices, since a failed call must leave every variable as it was),
  *   - packs the remaining buffers so no two that are live at the same time overlap.
  * The plan is attached to the graph as `annotations.memoryPlan`; the graph itself is unchanged.
  */
@@ -54,11 +55,8 @@ const align = (n: number): number => Math.ceil(n / ALIGNMENT) * ALIGNMENT;
 function inPlaceCandidates(node: Node): readonly Value[] {
   const sameShape = (v: Value): boolean => v.type.shape.join() === node.output.type.shape.join() && bytesOf(v) === bytesOf(node.output);
   if (node.op === 'fused.elementwise' || node.op === 'fused.rows' || node.op === 'fused.reduce') return node.inputs.filter(sameShape);
-  if (node.op === 'fused.matmul') {
-    // The matmul's own operands are read many times; only epilogue inputs are elementwise.
-    const operands = new Set(node.body!.nodes.find((n) => n.op === 'matmul')!.inputs);
-    return node.inputs.filter((v, i) => !operands.has(node.body!.params[i]!.value) && sameShape(v));
-  }
+  // A matmul kernel keeps partial sums in its output between k blocks, so its output never
+  // shares storage with an input, epilogue inputs included.
   if (node.body || node.op === CONSTANT_OP || node.op === 'print') return [];
   const elementwise = ['unary', 'binary', 'select', 'cast'];
   return elementwise.includes(familyOf(node.op)) ? node.inputs.filter(sameShape) : [];
@@ -89,7 +87,8 @@ export function planMemory(graph: Graph): Graph {
   const storage = new Storage();
   // Params and constants live outside the arena and are never overwritten (but a variable's own update).
   const external = new Set<Value>([...graph.params.map((p) => p.value), ...graph.nodes.filter((nd) => nd.op === CONSTANT_OP).map((nd) => nd.output)]);
-  const varOfParamValue = new Map<Value, Param>(graph.params.filter((p) => p.kind === 'var').map((p) => [p.value, p]));
+  const mayFail = graph.nodes.some((nd) => nd.op === 'gather' || nd.op === 'scatterAdd');
+  const varOfParamValue = new Map<Value, Param>(mayFail ? [] : graph.params.filter((p) => p.kind === 'var').map((p) => [p.value, p]));
   const inPlace = new Map<Value, Value>();
   const aliases = new Map<Value, Value>();
   const variablesInPlace = new Set<Param>();
