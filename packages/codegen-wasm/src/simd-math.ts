@@ -38,18 +38,18 @@ export interface SimdMathErrorBound {
  * The worst error each approximation guarantees against Math (computed in double, rounded to f32)
  * over all floats, except sin and cos, which promise it for |x| <= 1e5 only. Checked on every one
  * of the 2^32 inputs: exp, log and log1p are within 1 ulp (1.19e-7 relative), expm1 within 2 ulps
- * (1.33e-7 relative); tanh and erf are within 1.2e-7 absolute, sigmoid, sin and cos 6e-8.
+ * (1.33e-7 relative); tanh and erf are within 1.19e-7 absolute; sigmoid, sin and cos within 6e-8.
  */
 export const simdMathMaxError: Record<SimdMathName, SimdMathErrorBound> = {
   exp: { kind: 'relative', max: 1.5e-7 },
   expm1: { kind: 'relative', max: 1.5e-7 },
   log: { kind: 'relative', max: 1.5e-7 },
   log1p: { kind: 'relative', max: 1.5e-7 },
-  tanh: { kind: 'absolute', max: 2.5e-7 },
-  sigmoid: { kind: 'absolute', max: 2.5e-7 },
-  erf: { kind: 'absolute', max: 2.5e-7 },
-  sin: { kind: 'absolute', max: 2.5e-7, maxAbsX: 1e5 },
-  cos: { kind: 'absolute', max: 2.5e-7, maxAbsX: 1e5 },
+  tanh: { kind: 'absolute', max: 1.5e-7 },
+  sigmoid: { kind: 'absolute', max: 1.5e-7 },
+  erf: { kind: 'absolute', max: 1.5e-7 },
+  sin: { kind: 'absolute', max: 1.5e-7, maxAbsX: 1e5 },
+  cos: { kind: 'absolute', max: 1.5e-7, maxAbsX: 1e5 },
 };
 
 /** A value held in a local: each call emits a fresh `local.get`, so it may be used many times. */

@@ -35,6 +35,8 @@ export interface EpilogueInputs {
   readonly lanes: 1 | 4;
   /** Reads extra i32 param `i` of the kernel (e.g. a bias pointer). */
   param(i: number): ExpressionRef;
+  /** Adds a local of `type` to the function being built (for epilogues that keep values). */
+  newLocal(type: TypeRef): number;
 }
 
 /** A per-output transform fused into the store of C (bias, activation, ...). */
@@ -432,6 +434,7 @@ function applyEpilogue(
       }
       return f.param(fixedParams + i).get();
     },
+    newLocal: (type) => f.local(type).index,
   });
 }
 

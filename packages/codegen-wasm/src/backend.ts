@@ -1,0 +1,9 @@
+/**
+ * @file The 'wasm' backend for trace(): registered with the tracer when this package loads.
+ */
+import { registerBackend, type Backend } from '@kiln/tracer';
+import { compileGraph } from './compile.ts';
+
+export const wasmBackend: Backend = { name: 'wasm', stages: ['wat'], compile: compileGraph };
+
+registerBackend(wasmBackend);

@@ -1,0 +1,19 @@
+/**
+ * @file @kiln/codegen-wasm: lowers optimized, fused, memory-planned graphs to WebAssembly SIMD
+ * with Binaryen, and runs them in one shared WebAssembly.Memory.
+ */
+import { registerInternalSource } from '@kiln/core';
+import { loadBinaryen } from './binaryen.ts';
+
+registerInternalSource(import.meta.url);
+
+export { wasmBackend } from './backend.ts';
+export { compileGraph, type WasmStats } from './compile.ts';
+export { loadBinaryen } from './binaryen.ts';
+export { sharedMemory, KilnMemoryLimitError, MAX_MEMORY_BYTES, formatBytes } from './runtime/memory.ts';
+export { simdMath, simdMathMaxError, type SimdMathName } from './simd-math.ts';
+
+/** Resolves once the code generator (binaryen, ~0.3 s) is loaded; trace() with 'wasm' needs it. */
+export function ready(): Promise<void> {
+  return loadBinaryen().then(() => undefined);
+}

@@ -1,0 +1,38 @@
+/**
+ * @file Evaluates a list of elementwise nodes (a fused body, or a stretch of one) as vectors:
+ * each node's value goes to a local, so later nodes and the caller can read it freely.
+ */
+import type { DType } from '@kiln/core';
+import type { ExpressionRef } from '../binaryen.ts';
+import { CONSTANT_OP, type Node, type Value } from '@kiln/tracer';
+import { elementwiseLowering, type ElementwiseOp } from './elementwise-ops.ts';
+import type { KernelBuilder, Vec } from './kernel-builder.ts';
+import { splatConstant } from './lanes.ts';
+
+/**
+ * Computes `nodes` in order. `values` must hold a getter for every input that is not computed by
+ * an earlier node of the list; it is extended with the new values. Returns the statements.
+ */
+export function evaluateNodes(b: KernelBuilder, nodes: readonly Node[], values: Map<Value, Vec>): ExpressionRef[] {
+  const stmts: ExpressionRef[] = [];
+  for (const node of nodes) {
+    let expr: ExpressionRef;
+    if (node.op === CONSTANT_OP) {
+      expr = splatConstant(b, node.output.type.dtype, node.attrs.value as number);
+    } else {
+      const lower = elementwiseLowering[node.op as ElementwiseOp];
+      if (!lower) throw new Error(`codegen-wasm: ${node.op} is not an elementwise op`);
+      const args = node.inputs.map((v) => {
+        const get = values.get(v);
+        if (!get) throw new Error(`codegen-wasm: value #${v.id} of ${node.op} has no vector form here`);
+        return get;
+      });
+      const dtypes: DType[] = node.inputs.map((v) => v.type.dtype);
+      expr = lower(b, args, dtypes, node.attrs as never);
+    }
+    const [set, get] = b.keep(expr);
+    stmts.push(set);
+    values.set(node.output, get);
+  }
+  return stmts;
+}

@@ -1,0 +1,31 @@
+/**
+ * @file Elementwise kernels: a plain elementwise op, or a fused.elementwise body, as one strided
+ * map over the output with every input broadcast into it.
+ */
+import type { Node, Value } from '@kiln/tracer';
+import { KernelBuilder, type Vec } from './kernel-builder.ts';
+import type { ModuleContext } from './module-context.ts';
+import { evaluateNodes } from './dag.ts';
+import { broadcastStridesTo, contiguousStrides, emitStridedMap } from './strided-map.ts';
+import type { Kernel } from './kernel-types.ts';
+
+export function lowerElementwise(ctx: ModuleContext, node: Node): Kernel {
+  const inputs = node.body ? node.body.params.map((p) => p.value) : node.inputs;
+  const nodes = node.body ? node.body.nodes : [{ ...node, inputs }];
+  const root = node.body ? node.body.results[0]! : node.output;
+  const out = node.output.type;
+  const name = ctx.uniqueName(node.op.replace('.', '_'));
+  const b = new KernelBuilder(ctx, inputs.length + 2);
+  const stmts = emitStridedMap(b, {
+    shape: out.shape,
+    output: { base: () => b.param(0), dtype: out.dtype, strides: contiguousStrides(out.shape) },
+    inputs: inputs.map((v, i) => ({ base: () => b.param(i + 1), dtype: v.type.dtype, strides: broadcastStridesTo(v.type.shape, out.shape) })),
+    compute: (ins, body) => {
+      const values = new Map<Value, Vec>(inputs.map((v, i) => [v, ins[i]!]));
+      body.push(...evaluateNodes(b, nodes, values));
+      return values.get(root)!();
+    },
+  });
+  b.finish(name, stmts);
+  return { name, scratchBytes: 0 };
+}

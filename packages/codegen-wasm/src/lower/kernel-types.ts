@@ -1,0 +1,19 @@
+/**
+ * @file The contract between the entry function and the kernels: every kernel is a function of
+ * i32 byte addresses (output, then inputs, then a scratch block), with no result.
+ */
+import type { Node } from '@kiln/tracer';
+import type { ModuleContext } from './module-context.ts';
+
+export interface Kernel {
+  /** Function to call as name(out, ...inputs, scratch). */
+  name: string;
+  /** Bytes of scratch the kernel needs at the scratch address. */
+  scratchBytes: number;
+}
+
+/** Lowers one node to a kernel added to the module. */
+export type NodeLowering = (ctx: ModuleContext, node: Node) => Kernel;
+
+/** A node shape or pattern a specialised lowering cannot handle; the dispatcher falls back. */
+export class UnsupportedLowering extends Error {}

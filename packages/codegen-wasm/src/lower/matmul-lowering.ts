@@ -1,0 +1,144 @@
+/**
+ * @file matmul and fused.matmul kernels: the register-blocked SIMD kernel of kernels/matmul.ts for
+ * each matrix of a batch (batch dims broadcast by stride), with a fused node's elementwise
+ * epilogue applied as each output vector is stored. i32 matmuls use a plain loop.
+ */
+import { matrixDims, sizeOf } from '@kiln/core';
+import type { Node, Value } from '@kiln/tracer';
+import type { ExpressionRef } from '../binaryen.ts';
+import { addMatmulFunction, matmulScratchBytes, type EpilogueInputs, type MatmulSpec } from '../kernels/matmul.ts';
+import { KernelBuilder, type Vec } from './kernel-builder.ts';
+import type { ModuleContext } from './module-context.ts';
+import { evaluateNodes } from './dag.ts';
+import { loadSplat, loadVector } from './lanes.ts';
+import { outerLoops, type Strided } from './loop-nest.ts';
+import { broadcastStridesTo } from './strided-map.ts';
+import { UnsupportedLowering, type Kernel } from './kernel-types.ts';
+
+interface MatmulParts {
+  matmul: Node;
+  /** Epilogue nodes (after the matmul in a fused body). */
+  epilogue: Node[];
+  /** Kernel params (1-based after out) of A and B, and of each epilogue input. */
+  aParam: number;
+  bParam: number;
+  extra: Value[];
+}
+
+function partsOf(node: Node): MatmulParts {
+  if (!node.body) return { matmul: node, epilogue: [], aParam: 1, bParam: 2, extra: [] };
+  const params = node.body.params.map((p) => p.value);
+  const matmul = node.body.nodes.find((n) => n.op === 'matmul')!;
+  const epilogue = node.body.nodes.filter((n) => n !== matmul);
+  const used = new Set(epilogue.flatMap((n) => n.inputs));
+  return {
+    matmul, epilogue,
+    aParam: params.indexOf(matmul.inputs[0]!) + 1,
+    bParam: params.indexOf(matmul.inputs[1]!) + 1,
+    extra: params.filter((v) => used.has(v)),
+  };
+}
+
+/** The epilogue as a MatmulEpilogue: evaluates the fused body's tail on each stored vector. */
+function epilogueOf(ctx: ModuleContext, parts: MatmulParts, root: Value, m: number, n: number): MatmulSpec['epilogue'] {
+  if (parts.epilogue.length === 0) return undefined;
+  const layouts = parts.extra.map((v) => {
+    const s = broadcastStridesTo(v.type.shape, [m, n]);
+    if (s[1] !== 0 && s[1] !== 1) throw new UnsupportedLowering('epilogue input read across columns');
+    return { v, sR: s[0]!, sC: s[1]! };
+  });
+  return {
+    extraParams: parts.extra.length,
+    apply(e: EpilogueInputs): ExpressionRef {
+      const b = new KernelBuilder(ctx, 0, (type) => e.newLocal(type));
+      const { mod, binaryen } = b;
+      const stmts: ExpressionRef[] = [];
+      const [setAcc, acc] = b.keep(e.lanes === 4 ? e.acc : mod.f32x4.splat(e.acc));
+      stmts.push(setAcc);
+      const values = new Map<Value, Vec>([[parts.matmul.output, acc]]);
+      layouts.forEach(({ v, sR, sC }, i) => {
+        let addr = e.param(i);
+        if (sR) addr = mod.i32.add(addr, mod.i32.mul(e.row, b.i32(sR * 4)));
+        if (sC) addr = mod.i32.add(addr, mod.i32.mul(e.col, b.i32(4)));
+        const [set, get] = b.keep(e.lanes === 4 && sC === 1 ? loadVector(b, v.type.dtype, addr) : loadSplat(b, v.type.dtype, addr));
+        stmts.push(set);
+        values.set(v, get);
+      });
+      stmts.push(...evaluateNodes(b, parts.epilogue, values));
+      const result = mod.block(null, [...stmts, values.get(root)!()], binaryen.v128);
+      return e.lanes === 4 ? result : mod.f32x4.extract_lane(result, 0);
+    },
+  };
+}
+
+/** Byte strides of each batch dimension of an operand broadcast to the output's batch shape. */
+function batchStrides(shape: readonly number[], batch: readonly number[]): number[] {
+  const matrix = sizeOf(shape.slice(-2));
+  return broadcastStridesTo(shape.slice(0, -2), batch).map((s) => s * matrix);
+}
+
+export function lowerMatmul(ctx: ModuleContext, node: Node): Kernel {
+  const parts = partsOf(node);
+  const { matmul } = parts;
+  const [a, bIn] = matmul.inputs as [Value, Value];
+  const transA = matmul.attrs.transposeA === true;
+  const transB = matmul.attrs.transposeB === true;
+  const [m, k] = matrixDims(a.type.shape, transA);
+  const n = matrixDims(bIn.type.shape, transB)[1];
+  const out = node.output.type;
+  const batch = out.shape.slice(0, -2);
+  if (out.dtype !== 'f32' || a.type.dtype !== 'f32') {
+    if (parts.epilogue.length) throw new UnsupportedLowering('only f32 matmuls take an epilogue');
+    return lowerIntMatmul(ctx, node, m, n, k, transA, transB);
+  }
+  const root = node.body ? node.body.results[0]! : node.output;
+  if (parts.epilogue.length && batch.length) throw new UnsupportedLowering('batched matmul epilogues are unfused');
+  const spec: MatmulSpec = { m, n, k, transA, transB, epilogue: epilogueOf(ctx, parts, root, m, n) };
+  const kernel2d = ctx.uniqueName('matmul2d');
+  addMatmulFunction(ctx.binaryen, ctx.mod, kernel2d, spec);
+  const paramCount = (node.body ? node.body.params.length : 2) + 2;
+  const name = ctx.uniqueName(node.op.replace('.', '_'));
+  const b = new KernelBuilder(ctx, paramCount);
+  const scratch = (): ExpressionRef => b.param(paramCount - 1);
+  const operands: Strided[] = [
+    { base: () => b.param(0), bytes: 1, strides: [...batchStrides(out.shape, batch).map((s) => s * 4), 0] },
+    { base: () => b.param(parts.aParam), bytes: 1, strides: [...batchStrides(a.type.shape, batch).map((s) => s * 4), 0] },
+    { base: () => b.param(parts.bParam), bytes: 1, strides: [...batchStrides(bIn.type.shape, batch).map((s) => s * 4), 0] },
+  ];
+  const extraArgs = (): ExpressionRef[] => parts.extra.map((v) => b.param(node.body!.params.findIndex((p) => p.value === v) + 1));
+  const stmts = outerLoops(b, [...batch, 1], operands, ([o, x, y]) => [
+    b.mod.call(kernel2d, [x!.base(), y!.base(), o!.base(), scratch(), ...extraArgs()], b.binaryen.none),
+  ]);
+  b.finish(name, stmts);
+  return { name, scratchBytes: matmulScratchBytes(spec) };
+}
+
+/** i32 matmul (rare): a plain triple loop, wrapping like Math.imul sums. */
+function lowerIntMatmul(ctx: ModuleContext, node: Node, m: number, n: number, k: number, transA: boolean, transB: boolean): Kernel {
+  const [a, bIn] = node.inputs as [Value, Value];
+  const out = node.output.type;
+  const batch = out.shape.slice(0, -2);
+  const name = ctx.uniqueName('matmul_i32');
+  const b = new KernelBuilder(ctx, 4);
+  const { mod, binaryen } = b;
+  const [i, j, p, acc] = [b.local(binaryen.i32), b.local(binaryen.i32), b.local(binaryen.i32), b.local(binaryen.i32)];
+  const get = (l: number): ExpressionRef => b.get(l, binaryen.i32);
+  const at = (base: ExpressionRef, r: ExpressionRef, rs: number, c: ExpressionRef, cs: number): ExpressionRef =>
+    mod.i32.load(0, 4, mod.i32.add(base, mod.i32.add(mod.i32.mul(r, b.i32(rs * 4)), mod.i32.mul(c, b.i32(cs * 4)))));
+  const operands: Strided[] = [
+    { base: () => b.param(0), bytes: 1, strides: [...batchStrides(out.shape, batch).map((s) => s * 4), 0] },
+    { base: () => b.param(1), bytes: 1, strides: [...batchStrides(a.type.shape, batch).map((s) => s * 4), 0] },
+    { base: () => b.param(2), bytes: 1, strides: [...batchStrides(bIn.type.shape, batch).map((s) => s * 4), 0] },
+  ];
+  const stmts = outerLoops(b, [...batch, 1], operands, ([o, x, y]) => [
+    b.loop(i, b.i32(0), b.i32(m), 1, [b.loop(j, b.i32(0), b.i32(n), 1, [
+      b.set(acc, b.i32(0)),
+      b.loop(p, b.i32(0), b.i32(k), 1, [b.set(acc, mod.i32.add(get(acc), mod.i32.mul(
+        transA ? at(x!.base(), get(p), m, get(i), 1) : at(x!.base(), get(i), k, get(p), 1),
+        transB ? at(y!.base(), get(j), k, get(p), 1) : at(y!.base(), get(p), n, get(j), 1))))]),
+      mod.i32.store(0, 4, mod.i32.add(o!.base(), mod.i32.mul(mod.i32.add(mod.i32.mul(get(i), b.i32(n)), get(j)), b.i32(4))), get(acc)),
+    ])]),
+  ]);
+  b.finish(name, stmts);
+  return { name, scratchBytes: 0 };
+}

@@ -1,0 +1,70 @@
+/**
+ * @file What all kernels of one module share: the Binaryen module, unique function names, and
+ * the JavaScript helpers imported for the few ops WebAssembly cannot do lane by lane (integer
+ * division, floor modulo, pow) and for `print`.
+ */
+import type { Binaryen, BinaryenModule } from '../binaryen.ts';
+import type { Node } from '@kiln/tracer';
+
+/** Scalar helpers the module may import from the `kiln` namespace, all (f64, f64) -> f64. */
+export const SCALAR_IMPORTS = ['pow', 'floorMod', 'intFloorDiv', 'intFloorMod'] as const;
+export type ScalarImport = (typeof SCALAR_IMPORTS)[number];
+
+export class ModuleContext {
+  private readonly imported = new Set<string>();
+  private names = 0;
+  /** Nodes that print, by the index the print import receives. */
+  readonly printed: Node[] = [];
+  /** Ops that can stop a call, by the code the fail import receives. */
+  readonly failingOps: string[] = [];
+
+  constructor(readonly binaryen: Binaryen, readonly mod: BinaryenModule) {}
+
+  /** A function name not used before in this module. */
+  uniqueName(prefix: string): string {
+    return `${prefix}_${this.names++}`;
+  }
+
+  /** The internal name of an imported scalar helper, adding the import on first use. */
+  scalarImport(name: ScalarImport): string {
+    const internal = `import_${name}`;
+    if (!this.imported.has(internal)) {
+      const f64 = this.binaryen.f64;
+      this.mod.addFunctionImport(internal, 'kiln', name, this.binaryen.createType([f64, f64]), f64);
+      this.imported.add(internal);
+    }
+    return internal;
+  }
+
+  /** The internal name of the `fail(opCode, index, limit)` import, called before a trap. */
+  failImport(): string {
+    const internal = 'import_fail';
+    if (!this.imported.has(internal)) {
+      const i32 = this.binaryen.i32;
+      this.mod.addFunctionImport(internal, 'kiln', 'fail', this.binaryen.createType([i32, i32, i32]), this.binaryen.none);
+      this.imported.add(internal);
+    }
+    return internal;
+  }
+
+  opCode(op: string): number {
+    if (!this.failingOps.includes(op)) this.failingOps.push(op);
+    return this.failingOps.indexOf(op);
+  }
+
+  printIndex(node: Node): number {
+    this.printed.push(node);
+    return this.printed.length - 1;
+  }
+
+  /** The internal name of the `print(index, address)` import. */
+  printImport(): string {
+    const internal = 'import_print';
+    if (!this.imported.has(internal)) {
+      const i32 = this.binaryen.i32;
+      this.mod.addFunctionImport(internal, 'kiln', 'print', this.binaryen.createType([i32, i32]), this.binaryen.none);
+      this.imported.add(internal);
+    }
+    return internal;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * @file Combining accumulators for the folding reductions (sum, prod, max, min), as vectors and
+ * as scalars, for f32 and i32. max and min keep NaN, as the eager kernels do.
+ */
+import type { DType } from '@kiln/core';
+import type { ExpressionRef } from '../binaryen.ts';
+import type { KernelBuilder } from './kernel-builder.ts';
+
+export type FoldOp = 'sum' | 'prod' | 'max' | 'min';
+
+export function isFoldOp(op: string): op is FoldOp {
+  return op === 'sum' || op === 'prod' || op === 'max' || op === 'min';
+}
+
+export function identityOf(op: FoldOp): number {
+  return { sum: 0, prod: 1, max: -Infinity, min: Infinity }[op];
+}
+
+/** The identity for i32 max/min is the extreme integer, not an infinity. */
+export function identityFor(op: FoldOp, dtype: DType): number {
+  if (dtype === 'i32' && op === 'max') return -2147483648;
+  if (dtype === 'i32' && op === 'min') return 2147483647;
+  return identityOf(op);
+}
+
+export function combineVector(b: KernelBuilder, op: FoldOp, dtype: DType, acc: ExpressionRef, x: ExpressionRef): ExpressionRef {
+  const { mod } = b;
+  if (dtype === 'f32') return { sum: mod.f32x4.add, prod: mod.f32x4.mul, max: mod.f32x4.max, min: mod.f32x4.min }[op](acc, x);
+  return { sum: mod.i32x4.add, prod: mod.i32x4.mul, max: mod.i32x4.max_s, min: mod.i32x4.min_s }[op](acc, x);
+}
+
+/** Combines two scalars; `a` and `b` are getters because i32 max/min read them twice. */
+export function combineScalar(k: KernelBuilder, op: FoldOp, dtype: DType, a: () => ExpressionRef, b: () => ExpressionRef): ExpressionRef {
+  const { mod } = k;
+  if (dtype === 'f32') return { sum: mod.f32.add, prod: mod.f32.mul, max: mod.f32.max, min: mod.f32.min }[op](a(), b());
+  if (op === 'sum') return mod.i32.add(a(), b());
+  if (op === 'prod') return mod.i32.mul(a(), b());
+  const pickA = op === 'max' ? mod.i32.gt_s(a(), b()) : mod.i32.lt_s(a(), b());
+  return mod.select(pickA, a(), b());
+}
+
+/** Lane 0 (or lane i) of a vector as a scalar of the dtype. */
+export function lane(b: KernelBuilder, dtype: DType, v: ExpressionRef, i = 0): ExpressionRef {
+  return dtype === 'f32' ? b.mod.f32x4.extract_lane(v, i) : b.mod.i32x4.extract_lane(v, i);
+}
+
+export function splatScalar(b: KernelBuilder, dtype: DType, x: ExpressionRef): ExpressionRef {
+  return dtype === 'f32' ? b.mod.f32x4.splat(x) : b.mod.i32x4.splat(x);
+}
+
+export function scalarType(b: KernelBuilder, dtype: DType): number {
+  return dtype === 'f32' ? b.binaryen.f32 : b.binaryen.i32;
+}
+
+export function scalarConst(b: KernelBuilder, dtype: DType, x: number): ExpressionRef {
+  return dtype === 'f32' ? b.mod.f32.const(x) : b.i32(x);
+}

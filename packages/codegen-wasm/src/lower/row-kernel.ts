@@ -1,0 +1,226 @@
+/**
+ * @file Row kernels: a program of elementwise ops and reductions along rows, run one row at a
+ * time. It serves fused.rows (softmax, layernorm), reductions over trailing axes with their
+ * fused producers and consumers, and plain reductions. Per row it alternates
+ *   - loops over the row's columns (4 lanes at a time plus a tail) that compute the pending
+ *     full-row values, feed reductions, and keep values later steps need in a row of scratch;
+ *   - per-row scalar steps (reduction results and what is computed from them).
+ */
+import type { DType } from '@kiln/core';
+import type { Node, Value } from '@kiln/tracer';
+import type { ExpressionRef } from '../binaryen.ts';
+import type { KernelBuilder, Vec } from './kernel-builder.ts';
+import { evaluateNodes } from './dag.ts';
+import { elementBytes, loadSplat, loadVector, storeOne, storeVector } from './lanes.ts';
+import { combineScalar, combineVector, identityFor, isFoldOp, lane, scalarConst, scalarType, splatScalar, type FoldOp } from './reduce-ops.ts';
+
+/** Thrown when a program's operands cannot be walked as [rows, cols]; the caller unfuses. */
+export class RowLayoutError extends Error {}
+
+export interface RowParam {
+  base: Vec;
+  dtype: DType;
+  /** Element offset r·sR + j·sC when read along the row; null if it cannot be read that way. */
+  full: { sR: number; sC: number } | null;
+  /** Element offset r·sR when read once per row; null if it cannot be. */
+  scalar: { sR: number } | null;
+}
+
+export interface RowProgram {
+  rows: number;
+  cols: number;
+  /** Elementwise nodes, scalar constants and fold reductions along the row, in order. */
+  nodes: readonly Node[];
+  /** Whether a value varies along the row (otherwise it is one value per row). */
+  isFull(v: Value): boolean;
+  params: ReadonlyMap<Value, RowParam>;
+  root: Value;
+  out: Vec;
+  /** Scratch for kept full-row values: rowScratchBytes(program) bytes. */
+  scratch: Vec;
+}
+
+type Step = { kind: 'loop'; nodes: Node[]; reductions: Node[] } | { kind: 'scalar'; node: Node };
+
+const isReduction = (n: Node): boolean => isFoldOp(n.op);
+
+/** Splits the program into column loops and per-row scalar steps. */
+function planSteps(p: RowProgram): Step[] {
+  const steps: Step[] = [];
+  let pending: Node[] = [];
+  for (const node of p.nodes) {
+    if (isReduction(node)) {
+      steps.push({ kind: 'loop', nodes: pending, reductions: [node] });
+      pending = [];
+    } else if (p.isFull(node.output)) {
+      pending.push(node);
+    } else {
+      steps.push({ kind: 'scalar', node });
+    }
+  }
+  if (pending.length) steps.push({ kind: 'loop', nodes: pending, reductions: [] });
+  return steps;
+}
+
+/** Full-row values computed in one loop and read in a later step: they get a scratch row each. */
+function keptValues(p: RowProgram, steps: Step[]): Value[] {
+  const kept: Value[] = [];
+  steps.forEach((step, s) => {
+    if (step.kind !== 'loop') return;
+    for (const node of step.nodes) {
+      if (node.output === p.root) continue;
+      const usedLater = steps.slice(s + 1).some((later) => (later.kind === 'loop'
+        ? [...later.nodes, ...later.reductions].some((n) => n.inputs.includes(node.output))
+        : later.node.inputs.includes(node.output)));
+      if (usedLater) kept.push(node.output);
+    }
+  });
+  return kept;
+}
+
+export function rowScratchBytes(p: RowProgram): number {
+  return keptValues(p, planSteps(p)).length * p.cols * 4;
+}
+
+interface RowState {
+  r: Vec;
+  /** Per-row scalar values (as splat vectors). */
+  scalars: Map<Value, Vec>;
+  kept: Map<Value, number>;
+}
+
+/** Byte address of element (r, j) of a strided operand. */
+function elementAddress(b: KernelBuilder, base: Vec, bytes: number, sR: number, r: Vec, sC: number, j: ExpressionRef | null): ExpressionRef {
+  let addr = base();
+  if (sR !== 0) addr = b.mod.i32.add(addr, b.mod.i32.mul(r(), b.i32(sR * bytes)));
+  if (sC !== 0 && j !== null) addr = b.mod.i32.add(addr, b.mod.i32.mul(j, b.i32(sC * bytes)));
+  return addr;
+}
+
+function fullParam(p: RowProgram, v: Value): { param: RowParam; sR: number; sC: number } {
+  const param = p.params.get(v)!;
+  if (!param.full) throw new RowLayoutError(`operand #${v.id} cannot be read along the row`);
+  return { param, ...param.full };
+}
+
+/** One column loop: computes its nodes, feeds its reductions, stores kept values and the root. */
+function emitLoop(b: KernelBuilder, p: RowProgram, step: Extract<Step, { kind: 'loop' }>, st: RowState): ExpressionRef[] {
+  const i32 = b.binaryen.i32;
+  const stmts: ExpressionRef[] = [];
+  const computed = new Set(step.nodes.map((n) => n.output));
+  const leaves = new Set<Value>();
+  for (const n of [...step.nodes, ...step.reductions]) for (const v of n.inputs) if (!computed.has(v) && !st.scalars.has(v)) leaves.add(v);
+  const paramLeaves = [...leaves].filter((v) => !st.kept.has(v));
+  const vectorizable = paramLeaves.every((v) => [0, 1].includes(fullParam(p, v).sC));
+  // Values constant along the row are loaded once.
+  const hoisted = new Map<Value, Vec>();
+  for (const v of paramLeaves) {
+    const { param, sR, sC } = fullParam(p, v);
+    if (sC !== 0) continue;
+    const [set, get] = b.keep(loadSplat(b, param.dtype, elementAddress(b, param.base, elementBytes(param.dtype), sR, st.r, 0, null)));
+    stmts.push(set);
+    hoisted.set(v, get);
+  }
+  const accs = step.reductions.map((red) => {
+    const dtype = red.output.type.dtype;
+    const id = identityFor(red.op as FoldOp, dtype);
+    const vec = b.local(b.binaryen.v128);
+    const tail = b.local(scalarType(b, dtype));
+    stmts.push(b.set(vec, splatScalar(b, dtype, scalarConst(b, dtype, id))), b.set(tail, scalarConst(b, dtype, id)));
+    return { red, dtype, vec, tail };
+  });
+  const j = b.local(i32);
+  const body = (lanes: 1 | 4): ExpressionRef[] => {
+    const out: ExpressionRef[] = [];
+    const values = new Map<Value, Vec>(st.scalars);
+    for (const v of leaves) {
+      if (st.scalars.has(v)) continue;
+      if (hoisted.has(v)) {
+        values.set(v, hoisted.get(v)!);
+        continue;
+      }
+      const keptRow = st.kept.get(v);
+      const [base, dtype, sR, sC] = keptRow !== undefined
+        ? [() => b.addr(p.scratch(), keptRow * p.cols * 4), v.type.dtype, 0, 1]
+        : (() => { const f = fullParam(p, v); return [f.param.base, f.param.dtype, f.sR, f.sC] as const; })();
+      const ptr = elementAddress(b, base, keptRow !== undefined ? 4 : elementBytes(dtype), sR, st.r, sC, b.get(j, i32));
+      const [set, get] = b.keep(lanes === 4 ? loadVector(b, keptRow !== undefined && dtype === 'bool' ? 'i32' : dtype, ptr) : loadSplat(b, keptRow !== undefined && dtype === 'bool' ? 'i32' : dtype, ptr));
+      out.push(set);
+      values.set(v, get);
+    }
+    out.push(...evaluateNodes(b, step.nodes, values));
+    for (const acc of accs) {
+      const x = values.get(acc.red.inputs[0]!)!;
+      const op = acc.red.op as FoldOp;
+      out.push(lanes === 4
+        ? b.set(acc.vec, combineVector(b, op, acc.dtype, b.get(acc.vec, b.binaryen.v128), x()))
+        : b.set(acc.tail, combineScalar(b, op, acc.dtype, () => b.get(acc.tail, scalarType(b, acc.dtype)), () => lane(b, acc.dtype, x()))));
+    }
+    for (const node of step.nodes) {
+      const keptRow = st.kept.get(node.output);
+      const v = values.get(node.output)!;
+      const store = lanes === 4 ? storeVector : storeOne;
+      if (keptRow !== undefined) {
+        // Kept rows hold bools as i32 masks, so they load back without widening.
+        const dtype = node.output.type.dtype === 'bool' ? 'i32' : node.output.type.dtype;
+        out.push(store(b, dtype, elementAddress(b, () => b.addr(p.scratch(), keptRow * p.cols * 4), 4, 0, st.r, 1, b.get(j, i32)), v()));
+      }
+      if (node.output === p.root) {
+        const dtype = node.output.type.dtype;
+        out.push(store(b, dtype, elementAddress(b, p.out, elementBytes(dtype), p.cols, st.r, 1, b.get(j, i32)), v()));
+      }
+    }
+    return out;
+  };
+  const vectorEnd = vectorizable ? p.cols - (p.cols % 4) : 0;
+  if (vectorEnd > 0) stmts.push(b.loop(j, b.i32(0), b.i32(vectorEnd), 4, body(4)));
+  if (vectorEnd < p.cols) stmts.push(b.loop(j, b.i32(vectorEnd), b.i32(p.cols), 1, body(1)));
+  for (const acc of accs) {
+    const t = scalarType(b, acc.dtype);
+    const lanesOf = (i: number) => () => lane(b, acc.dtype, b.get(acc.vec, b.binaryen.v128), i);
+    const op = acc.red.op as FoldOp;
+    // ((l0 ∘ l1) ∘ (l2 ∘ l3)) ∘ tail
+    const [s1, g1] = b.keep(combineScalar(b, op, acc.dtype, lanesOf(0), lanesOf(1)), t);
+    const [s2, g2] = b.keep(combineScalar(b, op, acc.dtype, lanesOf(2), lanesOf(3)), t);
+    const [s3, g3] = b.keep(combineScalar(b, op, acc.dtype, g1, g2), t);
+    const [s4, g4] = b.keep(combineScalar(b, op, acc.dtype, g3, () => b.get(acc.tail, t)), t);
+    const [s5, g5] = b.keep(splatScalar(b, acc.dtype, g4()));
+    stmts.push(s1, s2, s3, s4, s5);
+    st.scalars.set(acc.red.output, g5);
+  }
+  return stmts;
+}
+
+/** A per-row scalar step: loads its per-row operands, computes the node as a splat vector. */
+function emitScalar(b: KernelBuilder, p: RowProgram, node: Node, st: RowState): ExpressionRef[] {
+  const stmts: ExpressionRef[] = [];
+  for (const v of node.inputs) {
+    if (st.scalars.has(v)) continue;
+    const param = p.params.get(v);
+    if (!param?.scalar) throw new RowLayoutError(`operand #${v.id} cannot be read once per row`);
+    const ptr = elementAddress(b, param.base, elementBytes(param.dtype), param.scalar.sR, st.r, 0, null);
+    const [set, get] = b.keep(loadSplat(b, param.dtype, ptr));
+    stmts.push(set);
+    st.scalars.set(v, get);
+  }
+  stmts.push(...evaluateNodes(b, [node], st.scalars));
+  return stmts;
+}
+
+/** Emits the whole row program (a loop over rows). */
+export function emitRowProgram(b: KernelBuilder, p: RowProgram): ExpressionRef[] {
+  if (p.rows === 0) return [];
+  const steps = planSteps(p);
+  const keptList = keptValues(p, steps);
+  const i32 = b.binaryen.i32;
+  const r = b.local(i32);
+  const st: RowState = { r: () => b.get(r, i32), scalars: new Map(), kept: new Map(keptList.map((v, i) => [v, i])) };
+  const rowBody: ExpressionRef[] = [];
+  for (const step of steps) rowBody.push(...(step.kind === 'loop' ? emitLoop(b, p, step, st) : emitScalar(b, p, step.node, st)));
+  if (!p.isFull(p.root)) {
+    const dtype = p.root.type.dtype;
+    const value = st.scalars.get(p.root) ?? (() => { throw new RowLayoutError('the root is neither computed per row nor along it'); })();
+    rowBody.push(storeOne(b, dtype, elementAddress(b, p.out, elementBytes(dtype), 1, st.r, 0, null), value()));
+  }
+  return [b.loop(r, b.i32(0), b.i32(p.rows), 1, rowBody)];
+}

@@ -1,0 +1,102 @@
+/**
+ * @file The one WebAssembly.Memory every compiled module imports, and a small first-fit
+ * allocator over it. Variables get long-lived blocks, executables their constants, and all calls
+ * share one "frame" block (arguments, intermediates, scratch) that grows when a trace needs more.
+ */
+import { allocate, KilnError, type DType, type TypedArray } from '@kiln/core';
+
+const PAGE = 65536;
+/** WebAssembly's 32-bit memories stop at 4 GiB. */
+export const MAX_MEMORY_BYTES = 65536 * PAGE;
+const ALIGN = 64;
+
+/** A memory request beyond what WebAssembly can address. */
+export class KilnMemoryLimitError extends KilnError {}
+
+const alignUp = (n: number, to = ALIGN): number => Math.ceil(n / to) * to;
+
+export class WasmMemory {
+  readonly memory = new WebAssembly.Memory({ initial: 16, maximum: 65536 });
+  /** Bytes below `top` are handed out or on the free list; address 0 is never used. */
+  private top = ALIGN;
+  private readonly free: { offset: number; bytes: number }[] = [];
+  private frameBlock = { offset: 0, bytes: 0 };
+
+  /** Reserves `bytes` (aligned) and returns the offset. */
+  alloc(bytes: number, what = 'a buffer'): number {
+    const size = alignUp(Math.max(bytes, 1));
+    const hole = this.free.findIndex((f) => f.bytes >= size);
+    if (hole >= 0) {
+      const f = this.free[hole]!;
+      const offset = f.offset;
+      if (f.bytes === size) this.free.splice(hole, 1);
+      else this.free[hole] = { offset: f.offset + size, bytes: f.bytes - size };
+      return offset;
+    }
+    const offset = this.top;
+    if (offset + size > MAX_MEMORY_BYTES) {
+      throw new KilnMemoryLimitError(`wasm backend: ${what} needs ${formatBytes(size)} more, but WebAssembly memory stops at 4 GiB (${formatBytes(offset)} in use)`, null);
+    }
+    this.top = offset + size;
+    const needPages = Math.ceil(this.top / PAGE) - this.memory.buffer.byteLength / PAGE;
+    if (needPages > 0) this.memory.grow(needPages);
+    return offset;
+  }
+
+  release(offset: number, bytes: number): void {
+    this.free.push({ offset, bytes: alignUp(Math.max(bytes, 1)) });
+    this.free.sort((a, b) => a.offset - b.offset);
+    // Merge neighbours so freed space can serve larger requests.
+    for (let i = this.free.length - 2; i >= 0; i--) {
+      const a = this.free[i]!;
+      const b = this.free[i + 1]!;
+      if (a.offset + a.bytes === b.offset) this.free.splice(i, 2, { offset: a.offset, bytes: a.bytes + b.bytes });
+    }
+  }
+
+  /** The shared per-call block, at least `bytes` long (its contents do not survive calls). */
+  frame(bytes: number): number {
+    if (this.frameBlock.bytes < bytes) {
+      if (this.frameBlock.bytes) this.release(this.frameBlock.offset, this.frameBlock.bytes);
+      const size = alignUp(bytes * 1.25);
+      this.frameBlock = { offset: this.alloc(size, 'a traced call'), bytes: size };
+    }
+    return this.frameBlock.offset;
+  }
+
+  /** Bytes currently reserved from the memory (for tests and the soak script). */
+  get reservedBytes(): number {
+    return this.top - this.free.reduce((s, f) => s + f.bytes, 0);
+  }
+
+  write(offset: number, data: TypedArray): void {
+    new Uint8Array(this.memory.buffer, offset, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
+
+  /** A copy of `count` elements of `dtype` at `offset`. */
+  read(offset: number, dtype: DType, count: number): TypedArray {
+    const out = allocate(dtype, count);
+    out.set(viewOf(this.memory.buffer, offset, dtype, count));
+    return out;
+  }
+}
+
+function viewOf(buffer: ArrayBuffer, offset: number, dtype: DType, count: number): TypedArray {
+  if (dtype === 'f32') return new Float32Array(buffer, offset, count);
+  if (dtype === 'i32') return new Int32Array(buffer, offset, count);
+  return new Uint8Array(buffer, offset, count);
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${n} B`;
+}
+
+let shared: WasmMemory | null = null;
+
+/** The process-wide memory (created on first use). */
+export function sharedMemory(): WasmMemory {
+  return (shared ??= new WasmMemory());
+}

@@ -1,0 +1,14 @@
+/**
+ * @file `kiln`: the one import for users. Re-exports the core API, trace() and the IR tools, and
+ * makes the WebAssembly backend the default for trace(). Importing it loads the code generator
+ * (binaryen, ~0.3 s) once; @kiln/core alone never does.
+ */
+import { setDefaultBackend } from '@kiln/tracer';
+import { ready } from '@kiln/codegen-wasm';
+
+export * from '@kiln/core';
+export * from '@kiln/tracer';
+export { ready, wasmBackend, compileGraph, sharedMemory, type WasmStats } from '@kiln/codegen-wasm';
+
+await ready();
+setDefaultBackend('wasm');
