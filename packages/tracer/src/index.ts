@@ -16,8 +16,8 @@ export { interpreterBackend, bindParams } from './interpreter-backend.ts';
 export * from './backend.ts';
 export { TraceInterpreter, INLINE_CONSTANT_LIMIT } from './tracing.ts';
 export {
-  trace, asTraced, runFunctionsEagerly, functionsRunEagerly,
-  type Traced, type TraceOptions, type TracedMethods, type RetraceRecord, type CacheEntryInfo,
+  trace, asTraced, runFunctionsEagerly, functionsRunEagerly, tracedFunctions,
+  type Traced, type TraceReport, type TraceOptions, type TracedMethods, type RetraceRecord, type CacheEntryInfo,
 } from './trace.ts';
 export { isTensorSpec, parseSpec, type TensorSpec } from './tensor-spec.ts';
 export { signatureOf, signatureChanges, type Signature, type SignatureChange } from './signature.ts';

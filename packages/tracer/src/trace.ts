@@ -50,6 +50,18 @@ export interface CacheEntryInfo {
   readonly stages: readonly string[];
 }
 
+/** What tracing and compiling one signature produced, for tools like the CLI. */
+export interface TraceReport {
+  readonly stages: readonly Stage[];
+  /** Milliseconds spent tracing and running the passes. */
+  readonly traceMs: number;
+  /** Milliseconds spent in the backend's compile. */
+  readonly compileMs: number;
+  readonly backend: string;
+  /** The backend's own figures (kernel count, code size, ...). */
+  readonly stats: Readonly<Record<string, number>>;
+}
+
 export interface TracedMethods {
   /** How many times the body has been traced. */
   readonly tracingCount: number;
@@ -62,6 +74,8 @@ export interface TracedMethods {
   lower(...args: unknown[]): Graph;
   /** Every stage of the pipeline for these arguments (or specs), with pass timings. */
   stages(...args: unknown[]): readonly Stage[];
+  /** Traces and compiles for these arguments (or specs) and reports what that produced. */
+  inspect(...args: unknown[]): TraceReport;
   /** Forgets every trace. */
   clearCache(): void;
   /** The traced JavaScript function. */
@@ -99,6 +113,7 @@ interface CacheEntry {
   readonly outputSlots: readonly OutputSlot[];
   readonly traceMs: number;
   executable: Executable | null;
+  compileMs: number;
   calls: number;
 }
 
@@ -258,11 +273,11 @@ class TracedFunction {
     }
     this.warnAboutConsole(consoleLocations);
     const graph = interp.builder.build();
-    const backend = getBackend(this.options.backend ?? getDefaultBackend());
+    const backend = getBackend(this.backendName);
     const stages = runPipeline(graph, this.options.passes ?? backend.passes ?? DEFAULT_PASSES, { verify: this.options.verify });
     return {
       signature, stages, graph: stages.at(-1)!.graph, variables: interp.variables, tensorLeaves,
-      outputDef, outputSlots, traceMs: performance.now() - t0, executable: null, calls: 0,
+      outputDef, outputSlots, traceMs: performance.now() - t0, executable: null, compileMs: 0, calls: 0,
     };
   }
 
@@ -276,7 +291,22 @@ class TracedFunction {
   }
 
   executableOf(entry: CacheEntry): Executable {
-    return (entry.executable ??= getBackend(this.options.backend ?? getDefaultBackend()).compile(entry.graph));
+    if (!entry.executable) {
+      const t0 = performance.now();
+      entry.executable = getBackend(this.backendName).compile(entry.graph);
+      entry.compileMs = performance.now() - t0;
+    }
+    return entry.executable;
+  }
+
+  get backendName(): string {
+    return this.options.backend ?? getDefaultBackend();
+  }
+
+  inspect(args: unknown[]): TraceReport {
+    const entry = this.entryFor(args);
+    const executable = this.executableOf(entry);
+    return { stages: entry.stages, traceMs: entry.traceMs, compileMs: entry.compileMs, backend: this.backendName, stats: executable.stats ?? {} };
   }
 
   private runEntry(entry: CacheEntry, args: unknown[]): unknown {
@@ -326,6 +356,13 @@ function interceptConsole(seen: SourceLocation[]): () => void {
 }
 
 const STATES = new WeakMap<object, TracedFunction>();
+/** Every traced function made so far (weakly held), so tools can find one by name. */
+const REGISTRY: WeakRef<Traced<AnyFn>>[] = [];
+
+/** The traced functions that are still alive, oldest first (decorated methods: one per instance). */
+export function tracedFunctions(): Traced<AnyFn>[] {
+  return REGISTRY.map((r) => r.deref()).filter((t): t is Traced<AnyFn> => t !== undefined);
+}
 
 function makeTraced<F extends AnyFn>(fn: F, options: TraceOptions, boundThis?: unknown): Traced<F> {
   const state = new TracedFunction(fn, options, boundThis);
@@ -345,12 +382,15 @@ function makeTraced<F extends AnyFn>(fn: F, options: TraceOptions, boundThis?: u
     ir: { value: (...args: unknown[]) => state.ir(args) },
     lower: { value: (...args: unknown[]) => state.entryFor(args).graph },
     stages: { value: (...args: unknown[]) => state.entryFor(args).stages },
+    inspect: { value: (...args: unknown[]) => state.inspect(args) },
     clearCache: { value: () => state.cache.clear() },
     original: { value: fn },
     traceName: { value: state.name },
     options: { value: options },
   });
   STATES.set(traced, state);
+  if (REGISTRY.length > 256) REGISTRY.splice(0, REGISTRY.length, ...REGISTRY.filter((r) => r.deref() !== undefined));
+  REGISTRY.push(new WeakRef(traced));
   return traced;
 }
 

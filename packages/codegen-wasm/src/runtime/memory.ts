@@ -3,7 +3,7 @@
  * allocator over it. Variables get long-lived blocks, executables their constants, and all calls
  * share one "frame" block (arguments, intermediates, scratch) that grows when a trace needs more.
  */
-import { allocate, KilnError, type DType, type TypedArray } from '@kiln/core';
+import { KilnError, type DType, type TypedArray } from '@kiln/core';
 
 const PAGE = 65536;
 /** WebAssembly's 32-bit memories stop at 4 GiB. */
@@ -73,11 +73,9 @@ export class WasmMemory {
     new Uint8Array(this.memory.buffer, offset, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   }
 
-  /** A copy of `count` elements of `dtype` at `offset`. */
+  /** A copy of `count` elements of `dtype` at `offset` (slice() copies without zero-filling first). */
   read(offset: number, dtype: DType, count: number): TypedArray {
-    const out = allocate(dtype, count);
-    out.set(viewOf(this.memory.buffer, offset, dtype, count));
-    return out;
+    return viewOf(this.memory.buffer, offset, dtype, count).slice();
   }
 }
 
