@@ -81,6 +81,8 @@ export interface TrainOptions {
   activation?: Activation;
   seed?: number;
   data?: Spirals;
+  /** Wraps the training step, e.g. with `trace` to compile it; the default runs it eagerly. */
+  compile?: (step: (x: Tensor, y: Tensor) => Tensor) => (x: Tensor, y: Tensor) => Tensor;
   /** Called every `every` steps (and after the last) with the step number, loss and accuracy. */
   onProgress?: (step: number, loss: number, accuracy: number) => void;
   every?: number;
@@ -96,13 +98,16 @@ export function trainSpirals(options: TrainOptions = {}): TrainResult {
   const data = options.data ?? makeSpirals();
   const layers = initMlp([2, hidden, hidden, 2], seed);
   const lossOf = (params: Layer[], x: Tensor, y: Tensor) => softmaxCrossEntropy(mlpForward(params, x, activation), y);
-  const step = valueAndGrad(lossOf);
   const optimizer = adam({ learningRate });
+  const trainStep = (x: Tensor, y: Tensor): Tensor => {
+    const [value, grads] = valueAndGrad(lossOf)(layers, x, y);
+    optimizer.apply(layers, grads);
+    return value;
+  };
+  const step = options.compile ? options.compile(trainStep) : trainStep;
   let loss = NaN;
   for (let i = 1; i <= steps; i++) {
-    const [value, grads] = step(layers, data.x, data.y);
-    optimizer.apply(layers, grads);
-    loss = value.item() as number;
+    loss = step(data.x, data.y).item() as number;
     if (onProgress && (i % every === 0 || i === steps)) onProgress(i, loss, accuracy(layers, data, activation));
   }
   return { layers, loss, accuracy: accuracy(layers, data, activation), steps };
