@@ -1,0 +1,124 @@
+(module
+ (type $0 (func (param i32 i32 i32 i32)))
+ (type $1 (func (param i32)))
+ (import "kiln" "memory" (memory $memory 1 65536))
+ (export "entry" (func $entry))
+ (func $fused_elementwise_0 (param $0 i32) (param $1 i32) (param $2 i32) (param $3 i32)
+  (local $4 i32)
+  (local $5 i32)
+  (local $6 i32)
+  (local.set $4
+   (i32.const 0)
+  )
+  (loop $next1
+   (block $exit1
+    (block
+     (br_if $exit1
+      (i32.ge_s
+       (local.get $4)
+       (i32.const 2)
+      )
+     )
+     (local.set $5
+      (i32.add
+       (i32.shl
+        (local.get $4)
+        (i32.const 5)
+       )
+       (local.get $0)
+      )
+     )
+     (local.set $6
+      (i32.add
+       (i32.shl
+        (local.get $4)
+        (i32.const 5)
+       )
+       (local.get $1)
+      )
+     )
+     (block
+      (local.set $3
+       (i32.const 0)
+      )
+      (loop $next0
+       (block $exit0
+        (block
+         (br_if $exit0
+          (i32.ge_s
+           (local.get $3)
+           (i32.const 8)
+          )
+         )
+         (v128.store align=4
+          (i32.add
+           (i32.shl
+            (local.get $3)
+            (i32.const 2)
+           )
+           (local.get $5)
+          )
+          (f32x4.max
+           (f32x4.add
+            (v128.load align=4
+             (i32.add
+              (i32.shl
+               (local.get $3)
+               (i32.const 2)
+              )
+              (local.get $6)
+             )
+            )
+            (v128.load align=4
+             (i32.add
+              (i32.shl
+               (local.get $3)
+               (i32.const 2)
+              )
+              (local.get $2)
+             )
+            )
+           )
+           (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000)
+          )
+         )
+         (local.set $3
+          (i32.add
+           (local.get $3)
+           (i32.const 4)
+          )
+         )
+         (br $next0)
+        )
+       )
+      )
+     )
+     (local.set $4
+      (i32.add
+       (local.get $4)
+       (i32.const 1)
+      )
+     )
+     (br $next1)
+    )
+   )
+  )
+ )
+ (func $entry (param $0 i32)
+  (call $fused_elementwise_0
+   (i32.add
+    (local.get $0)
+    (i32.const 96)
+   )
+   (local.get $0)
+   (i32.sub
+    (local.get $0)
+    (i32.const -64)
+   )
+   (i32.add
+    (local.get $0)
+    (i32.const 160)
+   )
+  )
+ )
+)
