@@ -8,7 +8,7 @@ import { ready } from '@kiln/codegen-wasm';
 
 export * from '@kiln/core';
 export * from '@kiln/tracer';
-export { ready, wasmBackend, compileGraph, sharedMemory, type WasmStats } from '@kiln/codegen-wasm';
+export { ready, wasmBackend, compileGraph, sharedMemory, KilnMemoryLimitError, MAX_MEMORY_BYTES, type WasmStats } from '@kiln/codegen-wasm';
 
 await ready();
 setDefaultBackend('wasm');

@@ -11,9 +11,12 @@ export interface SourceFacts {
   restName: string | null;
   /** `console.log`-style calls found, with their line within the function's source (1-based). */
   consoleCalls: { method: string; line: number }[];
+  /** Whether the body reads `this` (arrow functions inside included, nested functions not). */
+  usesThis: boolean;
 }
 
-const EMPTY: SourceFacts = { paramNames: [], restName: null, consoleCalls: [] };
+/** When the source cannot be read, assume the worst: `this` matters. */
+const EMPTY: SourceFacts = { paramNames: [], restName: null, consoleCalls: [], usesThis: true };
 
 type FunctionLike = AcornNode & { params: (AcornNode & { name?: string; argument?: { name?: string } })[]; body: AcornNode };
 
@@ -31,6 +34,21 @@ function parseFunction(source: string): FunctionLike | null {
     }
   }
   return null;
+}
+
+/** Whether `this` appears in a function body, outside nested non-arrow functions (which rebind it). */
+function readsThis(body: AcornNode): boolean {
+  let found = false;
+  const visit = (node: unknown): void => {
+    if (found || node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) return node.forEach(visit);
+    const n = node as AcornNode;
+    if (n.type === 'ThisExpression') found = true;
+    if (n.type === 'FunctionExpression' || n.type === 'FunctionDeclaration') return;
+    for (const [key, child] of Object.entries(n)) if (key !== 'loc' && typeof child === 'object') visit(child);
+  };
+  visit(body);
+  return found;
 }
 
 /** Visits every node of an acorn AST. */
@@ -68,5 +86,6 @@ export function inspectSource(fn: (...args: never[]) => unknown): SourceFacts {
     paramNames: params.map((p) => (p.type === 'Identifier' ? p.name! : p.type === 'AssignmentPattern' ? (p as unknown as { left: { name?: string } }).left.name ?? null : null)),
     restName,
     consoleCalls: consoleCallsIn(node.body),
+    usesThis: node.type !== 'ArrowFunctionExpression' && readsThis(node.body),
   };
 }

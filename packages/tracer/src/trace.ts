@@ -167,8 +167,10 @@ class TracedFunction {
     const self = this.boundThis ?? thisArg;
     if (runEagerly || currentInterpreter() !== eagerInterpreter) return this.fn.apply(self, args);
     this.calls++;
-    const signature = signatureOf(args, this.argNames(args.length), this.boundThis === undefined ? thisArg : undefined);
-    this.checkInputSignature(signature);
+    // `this` is part of the signature only for a function that reads it (and is not bound to one).
+    const keyedThis = this.boundThis === undefined && this.sourceFacts.usesThis ? thisArg : undefined;
+    const signature = signatureOf(args, this.argNames(args.length), keyedThis);
+    this.checkInputSignature(signatureOf(args, this.argNames(args.length)));
     let entry = this.cache.get(signature.key);
     if (entry) {
       this.cache.delete(signature.key); // re-insert: the Map's order is the LRU order
@@ -209,7 +211,9 @@ class TracedFunction {
       'Each retrace traces and compiles again. Keep shapes fixed, pass changing numbers as tensors, or give an inputSignature.');
   }
 
+  /** Traces a new entry; only a trace that succeeds counts, is logged and enters the cache. */
   private traceEntry(signature: Signature, self: unknown, args: unknown[], isCall = true): CacheEntry {
+    const entry = this.buildEntry(signature, self, args);
     const first = this.tracingCount === 0;
     this.tracingCount++;
     if (!first) {
@@ -219,7 +223,6 @@ class TracedFunction {
         : 'a signature seen before was dropped from the cache (LRU)';
       this.retraceLog.push({ call: this.calls, changes, message });
     }
-    const entry = this.buildEntry(signature, self, args);
     this.insert(signature.key, entry);
     if (isCall) this.noteCall(first ? null : this.retraceLog.at(-1)!.changes[0]?.argument ?? 'signature');
     return entry;
