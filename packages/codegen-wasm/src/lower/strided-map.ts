@@ -5,7 +5,7 @@
  * contiguous or broadcast there; the remainder, or any other innermost pattern, runs one
  * element at a time through the same vector code.
  */
-import type { DType } from '@kiln/core';
+import { broadcastStrides, stridesOf, type DType } from '@kiln/core';
 import type { ExpressionRef } from '../binaryen.ts';
 import type { KernelBuilder, Vec } from './kernel-builder.ts';
 import { elementBytes, loadSplat, loadVector, storeOne, storeVector } from './lanes.ts';
@@ -86,20 +86,8 @@ export function emitStridedMap(b: KernelBuilder, spec: MapSpec): ExpressionRef[]
   return outerLoops(b, dims, ops, (rowOps) => innerRow(b, spec, rowOps, dims.at(-1)!, dims.length - 1));
 }
 
-/** Row-major strides of `shape`. */
-export function contiguousStrides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
-}
+/** Row-major strides of `shape` (core's stridesOf, under the name the emitters use). */
+export const contiguousStrides = stridesOf;
 
-/** Strides of an input of shape `inShape` broadcast to `outShape` (0 along broadcast dims). */
-export function broadcastStridesTo(inShape: readonly number[], outShape: readonly number[]): number[] {
-  const own = contiguousStrides(inShape);
-  const lead = outShape.length - inShape.length;
-  return outShape.map((_, d) => (d < lead || inShape[d - lead] === 1 ? 0 : own[d - lead]!));
-}
+/** Strides of an input broadcast to `outShape`: 0 along broadcast dims (core's broadcastStrides). */
+export const broadcastStridesTo = broadcastStrides;
