@@ -24,6 +24,8 @@ export function loadBinaryen(): Promise<Binaryen> {
 
 /** The loaded binaryen instance; throws if `loadBinaryen()` has not finished. */
 export function binaryenSync(): Binaryen {
-  if (loaded === null) throw new Error('binaryen is not loaded yet: await loadBinaryen() first');
+  if (loaded === null) {
+    throw new Error("the wasm backend needs binaryen loaded first: `await ready()` from '@kiln/codegen-wasm' (importing 'kiln' does it for you)");
+  }
   return loaded;
 }
