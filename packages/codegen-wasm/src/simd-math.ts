@@ -1,14 +1,27 @@
 /**
- * @file Accurate f32x4 approximations of exp, expm1, log, log1p, tanh, sigmoid, erf, sin and cos,
+ * @file Fast f32x4 approximations of exp, expm1, log, log1p, tanh, sigmoid, erf, sin and cos,
  * built as Binaryen expressions. WebAssembly has no transcendental instructions, so the code
- * generator inlines these. Only standard SIMD128 is used (no relaxed SIMD, hence no FMA).
+ * generator inlines these into its SIMD loops. Only standard SIMD128 is used (no relaxed SIMD,
+ * hence no FMA).
  *
- * Every polynomial is our own minimax fit (a linear program over 4000 Chebyshev nodes, weighted
- * for relative error unless noted), with coefficients rounded to f32; the fit error quoted beside
- * each is far below f32 rounding, so the results are within ~1 ulp. The guaranteed bounds are
- * `simdMathMaxError`, asserted by test/simd-math.test.ts against Math in double rounded to f32.
- * Denormal inputs and outputs are handled (never flushed). Signed zeros are kept by tanh and erf
- * but not by expm1, log1p and sin, which return +0 for -0.
+ * They are written for speed within stated error bounds (`simdMathMaxError`, asserted by
+ * test/simd-math.test.ts against Math in double rounded to f32). What makes them fast in V8:
+ * - No instruction that V8 expands into a long sequence: clamps use f32x4.pmin/pmax (one minps
+ *   each; min/max take ~7 instructions for their NaN and -0 rules), and float -> int rounding
+ *   adds a magic constant instead of f32x4.nearest + i32x4.trunc_sat (~6 instructions).
+ * - One scaling step: e^x = 2^n * e^r, with 2^n read straight out of the magic sum's bits.
+ * - tanh, sigmoid and erf are one fraction of 2^n and e^r, so they cost one exp and a division,
+ *   and their results stay within [-1, 1] / [0, 1] by construction.
+ * - Polynomials pair their terms ((c0 + c1 x) + x^2 (c2 + c3 x) + ...), halving the dependency
+ *   chain, which the out-of-order core cannot hide across iterations when it is long.
+ * V8's TurboFan hoists v128 constants out of loops: in a loop each costs a register, or a reload
+ * when registers run out, not the three instructions that build it.
+ *
+ * Polynomials are our own minimax fits (a linear program over 6000 Chebyshev nodes, weighted as
+ * noted), with coefficients rounded to f32 one at a time, refitting the others after each.
+ * Two cheaper paths for denormals: exp flushes denormal results to 0, and log takes denormal
+ * arguments as 2^-126. Of the functions with f(-0) = -0, only sin keeps it; expm1, log1p, tanh
+ * and erf return +0.
  */
 import type { Binaryen, BinaryenModule, ExpressionRef } from './binaryen.ts';
 
@@ -32,24 +45,30 @@ export interface SimdMathErrorBound {
   max: number;
   /** The bound holds for |x| up to this; absent, it holds for every x. */
   maxAbsX?: number;
+  /**
+   * Inputs x in [lo, hi) that take a documented cheaper path, outside the bound: exp's denormal
+   * results and log's denormal arguments. There the result still lies between the function's
+   * values at lo and hi.
+   */
+  shortcut?: [lo: number, hi: number];
 }
 
 /**
- * The worst error each approximation guarantees against Math (computed in double, rounded to f32)
- * over all floats, except sin and cos, which promise it for |x| <= 1e5 only. Checked on every one
- * of the 2^32 inputs: exp, log and log1p are within 1 ulp (1.19e-7 relative), expm1 within 2 ulps
- * (1.33e-7 relative); tanh and erf are within 1.19e-7 absolute; sigmoid, sin and cos within 6e-8.
+ * The worst error each approximation guarantees against Math (computed in double, rounded to f32),
+ * for every input but sin's and cos's beyond |x| = 1e4 and the denormal shortcuts. Measured on all
+ * 2^32 inputs, the largest errors are: exp, log, log1p 1.19e-7 relative (1 ulp), expm1 1.44e-7;
+ * tanh, sigmoid 1.19e-7 and erf 2.4e-7 absolute; sin 1.01e-6 and cos 2.9e-7 absolute.
  */
 export const simdMathMaxError: Record<SimdMathName, SimdMathErrorBound> = {
-  exp: { kind: 'relative', max: 1.5e-7 },
-  expm1: { kind: 'relative', max: 1.5e-7 },
-  log: { kind: 'relative', max: 1.5e-7 },
-  log1p: { kind: 'relative', max: 1.5e-7 },
-  tanh: { kind: 'absolute', max: 1.5e-7 },
-  sigmoid: { kind: 'absolute', max: 1.5e-7 },
-  erf: { kind: 'absolute', max: 1.5e-7 },
-  sin: { kind: 'absolute', max: 1.5e-7, maxAbsX: 1e5 },
-  cos: { kind: 'absolute', max: 1.5e-7, maxAbsX: 1e5 },
+  exp: { kind: 'relative', max: 2e-7, shortcut: [-104, -87.33654] },
+  expm1: { kind: 'relative', max: 3e-7 },
+  log: { kind: 'relative', max: 2e-7, shortcut: [2 ** -149, 2 ** -126] },
+  log1p: { kind: 'relative', max: 3e-7 },
+  tanh: { kind: 'absolute', max: 1e-6 },
+  sigmoid: { kind: 'absolute', max: 1e-6 },
+  erf: { kind: 'absolute', max: 1e-6 },
+  sin: { kind: 'absolute', max: 2e-6, maxAbsX: 1e4 },
+  cos: { kind: 'absolute', max: 2e-6, maxAbsX: 1e4 },
 };
 
 /** A value held in a local: each call emits a fresh `local.get`, so it may be used many times. */
@@ -92,19 +111,23 @@ class SimdBuilder {
       (acc, c) => this.f.add(this.f.mul(acc, x()), this.f32(c)), this.f32(coeffs[coeffs.length - 1]!));
   }
 
-  /** Per lane, `ifTrue` where `mask` is all ones, else `ifFalse`. */
-  select(mask: ExpressionRef, ifTrue: ExpressionRef, ifFalse: ExpressionRef): ExpressionRef {
-    return this.v.bitselect(ifTrue, ifFalse, mask);
+  /**
+   * c0 + c1 x + c2 x^2 + ... as (c0 + c1 x) + x^2 ((c2 + c3 x) + x^2 (...)): the pairs are
+   * independent, so the dependency chain is half as long as Horner's.
+   */
+  pairedHorner(x: Vec, x2: Vec, coeffs: readonly number[]): ExpressionRef {
+    const pairs: ExpressionRef[] = [];
+    for (let k = 0; k < coeffs.length; k += 2) {
+      const [c0, c1] = [coeffs[k]!, coeffs[k + 1]];
+      pairs.push(c1 === undefined ? this.f32(c0) : this.f.add(this.f.mul(x(), this.f32(c1)), this.f32(c0)));
+    }
+    return pairs.slice(0, -1).reduceRight(
+      (acc, pair) => this.f.add(this.f.mul(acc, x2()), pair), pairs[pairs.length - 1]!);
   }
 
-  /** `magnitude` with its sign bit replaced by that of `sign`. */
-  copySign(magnitude: ExpressionRef, sign: ExpressionRef): ExpressionRef {
-    return this.select(this.i32(SIGN_BIT), sign, magnitude);
-  }
-
-  /** x clamped to [lo, hi]; NaN stays NaN (f32x4.min/max propagate it). */
+  /** x clamped to [lo, hi] with one minps and one maxps; NaN stays NaN, as x is the first operand. */
   clamp(x: ExpressionRef, lo: number, hi: number): ExpressionRef {
-    return this.f.min(this.f.max(x, this.f32(lo)), this.f32(hi));
+    return this.f.pmax(this.f.pmin(x, this.f32(hi)), this.f32(lo));
   }
 
   private bytes(lanes: Float32Array | Int32Array): ExpressionRef {
@@ -121,68 +144,146 @@ function build(ctx: SimdMathContext, x: ExpressionRef, kernel: Kernel): Expressi
   return b.finish(kernel(b, b.local(x)));
 }
 
-const SIGN_BIT = -0x80000000;
-const F32_MIN_NORMAL = 2 ** -126;
+// ---- rounding to an integer and building 2^n ----------------------------------------------------
 
 /**
- * x - n*(p0 + p1 + ...) for a constant split into parts (Cody-Waite): the leading parts have so few
- * bits that n*p is exact, and as x is close to n*p0 the first subtraction is exact too (Sterbenz),
- * so only the small trailing terms round.
+ * Adding MAGIC = 1.5 * 2^23 to y in [-2^22, 2^22] rounds it to the nearest integer n (the sum's
+ * ulp is 1) and leaves n + 0x400000 in the low mantissa bits; subtracting MAGIC gives n exactly as
+ * a float. With `bias` added to MAGIC the low bits hold n + bias, so for n + bias in [0, 255],
+ * shifting the sum's bits left by 23 leaves exactly the f32 2^(n + bias - 127): exponent field
+ * n + bias, while the bits above (MAGIC's own) fall off the top. Field 0 is the float 0 and field
+ * 255 is infinity, which the kernels use to flush and to overflow.
  */
-function subtractMultiple(b: SimdBuilder, x: ExpressionRef, n: Vec, parts: readonly number[]): ExpressionRef {
-  return parts.reduce((acc, part) => b.f.sub(acc, b.f.mul(n(), b.f32(part))), x);
+const MAGIC = 1.5 * 2 ** 23;
+
+/** n = round(y) as a float, and the magic sum whose bits give 2^(n + bias - 127). */
+function roundWithPow2(b: SimdBuilder, y: ExpressionRef, bias: number): { n: Vec; sum: Vec } {
+  const sum = b.local(b.f.add(y, b.f32(MAGIC + bias)));
+  return { n: b.local(b.f.sub(sum(), b.f32(MAGIC + bias))), sum };
 }
 
-// ---- exp and expm1: x = n*ln2 + r with |r| <= ln2/2, then e^x = 2^n * e^r --------------------
+/** 2^(n + bias - 127) from the magic sum of `roundWithPow2`. */
+function pow2(b: SimdBuilder, sum: Vec): ExpressionRef {
+  return b.i.shl(sum(), b.shift(23));
+}
 
-const LOG2E = 1.442695;
+// ---- exp and expm1: x = n*ln2 + r, then e^x = 2^n * e^r ---------------------------------------
+
+const LOG2E = Math.LOG2E;
 // Cody-Waite split of ln2: LN2_HI has 9 significant bits, so n*LN2_HI is exact for |n| < 2^15 and
 // x - n*LN2_HI is exact (Sterbenz); LN2_LO = ln2 - LN2_HI carries the rest.
 const LN2_HI = 0.693359375;
 const LN2_LO = -0.00021219444;
-// (e^r - 1 - r) / r^2 on |r| <= 0.35; fit error 3.3e-9 relative to e^r.
-const EXPM1_POLY = [0.49999994, 0.16666515, 0.041668456, 0.008369424, 0.0013813133];
-// Clamping keeps 2^n's exponent in range: e^-104 rounds to 0 and e^89 overflows, as in Math.
-const EXP_MIN = -104, EXP_MAX = 89;
-// e^-30 - 1 rounds to -1 in f32, and clamping there keeps 2^-n a normal float.
-const EXPM1_MIN = -30;
+// (e^r - 1 - r) / r^2 on [0, ln2] (exp rounds n down); fit error 2.9e-9 relative to e^r.
+const EXP_POLY = [0.50000226, 0.1666321, 0.04185437, 0.0078692734, 0.0019120649];
+// (e^r - 1 - r) / r^2 on |r| <= ln2/2 (n rounded to nearest), one term shorter, for tanh, sigmoid
+// and erf, whose absolute error is at most half the relative error of e^r; fit error 1.05e-7.
+const EXP_POLY_SHORT = [0.49999231, 0.16667113, 0.041890185, 0.008312678];
+// (e^r - 1 - r) / r^2 on |r| <= ln2/2, fitted relative to e^r - 1 for expm1; fit error 1.4e-8.
+const EXPM1_POLY = [0.49999997, 0.16666546, 0.041667443, 0.0083662532, 0.0013869948];
+// exp's clamp keeps n = floor(x/ln2) in [-127, 128]. With e^r in [1, 2), the normal results are
+// exactly those with n in [-126, 127]; n = -127 gives 2^n = 0, flushing the denormal results
+// (x < -87.34) to zero, and n = 128 gives infinity, from x = 128*ln2 = 88.72 as for Math.exp.
+const EXP_MIN = -88, EXP_MAX = 89;
 
-/** n = round(x/ln2) as i32 lanes and the reduced argument r = x - n*ln2, for x clamped to [lo, hi]. */
-function reduceExp(b: SimdBuilder, x: Vec, lo: number, hi: number): { n: Vec; r: Vec } {
+/** e^r - 1 for the reduced r by `coeffs` (of (e^r - 1 - r) / r^2), accurate relative to itself. */
+function expm1Reduced(b: SimdBuilder, r: Vec, coeffs: readonly number[]): ExpressionRef {
   const { f } = b;
-  const xc = b.local(b.clamp(x(), lo, hi));
-  const nf = b.local(f.nearest(f.mul(xc(), b.f32(LOG2E))));
-  const r = b.local(subtractMultiple(b, xc(), nf, [LN2_HI, LN2_LO]));
-  return { n: b.local(b.i.trunc_sat_f32x4_s(nf())), r };
+  const r2 = b.local(f.mul(r(), r()));
+  return f.add(r(), f.mul(r2(), b.pairedHorner(r, r2, coeffs)));
 }
 
-/** e^r - 1 for the reduced r, accurate relative to itself (so also for tiny r). */
-function expm1Reduced(b: SimdBuilder, r: Vec): ExpressionRef {
+/** x - n*ln2 in two parts, exact but for the last rounding. */
+function reduceLn2(b: SimdBuilder, x: Vec, n: Vec): ExpressionRef {
   const { f } = b;
-  return f.add(r(), f.mul(f.mul(r(), r()), b.horner(r, EXPM1_POLY)));
+  return f.sub(f.sub(x(), f.mul(n(), b.f32(LN2_HI))), f.mul(n(), b.f32(LN2_LO)));
 }
 
-/** 2^n from the exponent bits, for integer lanes n in [-126, 127]. */
-function pow2(b: SimdBuilder, n: ExpressionRef): ExpressionRef {
-  return b.i.shl(b.i.add(n, b.i32(127)), b.shift(23));
-}
-
-/** v * 2^n for n in [-252, 254], in two exact steps so results may overflow or go denormal. */
-function ldexp(b: SimdBuilder, v: ExpressionRef, n: Vec): ExpressionRef {
-  const half = b.local(b.i.shr_s(n(), b.shift(1)));
-  return b.f.mul(b.f.mul(v, pow2(b, half())), pow2(b, b.i.sub(n(), half())));
-}
-
+// floor (one roundps) costs an instruction more than rounding by the magic sum alone, but
+// rounding to nearest would need n = 128 for some finite results, where 2^n is infinite.
 const expKernel: Kernel = (b, x) => {
-  const { n, r } = reduceExp(b, x, EXP_MIN, EXP_MAX);
-  return ldexp(b, b.f.add(b.f32(1), expm1Reduced(b, r)), n);
+  const { f } = b;
+  const xc = b.local(b.clamp(x(), EXP_MIN, EXP_MAX));
+  const n = b.local(f.floor(f.mul(xc(), b.f32(LOG2E))));
+  const sum = b.local(f.add(n(), b.f32(MAGIC + 127)));   // exact: n is an integer
+  const r = b.local(reduceLn2(b, xc, n));
+  return f.mul(f.add(b.f32(1), expm1Reduced(b, r, EXP_POLY)), pow2(b, sum));
 };
 
-// e^x - 1 = 2^n * (expm1(r) + (1 - 2^-n)): no cancellation for n = 0, and little elsewhere.
+// expm1's clamp: e^-18 - 1 rounds to -1, and n stays in [-26, 128] (see below).
+const EXPM1_MIN = -18;
+
+// e^x - 1 = 2 * (h*expm1(r) + (h - 1/2)) with h = 2^(n-1): exact for n = 0, no cancellation to
+// speak of elsewhere, and halving keeps h finite up to n = 128, so the last doubling overflows
+// exactly when e^x does.
 const expm1Kernel: Kernel = (b, x) => {
-  const { n, r } = reduceExp(b, x, EXPM1_MIN, EXP_MAX);
-  const oneMinusPow2 = b.f.sub(b.f32(1), pow2(b, b.i.max_s(b.i.neg(n()), b.i32(-126))));
-  return ldexp(b, b.f.add(expm1Reduced(b, r), oneMinusPow2), n);
+  const { f } = b;
+  const xc = b.local(b.clamp(x(), EXPM1_MIN, EXP_MAX));
+  const { n, sum } = roundWithPow2(b, f.mul(xc(), b.f32(LOG2E)), 126);
+  const r = b.local(reduceLn2(b, xc, n));
+  const h = b.local(pow2(b, sum));
+  const half = b.local(f.add(f.mul(h(), expm1Reduced(b, r, EXPM1_POLY)), f.sub(h(), b.f32(0.5))));
+  return f.add(half(), half());
+};
+
+// ---- tanh, sigmoid and erf: fractions of 2^n and e^r ----------------------------------------
+
+/**
+ * For w = n*ln2 + r (n = round(w/ln2), w in [-127*ln2, 127*ln2]): 2^n and e^-r. As e^w = 2^n / e^-r,
+ * tanh(w/2) = (2^n - e^-r) / (2^n + e^-r) and 1/(1 + e^-w) = 2^n / (2^n + e^-r), which stay in
+ * [-1, 1] and [0, 1] by construction. -r = n*ln2 - w rounds once; as these bounds are absolute,
+ * that and the shorter polynomial cost little: tanh's error is (1 - tanh^2)/2 times the relative
+ * error of e^-r, sigmoid's sigmoid*(1 - sigmoid) times it, both small where n*ln2 is large.
+ */
+function pow2AndExpNegR(b: SimdBuilder, w: Vec): { pow2n: Vec; expNegR: Vec } {
+  const { f } = b;
+  const { n, sum } = roundWithPow2(b, f.mul(w(), b.f32(LOG2E)), 127);
+  const negR = b.local(f.sub(f.mul(n(), b.f32(Math.LN2)), w()));
+  const expNegR = b.local(f.add(b.f32(1), expm1Reduced(b, negR, EXP_POLY_SHORT)));
+  return { pow2n: b.local(pow2(b, sum)), expNegR };
+}
+
+// tanh(9.1) rounds to 1 in f32 (also as computed); clamping there keeps 2^n small.
+const TANH_SATURATE = 9.1;
+
+/** tanh(w/2) = (2^n - e^-r) / (2^n + e^-r) for w = n*ln2 + r, |w| <= 88. */
+function tanhHalf(b: SimdBuilder, w: Vec): ExpressionRef {
+  const { pow2n, expNegR } = pow2AndExpNegR(b, w);
+  return b.f.div(b.f.sub(pow2n(), expNegR()), b.f.add(pow2n(), expNegR()));
+}
+
+// Computing on x rather than on |x| and putting the sign back saves two instructions; the price is
+// tanh(-0) = +0.
+const tanhKernel: Kernel = (b, x) => {
+  const xc = b.local(b.clamp(x(), -TANH_SATURATE, TANH_SATURATE));
+  return tanhHalf(b, b.local(b.f.add(xc(), xc())));
+};
+
+// At x = -88, n = -127 and 2^n = 0, so sigmoid is exactly 0 from there down (from -87.7 in
+// fact; the true values are denormals); at 88 it is 1.
+const SIGMOID_MIN = -88, SIGMOID_MAX = 88;
+
+// 1 / (1 + e^-x) = 2^n / (2^n + e^-r) with x = n*ln2 + r.
+const sigmoidKernel: Kernel = (b, x) => {
+  const xc = b.local(b.clamp(x(), SIGMOID_MIN, SIGMOID_MAX));
+  const { pow2n, expNegR } = pow2AndExpNegR(b, xc);
+  return b.f.div(pow2n(), b.f.add(pow2n(), expNegR()));
+};
+
+// erf(x) = tanh(y/2) with y = log((1 + erf x) / erfc x), which is smooth and odd, and fitted as
+// x*P(x^2) on [0, 4], weighted by tanh's slope there; fit error 5.8e-8 in erf.
+const ERF_Y_POLY = [
+  2.2567594, 0.205531, -0.00036883683, -0.001251388, 0.00017940802, -1.1968797e-5, 3.1777995e-7];
+// erf(4) = 1 - 1.5e-8 rounds to 1, and so does the computed tanh(y(4)/2).
+const ERF_SATURATE = 4;
+
+// As for tanh, erf(-0) = +0.
+const erfKernel: Kernel = (b, x) => {
+  const { f } = b;
+  const xc = b.local(b.clamp(x(), -ERF_SATURATE, ERF_SATURATE));
+  const x2 = b.local(f.mul(xc(), xc()));
+  const x4 = b.local(f.mul(x2(), x2()));
+  return tanhHalf(b, b.local(f.mul(xc(), b.pairedHorner(x2, x4, ERF_Y_POLY))));
 };
 
 // ---- log and log1p: x = 2^e * (1 + m) with 1 + m in [sqrt(1/2), sqrt(2)), log x = e*ln2 + log1p(m)
@@ -190,50 +291,61 @@ const expm1Kernel: Kernel = (b, x) => {
 const ONE_BITS = 0x3f800000;
 const SQRT_HALF_BITS = 0x3f3504f3;
 const MANTISSA_MASK = 0x007fffff;
-// (log1p(m) - m) / m^2 on m in [sqrt(1/2) - 1, sqrt(2) - 1]; fit error 4e-9 relative to log1p(m).
-const LOG1P_POLY = [
-  -0.49999988, 0.33333325, -0.25001585, 0.20001984, -0.16609, 0.14181581, -0.13243471, 0.12906323,
-  -0.07622934];
+const F32_MIN_NORMAL = 2 ** -126;
+const F32_MAX = 3.4028234663852886e38;
+// log1p(m) = 2 atanh(s) with s = m / (2 + m), |s| <= 0.1716, written as m - s*(m - R(s^2)) where
+// R(z) = (2 atanh(s) - 2s) / s = z*(c1 + c2 z + c3 z^2). The leading m is exact and the rounding
+// of s only touches a term of size m^2/2. Fit error 8e-10 relative to log1p(m).
+const LOG_ATANH_POLY = [0.66666776, 0.39977583, 0.298708];
 
 /**
  * Splits a positive normal v into 2^e * (1 + m) with 1 + m in [sqrt(1/2), sqrt(2)); e comes as
  * f32 lanes. Adding bits(1) - bits(sqrt(1/2)) carries into the exponent field exactly when the
  * mantissa is at least sqrt(2)'s, so no compare is needed. (1 + m) - 1 is exact (Sterbenz).
  */
-function splitLogArgument(b: SimdBuilder, v: Vec): { e: ExpressionRef; m: Vec } {
+function splitLogArgument(b: SimdBuilder, v: ExpressionRef): { e: Vec; m: Vec; onePlusM: Vec } {
   const { f, i } = b;
-  const bits = b.local(i.add(v(), b.i32(ONE_BITS - SQRT_HALF_BITS)));
-  const e = f.convert_i32x4_s(i.sub(i.shr_s(bits(), b.shift(23)), b.i32(127)));
-  const onePlusM = i.add(b.v.and(bits(), b.i32(MANTISSA_MASK)), b.i32(SQRT_HALF_BITS));
-  return { e, m: b.local(f.sub(onePlusM, b.f32(1))) };
+  const bits = b.local(i.add(v, b.i32(ONE_BITS - SQRT_HALF_BITS)));
+  const e = b.local(f.convert_i32x4_s(i.sub(i.shr_s(bits(), b.shift(23)), b.i32(127))));
+  const onePlusM = b.local(i.add(b.v.and(bits(), b.i32(MANTISSA_MASK)), b.i32(SQRT_HALF_BITS)));
+  return { e, m: b.local(f.sub(onePlusM(), b.f32(1))), onePlusM };
 }
 
 /**
- * e*ln2 + log1p(m) + correction. The correction (of the size of m^2) joins the polynomial tail
- * before the leading m, and e*ln2 comes last in two parts, so nothing small is rounded away.
+ * e*ln2 + log1p(m) + correction. The small terms are summed first, then m, then e*LN2_HI (exact),
+ * so nothing small is rounded away.
  */
-function logFromParts(b: SimdBuilder, e: Vec, m: Vec, correction: ExpressionRef | null): ExpressionRef {
+function logFromParts(
+  b: SimdBuilder, e: Vec, m: Vec, onePlusM: Vec, correction: ExpressionRef | null,
+): ExpressionRef {
   const { f } = b;
-  const tail = f.mul(f.mul(m(), m()), b.horner(m, LOG1P_POLY));
-  const log1pM = f.add(m(), correction === null ? tail : f.add(tail, correction));
-  return f.add(f.add(log1pM, f.mul(e(), b.f32(LN2_LO))), f.mul(e(), b.f32(LN2_HI)));
+  const s = b.local(f.div(m(), f.add(onePlusM(), b.f32(1))));
+  const z = b.local(f.mul(s(), s()));
+  const r = f.mul(z(), b.horner(z, LOG_ATANH_POLY));
+  let small = f.sub(f.mul(e(), b.f32(LN2_LO)), f.mul(s(), f.sub(m(), r)));
+  if (correction !== null) small = f.add(small, correction);
+  return f.add(f.add(m(), small), f.mul(e(), b.f32(LN2_HI)));
 }
 
-/** Math.log's special values by the argument u: NaN below 0 or for NaN, -inf at 0, inf at inf. */
+/**
+ * Math.log's special values by the argument u, given the value computed from max(u, 2^-126):
+ * NaN below 0 or for NaN, -inf at 0, inf at inf. Each is one compare or subtraction and an
+ * arithmetic or bitwise merge, not a select.
+ */
 function logSpecials(b: SimdBuilder, u: Vec, value: ExpressionRef): ExpressionRef {
-  const { f } = b;
-  const atInf = b.select(f.eq(u(), b.f32(Infinity)), b.f32(Infinity), value);
-  const atZero = b.select(f.eq(u(), b.f32(0)), b.f32(-Infinity), atInf);
-  return b.select(f.ge(u(), b.f32(0)), atZero, b.f32(NaN));
+  const { f, v } = b;
+  // u - F32_MAX is below any log for finite u, and is inf for inf and NaN for NaN; pmax keeps it
+  // then, as it keeps its first operand unless that is less than the second.
+  const withInf = f.pmax(f.sub(u(), b.f32(F32_MAX)), value);
+  // the mask selects -inf or +0 to add
+  const withZero = f.add(withInf, v.and(f.eq(u(), b.f32(0)), b.f32(-Infinity)));
+  return v.or(withZero, f.lt(u(), b.f32(0)));   // an all-ones lane is a NaN
 }
 
-// Denormals are scaled by 2^24 into the normal range, and 24 taken off the exponent.
+// Denormal x (and zeros and negatives, whose results logSpecials replaces) are taken as 2^-126.
 const logKernel: Kernel = (b, x) => {
-  const tiny = b.local(b.f.lt(x(), b.f32(F32_MIN_NORMAL)));
-  const v = b.local(b.select(tiny(), b.f.mul(x(), b.f32(2 ** 24)), x()));
-  const { e, m } = splitLogArgument(b, v);
-  const eUnscaled = b.local(b.f.add(e, b.v.and(tiny(), b.f32(-24))));   // the mask selects -24.0 or 0
-  return logSpecials(b, x, logFromParts(b, eUnscaled, m, null));
+  const { e, m, onePlusM } = splitLogArgument(b, b.f.pmax(x(), b.f32(F32_MIN_NORMAL)));
+  return logSpecials(b, x, logFromParts(b, e, m, onePlusM, null));
 };
 
 // log1p(x) = log(u) + (x - (u - 1)) / u with u = 1 + x rounded: the quotient restores what the
@@ -242,102 +354,60 @@ const log1pKernel: Kernel = (b, x) => {
   const { f } = b;
   const u = b.local(f.add(b.f32(1), x()));
   const lost = f.div(f.sub(x(), f.sub(u(), b.f32(1))), u());
-  const { e, m } = splitLogArgument(b, u);
-  return logSpecials(b, u, logFromParts(b, b.local(e), m, lost));
+  const { e, m, onePlusM } = splitLogArgument(b, f.pmax(u(), b.f32(F32_MIN_NORMAL)));
+  return logSpecials(b, u, logFromParts(b, e, m, onePlusM, lost));
 };
 
-// ---- tanh, sigmoid and erf, from exp and expm1 ------------------------------------------------
+// ---- sin and cos: x = j*pi + r with |r| <= pi/2, then sin x = (-1)^j sin r, cos x = (-1)^j cos r
 
-// tanh|x| = -t / (t + 2) with t = expm1(-2|x|) in (-1, 0]: no overflow, relative accuracy near 0.
-const tanhKernel: Kernel = (b, x) => {
+const INV_PI = 1 / Math.PI;
+// pi in two parts: PI_HI has 8 significant bits, so j*PI_HI is exact and x - j*PI_HI is exact
+// (Sterbenz) for |j| < 2^16; PI_LO = pi - PI_HI carries the rest, and j*PI_LO rounds by at most
+// 1.2e-7 for |x| <= 1e4 (the error then grows with |x|: about 2e-6 at 1e5).
+const PI_HI = 3.140625;
+const PI_LO = 9.67653589793e-4;
+// |r| exceeds pi/2 by at most ~4e-4 (x/pi rounds before j does) for |x| <= 1e4. For huge x the
+// reduction is noise; clamping r keeps the results in [-1, 1] (and inf still gives NaN).
+const TRIG_R_MAX = 1.5718;
+// (sin r - r) / r^3 and (cos r - 1) / r^2 as polynomials in r^2 on |r| <= TRIG_R_MAX; fit errors
+// 8.8e-7 and 5.4e-8 absolute, below 1 in magnitude there.
+const SIN_POLY = [-0.16665678, 0.0083123175, -0.00018490605];
+const COS_POLY = [-0.49999931, 0.041663963, -0.0013855709, 2.3189034e-5];
+
+/** j = round(x/pi) and r = x - j*pi; the magic sum's lowest bit is j's parity. */
+function reducePi(b: SimdBuilder, x: Vec): { r: Vec; sum: Vec } {
   const { f } = b;
-  const t = b.local(expm1Kernel(b, b.local(f.mul(f.abs(x()), b.f32(-2)))));
-  return b.copySign(f.div(f.neg(t()), f.add(t(), b.f32(2))), x());
-};
-
-// 1 / (1 + e^-x): e^-x = inf gives 0 and e^-x = 0 gives 1, so both tails saturate cleanly.
-const sigmoidKernel: Kernel = (b, x) =>
-  b.f.div(b.f32(1), b.f.add(b.f32(1), expKernel(b, b.local(b.f.neg(x())))));
-
-const ERF_SPLIT = 1;
-// erf(x) / x as a polynomial in x^2 on [0, 1]; fit error 3.9e-8 relative.
-const ERF_SMALL_POLY = [1.1283791, -0.37612355, 0.112804115, -0.026717708, 0.0049247895, -0.0005660156];
-// erfc(x) * e^(x^2) as a polynomial in x - 2.5 on [1, 4]; fit error 1.3e-8 absolute in erf.
-const ERFC_SCALED_CENTER = 2.5;
-const ERFC_SCALED_POLY = [
-  0.21080655, -0.07429971, 0.025157802, -0.0078043393, 0.0019660948, -0.0019623206, -0.00080034655,
-  -0.00038888407];
-// erfc(4) = 1.5e-8 is below half an ulp of 1, so erf is 1 in f32 from there on.
-const ERF_SATURATE = 4;
-
-/** erf(|x|) for |x| < ERF_SPLIT: odd polynomial, accurate relative to the result. */
-function erfSmall(b: SimdBuilder, a: Vec): ExpressionRef {
-  const a2 = b.local(b.f.mul(a(), a()));
-  return b.f.mul(a(), b.horner(a2, ERF_SMALL_POLY));
+  const { n: j, sum } = roundWithPow2(b, f.mul(x(), b.f32(INV_PI)), 0);
+  const r = f.sub(f.sub(x(), f.mul(j(), b.f32(PI_HI))), f.mul(j(), b.f32(PI_LO)));
+  return { r: b.local(b.clamp(r, -TRIG_R_MAX, TRIG_R_MAX)), sum };
 }
 
-/** erf(|x|) for |x| >= ERF_SPLIT: 1 - e^(-x^2) * erfcx(x), saturating to 1 (also for inf). */
-function erfLarge(b: SimdBuilder, a: Vec): ExpressionRef {
-  const { f } = b;
-  const ac = b.local(f.min(a(), b.f32(ERF_SATURATE)));
-  const gauss = expKernel(b, b.local(f.neg(f.mul(ac(), ac()))));
-  const scaled = b.horner(b.local(f.sub(ac(), b.f32(ERFC_SCALED_CENTER))), ERFC_SCALED_POLY);
-  return f.sub(b.f32(1), f.mul(gauss, scaled));
+/** `value` negated where j is odd: j's parity bit moved to the sign bit. */
+function flipOnOddJ(b: SimdBuilder, value: ExpressionRef, sum: Vec): ExpressionRef {
+  return b.v.xor(value, b.i.shl(sum(), b.shift(31)));
 }
 
-const erfKernel: Kernel = (b, x) => {
-  const a = b.local(b.f.abs(x()));
-  const erfAbs = b.select(b.f.lt(a(), b.f32(ERF_SPLIT)), erfSmall(b, a), erfLarge(b, a));
-  return b.copySign(erfAbs, x());
-};
-
-// ---- sin and cos: x = j*pi/2 + r with |r| <= pi/4, then the quadrant j picks +-sin r or +-cos r -
-
-const TWO_OVER_PI = 0.63661975;
-// pi/2 in three parts: the first two have 8 significant bits, so j*PIO2_1 and j*PIO2_2 are exact
-// and the subtractions are exact for |j| < 2^16 (|x| <~ 1e5). Beyond that the error grows with |x|
-// (measured 0.06 at 1e6; by 1e7 the result is noise).
-const PIO2_1 = 1.5703125;
-const PIO2_2 = 0.0004825592041015625;
-const PIO2_3 = 1.2675908e-6;
-// The fits cover |r| <= 1.01*pi/4, since rounding j may land r slightly past pi/4. Clamping r there
-// keeps results in [-1, 1] for huge |x|, where the reduction is meaningless.
-const TRIG_R_MAX = 0.79325217;
-// (sin r - r) / r^3 and (cos r - 1) / r^2, as polynomials in r^2; fit errors 4e-9 and 6e-11.
-const SIN_POLY = [-0.16666654, 0.008332113, -0.00019508741];
-const COS_POLY = [-0.5, 0.04166662, -0.0013886678, 2.4382252e-5];
-
-/** sin r and cos r for |r| <= TRIG_R_MAX. */
-function sinCosReduced(b: SimdBuilder, r: Vec): { sinR: ExpressionRef; cosR: ExpressionRef } {
+// sin r = r * (1 + r^2 P(r^2)) rather than r + r^3 P(r^2): as costly, a little less accurate (the
+// bound is absolute), but -0 stays -0.
+const sinKernel: Kernel = (b, x) => {
   const { f } = b;
+  const { r, sum } = reducePi(b, x);
   const z = b.local(f.mul(r(), r()));
-  return {
-    sinR: f.add(r(), f.mul(f.mul(r(), z()), b.horner(z, SIN_POLY))),
-    cosR: f.add(b.f32(1), f.mul(z(), b.horner(z, COS_POLY))),
-  };
-}
+  const sinR = f.mul(r(), f.add(b.f32(1), f.mul(z(), b.horner(z, SIN_POLY))));
+  return flipOnOddJ(b, sinR, sum);
+};
 
-/** The kernel for sin(x + quarterTurns * pi/2). */
-function shiftedSine(quarterTurns: number): Kernel {
-  return (b, x) => {
-    const { f, i } = b;
-    const j = b.local(f.nearest(f.mul(x(), b.f32(TWO_OVER_PI))));
-    const reduced = subtractMultiple(b, x(), j, [PIO2_1, PIO2_2, PIO2_3]);
-    const r = b.local(b.clamp(reduced, -TRIG_R_MAX, TRIG_R_MAX));
-    const { sinR, cosR } = sinCosReduced(b, r);
-    const q = b.local(i.add(i.trunc_sat_f32x4_s(j()), b.i32(quarterTurns)));
-    const odd = i.eq(b.v.and(q(), b.i32(1)), b.i32(1));
-    const negate = i.shl(b.v.and(q(), b.i32(2)), b.shift(30));   // quadrants 2 and 3: flip the sign bit
-    return b.v.xor(b.select(odd, cosR, sinR), negate);
-  };
-}
-
-const sinKernel = shiftedSine(0);
-const cosKernel = shiftedSine(1);
+const cosKernel: Kernel = (b, x) => {
+  const { f } = b;
+  const { r, sum } = reducePi(b, x);
+  const z = b.local(f.mul(r(), r()));
+  const cosR = f.add(b.f32(1), f.mul(z(), b.horner(z, COS_POLY)));
+  return flipOnOddJ(b, cosR, sum);
+};
 
 // ---- the public functions ---------------------------------------------------------------------
 
-/** e^x; exact special values; denormal results are rounded, not flushed. */
+/** e^x; exact special values; results below 2^-126 flush to 0. */
 export function simdExp(ctx: SimdMathContext, x: ExpressionRef): ExpressionRef {
   return build(ctx, x, expKernel);
 }
@@ -345,7 +415,7 @@ export function simdExp(ctx: SimdMathContext, x: ExpressionRef): ExpressionRef {
 export function simdExpm1(ctx: SimdMathContext, x: ExpressionRef): ExpressionRef {
   return build(ctx, x, expm1Kernel);
 }
-/** Natural log; log(0) = -inf, log(x < 0) = NaN, denormal inputs handled exactly. */
+/** Natural log; log(0) = -inf, log(x < 0) = NaN; denormal x count as 2^-126. */
 export function simdLog(ctx: SimdMathContext, x: ExpressionRef): ExpressionRef {
   return build(ctx, x, logKernel);
 }
@@ -353,23 +423,23 @@ export function simdLog(ctx: SimdMathContext, x: ExpressionRef): ExpressionRef {
 export function simdLog1p(ctx: SimdMathContext, x: ExpressionRef): ExpressionRef {
   return build(ctx, x, log1pKernel);
 }
-/** Hyperbolic tangent; saturates to +-1 with no NaN for infinite x. */
+/** Hyperbolic tangent, in [-1, 1]; saturates to +-1 with no NaN for infinite x. */
 export function simdTanh(ctx: SimdMathContext, x: ExpressionRef): ExpressionRef {
   return build(ctx, x, tanhKernel);
 }
-/** Logistic sigmoid 1 / (1 + e^-x); saturates to 0 and 1. */
+/** Logistic sigmoid 1 / (1 + e^-x), in [0, 1]; exactly 0 for x <= -88 and 1 for large x. */
 export function simdSigmoid(ctx: SimdMathContext, x: ExpressionRef): ExpressionRef {
   return build(ctx, x, sigmoidKernel);
 }
-/** Error function; erf(+-inf) = +-1. */
+/** Error function, in [-1, 1]; erf(+-inf) = +-1. */
 export function simdErf(ctx: SimdMathContext, x: ExpressionRef): ExpressionRef {
   return build(ctx, x, erfKernel);
 }
-/** Sine: accurate for |x| <= 1e5, in [-1, 1] for any finite x, NaN for inf and NaN. */
+/** Sine: accurate for |x| <= 1e4, in [-1, 1] for any finite x, NaN for inf and NaN. */
 export function simdSin(ctx: SimdMathContext, x: ExpressionRef): ExpressionRef {
   return build(ctx, x, sinKernel);
 }
-/** Cosine: accurate for |x| <= 1e5, in [-1, 1] for any finite x, NaN for inf and NaN. */
+/** Cosine: accurate for |x| <= 1e4, in [-1, 1] for any finite x, NaN for inf and NaN. */
 export function simdCos(ctx: SimdMathContext, x: ExpressionRef): ExpressionRef {
   return build(ctx, x, cosKernel);
 }

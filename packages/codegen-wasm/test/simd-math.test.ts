@@ -12,20 +12,23 @@ interface MathCase {
   grid: [number, number];
   /** Exact results Math gives (in f32) for special and edge inputs. */
   specials: [x: number, want: number][];
-  /** Edge inputs checked against the bound with the sweep. */
+  /** Edge inputs checked against the bound with the sweep (or in the shortcut, if they fall there). */
   edges?: number[];
+  /** The result for any finite x lies in [lo, hi]. */
+  range?: [number, number];
 }
 
 const trigSpecials: [number, number][] = [[Infinity, NaN], [-Infinity, NaN], [NaN, NaN]];
 // sin and cos promise their bound on this range; beyond it they promise a value in [-1, 1]
 const trigRange = simdMathMaxError.sin.maxAbsX!;
+const unitRange: [number, number] = [-1, 1];
 
 const cases: Record<SimdMathName, MathCase> = {
   exp: {
     reference: Math.exp, grid: [-87, 88],
     specials: [[-Infinity, 0], [Infinity, Infinity], [NaN, NaN], [0, 1], [89, Infinity], [-104, 0]],
     // the last finite result, the first overflow, the smallest normal, the smallest denormal and
-    // the last x that rounds to it
+    // the last x that rounds to it (these two in the shortcut, which flushes them to 0)
     edges: [88.72283, 88.72284, -87.33654, -103.27893, -103.97207],
   },
   expm1: {
@@ -46,23 +49,30 @@ const cases: Record<SimdMathName, MathCase> = {
   },
   tanh: {
     reference: Math.tanh, grid: [-10, 10],
-    specials: [[Infinity, 1], [-Infinity, -1], [NaN, NaN], [0, 0], [-0, -0], [20, 1], [-20, -1]],
+    // -0 gives +0, as documented
+    specials: [[Infinity, 1], [-Infinity, -1], [NaN, NaN], [0, 0], [-0, 0], [20, 1], [-20, -1]],
+    range: unitRange,
   },
   sigmoid: {
     reference: (x) => 1 / (1 + Math.exp(-x)), grid: [-20, 20],
-    specials: [[Infinity, 1], [-Infinity, 0], [NaN, NaN], [0, 0.5], [100, 1], [-200, 0]],
+    specials: [[Infinity, 1], [-Infinity, 0], [NaN, NaN], [0, 0.5], [100, 1], [-200, 0], [-88, 0]],
+    range: [0, 1],
   },
   erf: {
     reference: erf, grid: [-5, 5],
-    specials: [[Infinity, 1], [-Infinity, -1], [NaN, NaN], [0, 0], [-0, -0], [5, 1], [-5, -1]],
+    // -0 gives +0, as documented
+    specials: [[Infinity, 1], [-Infinity, -1], [NaN, NaN], [0, 0], [-0, 0], [5, 1], [-5, -1]],
+    range: unitRange,
   },
   sin: {
     reference: Math.sin, grid: [-trigRange, trigRange],
-    specials: [...trigSpecials, [0, 0]],
+    specials: [...trigSpecials, [0, 0], [-0, -0]],
+    range: unitRange,
   },
   cos: {
     reference: Math.cos, grid: [-trigRange, trigRange],
     specials: [...trigSpecials, [0, 1]],
+    range: unitRange,
   },
 };
 
@@ -81,11 +91,14 @@ describe.each(Object.keys(cases) as SimdMathName[])('simd %s', (name) => {
     }
   });
 
-  const domain = bound.maxAbsX === undefined ? 'all magnitudes' : `|x| <= ${bound.maxAbsX}`;
+  const [shortLo, shortHi] = bound.shortcut ?? [NaN, NaN];
+  const inShortcut = (x: number): boolean => x >= shortLo && x < shortHi;
+  const domain = (bound.maxAbsX === undefined ? 'all magnitudes' : `|x| <= ${bound.maxAbsX}`)
+    + (bound.shortcut ? ` outside [${shortLo}, ${shortHi})` : '');
 
   it(`stays within ${bound.max} ${bound.kind} error of Math over a sweep of ${domain}`, () => {
     const inputs = sweepInputs(c.grid[0], c.grid[1], c.edges ?? [])
-      .filter((x) => !(Math.abs(x) > (bound.maxAbsX ?? Infinity)));
+      .filter((x) => !(Math.abs(x) > (bound.maxAbsX ?? Infinity)) && !inShortcut(x));
     expect(inputs.length).toBeGreaterThan(100_000);
     const worst = worstError(inputs, kernel.map(inputs), c.reference, bound);
     expect(worst.error <= bound.max ? 'ok' : worst).toBe('ok');
@@ -102,10 +115,22 @@ describe.each(Object.keys(cases) as SimdMathName[])('simd %s', (name) => {
     expect(viaScalar).toEqual(Array.from(kernel.map(inputs)));
   });
 
-  if (name === 'sin' || name === 'cos') {
-    it('stays in [-1, 1] for any finite x, however large', () => {
-      const large = allMagnitudes().filter((x) => Number.isFinite(x) && Math.abs(x) > trigRange);
-      expect(kernel.map(large).every((y) => Math.abs(y) <= 1)).toBe(true);
+  if (bound.shortcut) {
+    it(`stays between Math's values at the ends of its shortcut [${shortLo}, ${shortHi})`, () => {
+      const inputs = sweepInputs(shortLo, shortHi, c.edges ?? []).filter(inShortcut);
+      expect(inputs.length).toBeGreaterThan(100_000);
+      const ends = [shortLo, shortHi].map((x) => Math.fround(c.reference(x)));
+      const slack = bound.max * Math.max(...ends.map(Math.abs));
+      const [lo, hi] = [Math.min(...ends) - slack, Math.max(...ends) + slack];
+      expect(kernel.map(inputs).every((y) => y >= lo && y <= hi)).toBe(true);
+    });
+  }
+
+  if (c.range) {
+    const [lo, hi] = c.range;
+    it(`stays in [${lo}, ${hi}] for any finite x, however large`, () => {
+      const inputs = allMagnitudes().filter(Number.isFinite);
+      expect(kernel.map(inputs).every((y) => y >= lo && y <= hi)).toBe(true);
     });
   }
 });

@@ -8,8 +8,9 @@
   (local $4 v128)
   (local $5 i32)
   (local $6 v128)
-  (local $7 f32)
-  (local $8 v128)
+  (local $7 v128)
+  (local $8 f32)
+  (local $9 v128)
   (local.set $3
    (i32.const 0)
   )
@@ -27,7 +28,7 @@
        (f32.const -inf)
       )
      )
-     (local.set $7
+     (local.set $8
       (f32.const -inf)
      )
      (block
@@ -74,10 +75,10 @@
        )
       )
      )
-     (local.set $8
+     (local.set $9
       (f32x4.splat
        (f32.max
-        (local.get $7)
+        (local.get $8)
         (f32.max
          (f32.max
           (f32x4.extract_lane 0
@@ -104,7 +105,7 @@
        (f32.const 0)
       )
      )
-     (local.set $7
+     (local.set $8
       (f32.const 0)
      )
      (block
@@ -126,11 +127,11 @@
            (local.tee $6
             (block (result v128)
              (local.set $6
-              (f32x4.nearest
+              (f32x4.floor
                (f32x4.mul
                 (local.tee $4
-                 (f32x4.min
-                  (f32x4.max
+                 (f32x4.pmax
+                  (f32x4.pmin
                    (f32x4.sub
                     (v128.load align=4
                      (i32.add
@@ -147,94 +148,76 @@
                       )
                      )
                     )
-                    (local.get $8)
+                    (local.get $9)
                    )
-                   (v128.const i32x4 0xc2d00000 0xc2d00000 0xc2d00000 0xc2d00000)
+                   (v128.const i32x4 0x42b20000 0x42b20000 0x42b20000 0x42b20000)
                   )
-                  (v128.const i32x4 0x42b20000 0x42b20000 0x42b20000 0x42b20000)
+                  (v128.const i32x4 0xc2b00000 0xc2b00000 0xc2b00000 0xc2b00000)
                  )
                 )
                 (v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b)
                )
               )
              )
-             (f32x4.mul
+             (local.set $7
               (f32x4.mul
-               (f32x4.add
-                (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000)
-                (f32x4.add
-                 (local.tee $4
-                  (f32x4.sub
-                   (f32x4.sub
-                    (local.get $4)
-                    (f32x4.mul
-                     (local.get $6)
-                     (v128.const i32x4 0x3f318000 0x3f318000 0x3f318000 0x3f318000)
-                    )
-                   )
-                   (f32x4.mul
-                    (local.get $6)
-                    (v128.const i32x4 0xb95e8083 0xb95e8083 0xb95e8083 0xb95e8083)
-                   )
+               (local.tee $4
+                (f32x4.sub
+                 (f32x4.sub
+                  (local.get $4)
+                  (f32x4.mul
+                   (local.get $6)
+                   (v128.const i32x4 0x3f318000 0x3f318000 0x3f318000 0x3f318000)
                   )
                  )
                  (f32x4.mul
+                  (local.get $6)
+                  (v128.const i32x4 0xb95e8083 0xb95e8083 0xb95e8083 0xb95e8083)
+                 )
+                )
+               )
+               (local.get $4)
+              )
+             )
+             (f32x4.mul
+              (f32x4.add
+               (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000)
+               (f32x4.add
+                (local.get $4)
+                (f32x4.mul
+                 (local.get $7)
+                 (f32x4.add
                   (f32x4.mul
-                   (local.get $4)
-                   (local.get $4)
+                   (f32x4.add
+                    (f32x4.mul
+                     (v128.const i32x4 0x3afa9e40 0x3afa9e40 0x3afa9e40 0x3afa9e40)
+                     (local.get $7)
+                    )
+                    (f32x4.add
+                     (f32x4.mul
+                      (local.get $4)
+                      (v128.const i32x4 0x3c00ee20 0x3c00ee20 0x3c00ee20 0x3c00ee20)
+                     )
+                     (v128.const i32x4 0x3d2b6f7d 0x3d2b6f7d 0x3d2b6f7d 0x3d2b6f7d)
+                    )
+                   )
+                   (local.get $7)
                   )
                   (f32x4.add
                    (f32x4.mul
-                    (f32x4.add
-                     (f32x4.mul
-                      (f32x4.add
-                       (f32x4.mul
-                        (f32x4.add
-                         (f32x4.mul
-                          (v128.const i32x4 0x3ab50d2f 0x3ab50d2f 0x3ab50d2f 0x3ab50d2f)
-                          (local.get $4)
-                         )
-                         (v128.const i32x4 0x3c091fe9 0x3c091fe9 0x3c091fe9 0x3c091fe9)
-                        )
-                        (local.get $4)
-                       )
-                       (v128.const i32x4 0x3d2aac8b 0x3d2aac8b 0x3d2aac8b 0x3d2aac8b)
-                      )
-                      (local.get $4)
-                     )
-                     (v128.const i32x4 0x3e2aaa45 0x3e2aaa45 0x3e2aaa45 0x3e2aaa45)
-                    )
                     (local.get $4)
+                    (v128.const i32x4 0x3e2aa19b 0x3e2aa19b 0x3e2aa19b 0x3e2aa19b)
                    )
-                   (v128.const i32x4 0x3efffffe 0x3efffffe 0x3efffffe 0x3efffffe)
+                   (v128.const i32x4 0x3f000026 0x3f000026 0x3f000026 0x3f000026)
                   )
                  )
                 )
-               )
-               (i32x4.shl
-                (i32x4.add
-                 (local.tee $6
-                  (i32x4.shr_s
-                   (local.tee $4
-                    (i32x4.trunc_sat_f32x4_s
-                     (local.get $6)
-                    )
-                   )
-                   (i32.const 1)
-                  )
-                 )
-                 (v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f)
-                )
-                (i32.const 23)
                )
               )
               (i32x4.shl
-               (i32x4.add
-                (i32x4.sub
-                 (local.get $4)
-                 (local.get $6)
-                )
-                (v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f)
+               (f32x4.add
+                (local.get $6)
+                (v128.const i32x4 0x4b40007f 0x4b40007f 0x4b40007f 0x4b40007f)
                )
                (i32.const 23)
               )
@@ -285,7 +268,7 @@
           )
          )
         )
-        (local.get $7)
+        (local.get $8)
        )
       )
      )
