@@ -7,12 +7,17 @@
   (local $4 i32)
   (local $5 i32)
   (local $6 i32)
-  (local.set $4
-   (i32.const 0)
-  )
-  (loop $next1
+  (local $7 i32)
+  (local $8 v128)
+  (local $9 v128)
+  (local $10 v128)
+  (local $11 v128)
+  (block
+   (local.set $4
+    (i32.const 0)
+   )
    (block $exit1
-    (block
+    (loop $next1
      (br_if $exit1
       (i32.ge_s
        (local.get $4)
@@ -21,75 +26,85 @@
      )
      (local.set $5
       (i32.add
-       (i32.shl
-        (local.get $4)
-        (i32.const 5)
-       )
        (local.get $0)
+       (i32.mul
+        (local.get $4)
+        (i32.const 32)
+       )
       )
      )
      (local.set $6
       (i32.add
-       (i32.shl
-        (local.get $4)
-        (i32.const 5)
-       )
        (local.get $1)
+       (i32.mul
+        (local.get $4)
+        (i32.const 32)
+       )
       )
      )
      (block
-      (local.set $3
+      (local.set $7
        (i32.const 0)
       )
-      (loop $next0
-       (block $exit0
-        (block
-         (br_if $exit0
-          (i32.ge_s
-           (local.get $3)
-           (i32.const 8)
+      (block $exit0
+       (loop $next0
+        (br_if $exit0
+         (i32.ge_s
+          (local.get $7)
+          (i32.const 8)
+         )
+        )
+        (local.set $8
+         (v128.load align=4
+          (i32.add
+           (local.get $6)
+           (i32.mul
+            (local.get $7)
+            (i32.const 4)
+           )
           )
          )
-         (v128.store align=4
+        )
+        (local.set $9
+         (v128.load align=4
           (i32.add
-           (i32.shl
-            (local.get $3)
-            (i32.const 2)
+           (local.get $2)
+           (i32.mul
+            (local.get $7)
+            (i32.const 4)
            )
-           (local.get $5)
-          )
-          (f32x4.max
-           (f32x4.add
-            (v128.load align=4
-             (i32.add
-              (i32.shl
-               (local.get $3)
-               (i32.const 2)
-              )
-              (local.get $6)
-             )
-            )
-            (v128.load align=4
-             (i32.add
-              (i32.shl
-               (local.get $3)
-               (i32.const 2)
-              )
-              (local.get $2)
-             )
-            )
-           )
-           (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000)
           )
          )
-         (local.set $3
-          (i32.add
-           (local.get $3)
+        )
+        (local.set $10
+         (f32x4.add
+          (local.get $8)
+          (local.get $9)
+         )
+        )
+        (local.set $11
+         (f32x4.max
+          (local.get $10)
+          (v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000)
+         )
+        )
+        (v128.store align=4
+         (i32.add
+          (local.get $5)
+          (i32.mul
+           (local.get $7)
            (i32.const 4)
           )
          )
-         (br $next0)
+         (local.get $11)
         )
+        (local.set $7
+         (i32.add
+          (local.get $7)
+          (i32.const 4)
+         )
+        )
+        (br $next0)
        )
       )
      )
@@ -111,9 +126,9 @@
     (i32.const 96)
    )
    (local.get $0)
-   (i32.sub
+   (i32.add
     (local.get $0)
-    (i32.const -64)
+    (i32.const 64)
    )
    (i32.add
     (local.get $0)

@@ -4,206 +4,230 @@
  (import "kiln" "memory" (memory $memory 1 65536))
  (export "entry" (func $entry))
  (func $fused_reduce_permuted_0 (param $0 i32) (param $1 i32) (param $2 i32)
-  (local $3 v128)
+  (local $3 i32)
   (local $4 i32)
   (local $5 i32)
   (local $6 i32)
-  (local $7 i32)
-  (local $8 f32)
+  (local $7 v128)
+  (local $8 v128)
+  (local $9 i32)
+  (local $10 v128)
+  (local $11 f32)
+  (local $12 i32)
+  (local $13 v128)
+  (local $14 f32)
+  (local $15 f32)
+  (local $16 f32)
+  (local $17 f32)
+  (local $18 v128)
   (block
-   (local.set $4
+   (local.set $3
     (i32.const 0)
    )
-   (loop $next1
-    (block $exit1
-     (block
-      (br_if $exit1
-       (i32.ge_s
-        (local.get $4)
-        (i32.const 8)
-       )
+   (block $exit1
+    (loop $next1
+     (br_if $exit1
+      (i32.ge_s
+       (local.get $3)
+       (i32.const 8)
       )
-      (local.set $6
-       (i32.add
-        (i32.shl
-         (local.get $4)
-         (i32.const 4)
-        )
-        (local.get $2)
-       )
-      )
-      (local.set $7
-       (i32.add
-        (i32.shl
-         (local.get $4)
-         (i32.const 2)
-        )
-        (local.get $1)
-       )
-      )
-      (block
-       (local.set $5
-        (i32.const 0)
-       )
-       (loop $next0
-        (block $exit0
-         (block
-          (br_if $exit0
-           (i32.ge_s
-            (local.get $5)
-            (i32.const 4)
-           )
-          )
-          (v128.store32_lane 0
-           (i32.add
-            (i32.shl
-             (local.get $5)
-             (i32.const 2)
-            )
-            (local.get $6)
-           )
-           (f32x4.mul
-            (local.tee $3
-             (v128.load32_splat
-              (i32.add
-               (i32.shl
-                (local.get $5)
-                (i32.const 5)
-               )
-               (local.get $7)
-              )
-             )
-            )
-            (local.get $3)
-           )
-          )
-          (local.set $5
-           (i32.add
-            (local.get $5)
-            (i32.const 1)
-           )
-          )
-          (br $next0)
-         )
-        )
-       )
-      )
-      (local.set $4
-       (i32.add
-        (local.get $4)
-        (i32.const 1)
-       )
-      )
-      (br $next1)
      )
-    )
-   )
-  )
-  (block
-   (local.set $1
-    (i32.const 0)
-   )
-   (loop $next3
-    (block $exit3
+     (local.set $4
+      (i32.add
+       (local.get $2)
+       (i32.mul
+        (local.get $3)
+        (i32.const 16)
+       )
+      )
+     )
+     (local.set $5
+      (i32.add
+       (local.get $1)
+       (i32.mul
+        (local.get $3)
+        (i32.const 4)
+       )
+      )
+     )
      (block
-      (br_if $exit3
-       (i32.ge_s
-        (local.get $1)
-        (i32.const 8)
-       )
+      (local.set $6
+       (i32.const 0)
       )
-      (local.set $3
-       (f32x4.splat
-        (f32.const 0)
-       )
-      )
-      (local.set $8
-       (f32.const 0)
-      )
-      (block
-       (local.set $4
-        (i32.const 0)
-       )
-       (loop $next2
-        (block $exit2
-         (block
-          (br_if $exit2
-           (i32.ge_s
-            (local.get $4)
-            (i32.const 4)
-           )
-          )
-          (local.set $3
-           (f32x4.add
-            (local.get $3)
-            (v128.load align=4
-             (i32.add
-              (i32.add
-               (i32.shl
-                (local.get $1)
-                (i32.const 4)
-               )
-               (local.get $2)
-              )
-              (i32.shl
-               (local.get $4)
-               (i32.const 2)
-              )
-             )
-            )
-           )
-          )
-          (local.set $4
-           (i32.add
-            (local.get $4)
-            (i32.const 4)
-           )
-          )
-          (br $next2)
+      (block $exit0
+       (loop $next0
+        (br_if $exit0
+         (i32.ge_s
+          (local.get $6)
+          (i32.const 4)
          )
         )
-       )
-      )
-      (v128.store32_lane 0
-       (i32.add
-        (i32.shl
-         (local.get $1)
-         (i32.const 2)
-        )
-        (local.get $0)
-       )
-       (f32x4.splat
-        (f32.add
-         (f32.add
-          (f32.add
-           (f32x4.extract_lane 0
-            (local.get $3)
-           )
-           (f32x4.extract_lane 1
-            (local.get $3)
+        (local.set $7
+         (v128.load32_splat
+          (i32.add
+           (local.get $5)
+           (i32.mul
+            (local.get $6)
+            (i32.const 32)
            )
           )
-          (f32.add
-           (f32x4.extract_lane 2
-            (local.get $3)
-           )
-           (f32x4.extract_lane 3
-            (local.get $3)
-           )
+         )
+        )
+        (local.set $8
+         (f32x4.mul
+          (local.get $7)
+          (local.get $7)
+         )
+        )
+        (v128.store32_lane 0
+         (i32.add
+          (local.get $4)
+          (i32.mul
+           (local.get $6)
+           (i32.const 4)
           )
          )
          (local.get $8)
         )
+        (local.set $6
+         (i32.add
+          (local.get $6)
+          (i32.const 1)
+         )
+        )
+        (br $next0)
        )
       )
-      (local.set $1
-       (i32.add
-        (local.get $1)
-        (i32.const 1)
-       )
-      )
-      (br $next3)
      )
+     (local.set $3
+      (i32.add
+       (local.get $3)
+       (i32.const 1)
+      )
+     )
+     (br $next1)
+    )
+   )
+  )
+  (block
+   (local.set $9
+    (i32.const 0)
+   )
+   (block $exit3
+    (loop $next3
+     (br_if $exit3
+      (i32.ge_s
+       (local.get $9)
+       (i32.const 8)
+      )
+     )
+     (local.set $10
+      (f32x4.splat
+       (f32.const 0)
+      )
+     )
+     (local.set $11
+      (f32.const 0)
+     )
+     (block
+      (local.set $12
+       (i32.const 0)
+      )
+      (block $exit2
+       (loop $next2
+        (br_if $exit2
+         (i32.ge_s
+          (local.get $12)
+          (i32.const 4)
+         )
+        )
+        (local.set $13
+         (v128.load align=4
+          (i32.add
+           (i32.add
+            (local.get $2)
+            (i32.mul
+             (local.get $9)
+             (i32.const 16)
+            )
+           )
+           (i32.mul
+            (local.get $12)
+            (i32.const 4)
+           )
+          )
+         )
+        )
+        (local.set $10
+         (f32x4.add
+          (local.get $10)
+          (local.get $13)
+         )
+        )
+        (local.set $12
+         (i32.add
+          (local.get $12)
+          (i32.const 4)
+         )
+        )
+        (br $next2)
+       )
+      )
+     )
+     (local.set $14
+      (f32.add
+       (f32x4.extract_lane 0
+        (local.get $10)
+       )
+       (f32x4.extract_lane 1
+        (local.get $10)
+       )
+      )
+     )
+     (local.set $15
+      (f32.add
+       (f32x4.extract_lane 2
+        (local.get $10)
+       )
+       (f32x4.extract_lane 3
+        (local.get $10)
+       )
+      )
+     )
+     (local.set $16
+      (f32.add
+       (local.get $14)
+       (local.get $15)
+      )
+     )
+     (local.set $17
+      (f32.add
+       (local.get $16)
+       (local.get $11)
+      )
+     )
+     (local.set $18
+      (f32x4.splat
+       (local.get $17)
+      )
+     )
+     (v128.store32_lane 0
+      (i32.add
+       (local.get $0)
+       (i32.mul
+        (local.get $9)
+        (i32.const 4)
+       )
+      )
+      (local.get $18)
+     )
+     (local.set $9
+      (i32.add
+       (local.get $9)
+       (i32.const 1)
+      )
+     )
+     (br $next3)
     )
    )
   )

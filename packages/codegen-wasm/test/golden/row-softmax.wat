@@ -6,17 +6,40 @@
  (func $fused_rows_0 (param $0 i32) (param $1 i32) (param $2 i32)
   (local $3 i32)
   (local $4 v128)
-  (local $5 i32)
-  (local $6 v128)
+  (local $5 f32)
+  (local $6 i32)
   (local $7 v128)
   (local $8 f32)
-  (local $9 v128)
-  (local.set $3
-   (i32.const 0)
-  )
-  (loop $next3
+  (local $9 f32)
+  (local $10 f32)
+  (local $11 f32)
+  (local $12 v128)
+  (local $13 v128)
+  (local $14 f32)
+  (local $15 i32)
+  (local $16 v128)
+  (local $17 v128)
+  (local $18 v128)
+  (local $19 v128)
+  (local $20 v128)
+  (local $21 v128)
+  (local $22 v128)
+  (local $23 v128)
+  (local $24 v128)
+  (local $25 f32)
+  (local $26 f32)
+  (local $27 f32)
+  (local $28 f32)
+  (local $29 v128)
+  (local $30 i32)
+  (local $31 v128)
+  (local $32 v128)
+  (block
+   (local.set $3
+    (i32.const 0)
+   )
    (block $exit3
-    (block
+    (loop $next3
      (br_if $exit3
       (i32.ge_s
        (local.get $3)
@@ -28,298 +51,340 @@
        (f32.const -inf)
       )
      )
-     (local.set $8
+     (local.set $5
       (f32.const -inf)
      )
      (block
-      (local.set $5
+      (local.set $6
        (i32.const 0)
       )
-      (loop $next0
-       (block $exit0
-        (block
-         (br_if $exit0
-          (i32.ge_s
-           (local.get $5)
-           (i32.const 8)
-          )
+      (block $exit0
+       (loop $next0
+        (br_if $exit0
+         (i32.ge_s
+          (local.get $6)
+          (i32.const 8)
          )
-         (local.set $4
-          (f32x4.max
-           (local.get $4)
-           (v128.load align=4
-            (i32.add
-             (i32.add
-              (i32.shl
-               (local.get $3)
-               (i32.const 5)
-              )
-              (local.get $1)
-             )
-             (i32.shl
-              (local.get $5)
-              (i32.const 2)
-             )
+        )
+        (local.set $7
+         (v128.load align=4
+          (i32.add
+           (i32.add
+            (local.get $1)
+            (i32.mul
+             (local.get $3)
+             (i32.const 32)
             )
+           )
+           (i32.mul
+            (local.get $6)
+            (i32.const 4)
            )
           )
          )
-         (local.set $5
-          (i32.add
-           (local.get $5)
-           (i32.const 4)
-          )
-         )
-         (br $next0)
         )
+        (local.set $4
+         (f32x4.max
+          (local.get $4)
+          (local.get $7)
+         )
+        )
+        (local.set $6
+         (i32.add
+          (local.get $6)
+          (i32.const 4)
+         )
+        )
+        (br $next0)
+       )
+      )
+     )
+     (local.set $8
+      (f32.max
+       (f32x4.extract_lane 0
+        (local.get $4)
+       )
+       (f32x4.extract_lane 1
+        (local.get $4)
        )
       )
      )
      (local.set $9
-      (f32x4.splat
-       (f32.max
-        (local.get $8)
-        (f32.max
-         (f32.max
-          (f32x4.extract_lane 0
-           (local.get $4)
-          )
-          (f32x4.extract_lane 1
-           (local.get $4)
-          )
-         )
-         (f32.max
-          (f32x4.extract_lane 2
-           (local.get $4)
-          )
-          (f32x4.extract_lane 3
-           (local.get $4)
-          )
-         )
-        )
+      (f32.max
+       (f32x4.extract_lane 2
+        (local.get $4)
+       )
+       (f32x4.extract_lane 3
+        (local.get $4)
        )
       )
      )
-     (local.set $4
+     (local.set $10
+      (f32.max
+       (local.get $8)
+       (local.get $9)
+      )
+     )
+     (local.set $11
+      (f32.max
+       (local.get $10)
+       (local.get $5)
+      )
+     )
+     (local.set $12
+      (f32x4.splat
+       (local.get $11)
+      )
+     )
+     (local.set $13
       (f32x4.splat
        (f32.const 0)
       )
      )
-     (local.set $8
+     (local.set $14
       (f32.const 0)
      )
      (block
-      (local.set $5
+      (local.set $15
        (i32.const 0)
       )
-      (loop $next1
-       (block $exit1
-        (block
-         (br_if $exit1
-          (i32.ge_s
-           (local.get $5)
-           (i32.const 8)
+      (block $exit1
+       (loop $next1
+        (br_if $exit1
+         (i32.ge_s
+          (local.get $15)
+          (i32.const 8)
+         )
+        )
+        (local.set $16
+         (v128.load align=4
+          (i32.add
+           (i32.add
+            (local.get $1)
+            (i32.mul
+             (local.get $3)
+             (i32.const 32)
+            )
+           )
+           (i32.mul
+            (local.get $15)
+            (i32.const 4)
+           )
           )
          )
-         (local.set $4
-          (f32x4.add
-           (local.get $4)
-           (local.tee $6
-            (block (result v128)
-             (local.set $6
-              (f32x4.floor
-               (f32x4.mul
-                (local.tee $4
-                 (f32x4.pmax
-                  (f32x4.pmin
-                   (f32x4.sub
-                    (v128.load align=4
-                     (i32.add
-                      (i32.add
-                       (i32.shl
-                        (local.get $3)
-                        (i32.const 5)
-                       )
-                       (local.get $1)
-                      )
-                      (i32.shl
-                       (local.get $5)
-                       (i32.const 2)
-                      )
-                     )
-                    )
-                    (local.get $9)
-                   )
-                   (v128.const i32x4 0x42b20000 0x42b20000 0x42b20000 0x42b20000)
-                  )
-                  (v128.const i32x4 0xc2b00000 0xc2b00000 0xc2b00000 0xc2b00000)
-                 )
-                )
-                (v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b)
-               )
-              )
-             )
-             (local.set $7
-              (f32x4.mul
-               (local.tee $4
-                (f32x4.sub
-                 (f32x4.sub
-                  (local.get $4)
-                  (f32x4.mul
-                   (local.get $6)
-                   (v128.const i32x4 0x3f318000 0x3f318000 0x3f318000 0x3f318000)
-                  )
-                 )
-                 (f32x4.mul
-                  (local.get $6)
-                  (v128.const i32x4 0xb95e8083 0xb95e8083 0xb95e8083 0xb95e8083)
-                 )
-                )
-               )
-               (local.get $4)
-              )
-             )
+        )
+        (local.set $17
+         (f32x4.sub
+          (local.get $16)
+          (local.get $12)
+         )
+        )
+        (local.set $24
+         (block (result v128)
+          (local.set $18
+           (local.get $17)
+          )
+          (local.set $19
+           (f32x4.pmax
+            (f32x4.pmin
+             (local.get $18)
+             (v128.const i32x4 0x42b20000 0x42b20000 0x42b20000 0x42b20000)
+            )
+            (v128.const i32x4 0xc2b00000 0xc2b00000 0xc2b00000 0xc2b00000)
+           )
+          )
+          (local.set $20
+           (f32x4.floor
+            (f32x4.mul
+             (local.get $19)
+             (v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b)
+            )
+           )
+          )
+          (local.set $21
+           (f32x4.add
+            (local.get $20)
+            (v128.const i32x4 0x4b40007f 0x4b40007f 0x4b40007f 0x4b40007f)
+           )
+          )
+          (local.set $22
+           (f32x4.sub
+            (f32x4.sub
+             (local.get $19)
              (f32x4.mul
+              (local.get $20)
+              (v128.const i32x4 0x3f318000 0x3f318000 0x3f318000 0x3f318000)
+             )
+            )
+            (f32x4.mul
+             (local.get $20)
+             (v128.const i32x4 0xb95e8083 0xb95e8083 0xb95e8083 0xb95e8083)
+            )
+           )
+          )
+          (local.set $23
+           (f32x4.mul
+            (local.get $22)
+            (local.get $22)
+           )
+          )
+          (f32x4.mul
+           (f32x4.add
+            (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000)
+            (f32x4.add
+             (local.get $22)
+             (f32x4.mul
+              (local.get $23)
               (f32x4.add
-               (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000)
-               (f32x4.add
-                (local.get $4)
-                (f32x4.mul
-                 (local.get $7)
+               (f32x4.mul
+                (f32x4.add
+                 (f32x4.mul
+                  (v128.const i32x4 0x3afa9e40 0x3afa9e40 0x3afa9e40 0x3afa9e40)
+                  (local.get $23)
+                 )
                  (f32x4.add
                   (f32x4.mul
-                   (f32x4.add
-                    (f32x4.mul
-                     (v128.const i32x4 0x3afa9e40 0x3afa9e40 0x3afa9e40 0x3afa9e40)
-                     (local.get $7)
-                    )
-                    (f32x4.add
-                     (f32x4.mul
-                      (local.get $4)
-                      (v128.const i32x4 0x3c00ee20 0x3c00ee20 0x3c00ee20 0x3c00ee20)
-                     )
-                     (v128.const i32x4 0x3d2b6f7d 0x3d2b6f7d 0x3d2b6f7d 0x3d2b6f7d)
-                    )
-                   )
-                   (local.get $7)
+                   (local.get $22)
+                   (v128.const i32x4 0x3c00ee20 0x3c00ee20 0x3c00ee20 0x3c00ee20)
                   )
-                  (f32x4.add
-                   (f32x4.mul
-                    (local.get $4)
-                    (v128.const i32x4 0x3e2aa19b 0x3e2aa19b 0x3e2aa19b 0x3e2aa19b)
-                   )
-                   (v128.const i32x4 0x3f000026 0x3f000026 0x3f000026 0x3f000026)
-                  )
+                  (v128.const i32x4 0x3d2b6f7d 0x3d2b6f7d 0x3d2b6f7d 0x3d2b6f7d)
                  )
                 )
+                (local.get $23)
                )
-              )
-              (i32x4.shl
                (f32x4.add
-                (local.get $6)
-                (v128.const i32x4 0x4b40007f 0x4b40007f 0x4b40007f 0x4b40007f)
+                (f32x4.mul
+                 (local.get $22)
+                 (v128.const i32x4 0x3e2aa19b 0x3e2aa19b 0x3e2aa19b 0x3e2aa19b)
+                )
+                (v128.const i32x4 0x3f000026 0x3f000026 0x3f000026 0x3f000026)
                )
-               (i32.const 23)
               )
              )
             )
            )
-          )
-         )
-         (v128.store align=4
-          (i32.add
-           (i32.shl
-            (local.get $5)
-            (i32.const 2)
+           (i32x4.shl
+            (local.get $21)
+            (i32.const 23)
            )
-           (local.get $2)
           )
-          (local.get $6)
          )
-         (local.set $5
-          (i32.add
-           (local.get $5)
+        )
+        (local.set $13
+         (f32x4.add
+          (local.get $13)
+          (local.get $24)
+         )
+        )
+        (v128.store align=4
+         (i32.add
+          (local.get $2)
+          (i32.mul
+           (local.get $15)
            (i32.const 4)
           )
          )
-         (br $next1)
+         (local.get $24)
         )
+        (local.set $15
+         (i32.add
+          (local.get $15)
+          (i32.const 4)
+         )
+        )
+        (br $next1)
        )
       )
      )
-     (local.set $4
-      (f32x4.splat
-       (f32.add
-        (f32.add
-         (f32.add
-          (f32x4.extract_lane 0
-           (local.get $4)
-          )
-          (f32x4.extract_lane 1
-           (local.get $4)
-          )
-         )
-         (f32.add
-          (f32x4.extract_lane 2
-           (local.get $4)
-          )
-          (f32x4.extract_lane 3
-           (local.get $4)
-          )
-         )
-        )
-        (local.get $8)
+     (local.set $25
+      (f32.add
+       (f32x4.extract_lane 0
+        (local.get $13)
        )
+       (f32x4.extract_lane 1
+        (local.get $13)
+       )
+      )
+     )
+     (local.set $26
+      (f32.add
+       (f32x4.extract_lane 2
+        (local.get $13)
+       )
+       (f32x4.extract_lane 3
+        (local.get $13)
+       )
+      )
+     )
+     (local.set $27
+      (f32.add
+       (local.get $25)
+       (local.get $26)
+      )
+     )
+     (local.set $28
+      (f32.add
+       (local.get $27)
+       (local.get $14)
+      )
+     )
+     (local.set $29
+      (f32x4.splat
+       (local.get $28)
       )
      )
      (block
-      (local.set $5
+      (local.set $30
        (i32.const 0)
       )
-      (loop $next2
-       (block $exit2
-        (block
-         (br_if $exit2
-          (i32.ge_s
-           (local.get $5)
-           (i32.const 8)
+      (block $exit2
+       (loop $next2
+        (br_if $exit2
+         (i32.ge_s
+          (local.get $30)
+          (i32.const 8)
+         )
+        )
+        (local.set $31
+         (v128.load align=4
+          (i32.add
+           (local.get $2)
+           (i32.mul
+            (local.get $30)
+            (i32.const 4)
+           )
           )
          )
-         (v128.store align=4
-          (i32.add
-           (i32.add
-            (i32.shl
-             (local.get $3)
-             (i32.const 5)
-            )
-            (local.get $0)
-           )
-           (i32.shl
-            (local.get $5)
-            (i32.const 2)
-           )
-          )
-          (f32x4.div
-           (v128.load align=4
-            (i32.add
-             (i32.shl
-              (local.get $5)
-              (i32.const 2)
-             )
-             (local.get $2)
-            )
-           )
-           (local.get $4)
-          )
+        )
+        (local.set $32
+         (f32x4.div
+          (local.get $31)
+          (local.get $29)
          )
-         (local.set $5
+        )
+        (v128.store align=4
+         (i32.add
           (i32.add
-           (local.get $5)
+           (local.get $0)
+           (i32.mul
+            (local.get $3)
+            (i32.const 32)
+           )
+          )
+          (i32.mul
+           (local.get $30)
            (i32.const 4)
           )
          )
-         (br $next2)
+         (local.get $32)
         )
+        (local.set $30
+         (i32.add
+          (local.get $30)
+          (i32.const 4)
+         )
+        )
+        (br $next2)
        )
       )
      )
