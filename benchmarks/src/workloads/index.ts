@@ -1,0 +1,32 @@
+/** @file Every workload of the suite, in table order, and how a run picks a subset. */
+import { addChainWorkload } from './add-chain.ts';
+import { geluWorkload } from './gelu.ts';
+import { layerNormWorkload } from './layernorm.ts';
+import { matmulWorkload } from './matmul.ts';
+import { mlpAdamWorkload, mlpSgdWorkload } from './mlp.ts';
+import { softmaxWorkload } from './softmax.ts';
+import { transformerWorkload } from './transformer.ts';
+import type { Workload } from './types.ts';
+
+export * from './types.ts';
+
+export const WORKLOADS: readonly Workload[] = [
+  mlpSgdWorkload,
+  mlpAdamWorkload,
+  geluWorkload,
+  matmulWorkload(256),
+  matmulWorkload(512),
+  matmulWorkload(1024, ['eager', 'interpreter', 'tfjs-cpu']),
+  softmaxWorkload,
+  layerNormWorkload,
+  transformerWorkload,
+  addChainWorkload,
+];
+
+/** Workloads whose id matches one of `patterns` exactly, or all when `patterns` is empty. */
+export function selectWorkloads(patterns: readonly string[]): Workload[] {
+  if (patterns.length === 0) return [...WORKLOADS];
+  const unknown = patterns.filter((p) => !WORKLOADS.some((w) => w.id === p));
+  if (unknown.length) throw new Error(`unknown workload ${unknown.join(', ')}; known: ${WORKLOADS.map((w) => w.id).join(', ')}`);
+  return WORKLOADS.filter((w) => patterns.includes(w.id));
+}

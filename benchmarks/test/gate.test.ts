@@ -1,0 +1,135 @@
+import { describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { XMLValidator } from 'fast-xml-parser';
+import { compareWithBaseline, DEFAULT_GATE, formatGateReport, type GateOptions } from '../src/gate.ts';
+import { findMeasurement, readResults, type BenchResults } from '../src/results.ts';
+import { mannWhitneyGreater } from '../src/stats.ts';
+import { measurement, syntheticResults, WORKLOAD_TIMES } from './synthetic.ts';
+import type { Mode } from '../src/workloads/index.ts';
+
+/** Re-measurements replay `results` (so a slow workload stays slow, as a real regression would). */
+function replaying(results: BenchResults, overrides: Partial<GateOptions> = {}): GateOptions & { remeasured: string[] } {
+  const remeasured: string[] = [];
+  return {
+    ...DEFAULT_GATE,
+    remeasured,
+    async remeasure(workload: string, mode: Mode) {
+      remeasured.push(`${workload} · ${mode}`);
+      return findMeasurement(results, workload, mode)!;
+    },
+    ...overrides,
+  };
+}
+
+describe('the regression gate, on synthetic results', () => {
+  it('passes a run compared with itself, without re-measuring anything', async () => {
+    const run = syntheticResults();
+    const options = replaying(run);
+    const report = await compareWithBaseline(run, run, 'base.json', options);
+    expect(report.passed).toBe(true);
+    expect(report.regressions).toEqual([]);
+    expect(options.remeasured).toEqual([]);
+    expect(report.verdicts.map((v) => v.status)).toEqual(report.verdicts.map(() => 'ok'));
+  });
+
+  it('fails on a workload 30% slower, names it, and says how sure it is', async () => {
+    const baseline = syntheticResults();
+    const current = syntheticResults({ slower: { gelu: 1.3 }, seed: 7 });
+    const report = await compareWithBaseline(current, baseline, 'base.json', replaying(current));
+    expect(report.passed).toBe(false);
+    expect(report.regressions).toEqual(['gelu · eager', 'gelu · interpreter', 'gelu · wasm']);
+    const wasm = report.verdicts.find((v) => v.workload === 'gelu' && v.mode === 'wasm')!;
+    expect(wasm.ratios).toHaveLength(1 + DEFAULT_GATE.retries);
+    expect(wasm.confidence).toBeGreaterThan(0.99);
+    expect(formatGateReport(report).at(-1)).toMatch(/^FAIL: .* 3 regressed: gelu · eager, gelu · interpreter, gelu · wasm$/);
+  });
+
+  it('normalizes by the calibration kernel: a machine 40% slower overall is no regression', async () => {
+    const baseline = syntheticResults();
+    const slowMachine = syntheticResults({ calibrationMs: 1.4, seed: 3 });
+    const report = await compareWithBaseline(slowMachine, baseline, 'base.json', replaying(slowMachine));
+    expect(report.passed).toBe(true);
+  });
+
+  it('clears a suspect whose re-measurement is back to normal', async () => {
+    const baseline = syntheticResults();
+    const blip = syntheticResults({ slower: { 'matmul-256': 1.5 } });
+    const report = await compareWithBaseline(blip, baseline, 'base.json', replaying(baseline));
+    expect(report.passed).toBe(true);
+    const verdict = report.verdicts.find((v) => v.workload === 'matmul-256' && v.mode === 'wasm')!;
+    expect(verdict.status).toBe('noise');
+    expect(verdict.ratios).toHaveLength(2);
+  });
+
+  it('does not fail when every measurement is over the threshold but the samples overlap too much to be sure', async () => {
+    const baseline = syntheticResults();
+    const current = syntheticResults();
+    const wide = { ...measurement('gelu', 'wasm', 4.9), cpuP25Ms: 4.9 * 1.2, cpuSamples: [0.5, 0.9, 1.2, 1.25, 3].map((x) => x * 4.9) };
+    const noisy = { ...current, measurements: current.measurements.map((m) => (m.workload === 'gelu' && m.mode === 'wasm' ? wide : m)) };
+    const report = await compareWithBaseline(noisy, baseline, 'base.json', replaying(noisy));
+    expect(report.verdicts.find((v) => v.workload === 'gelu' && v.mode === 'wasm')!.status).toBe('unconfirmed');
+    expect(report.passed).toBe(true);
+  });
+
+  it('never gates the peers', async () => {
+    const baseline = syntheticResults();
+    const report = await compareWithBaseline(baseline, baseline, 'base.json', replaying(baseline));
+    expect(report.verdicts.some((v) => v.mode === 'tfjs-wasm')).toBe(false);
+    expect(report.verdicts).toHaveLength(Object.keys(WORKLOAD_TIMES).length * 3);
+  });
+});
+
+describe('Mann-Whitney U', () => {
+  it('is confident when one sample is clearly larger, and not otherwise', () => {
+    expect(mannWhitneyGreater([11, 12, 13, 14, 15], [1, 2, 3, 4, 5])).toBeLessThan(0.01);
+    expect(mannWhitneyGreater([1, 2, 3, 4, 5], [11, 12, 13, 14, 15])).toBeGreaterThan(0.99);
+    expect(mannWhitneyGreater([1, 2, 3, 4, 5], [1, 2, 3, 4, 5])).toBeGreaterThan(0.4);
+  });
+});
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** `pnpm bench` on two short workloads, in the real CLI process (exit code included). */
+function bench(...args: string[]) {
+  const run = spawnSync(process.execPath, ['scripts/run-ts.mjs', 'benchmarks/src/cli.ts',
+    '--only', 'matmul-256,gelu', '--modes', 'eager,wasm', '--no-memory', '--quick', '--time', '150', ...args], { cwd: root, encoding: 'utf8' });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe('pnpm bench --save / --compare / --chart, end to end', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-'));
+  const baseline = join(dir, 'baseline.json');
+  const chart = join(dir, 'chart.svg');
+
+  it('saves a baseline and draws a chart', () => {
+    const run = bench('--out', join(dir, 'first.json'), '--save', baseline, '--chart', chart);
+    expect(run.stderr).toContain('gelu · wasm'); // progress lines (stderr is not a terminal here)
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/matmul-256 +eager/);
+    const saved = readResults(baseline);
+    expect(saved.measurements.map((m) => `${m.workload} ${m.mode}`)).toEqual(['gelu eager', 'gelu wasm', 'matmul-256 eager', 'matmul-256 wasm']);
+    expect(saved.machine.cores).toBeGreaterThan(0);
+    const svg = readFileSync(chart, 'utf8');
+    expect(XMLValidator.validate(svg)).toBe(true);
+    expect(svg).toContain('>matmul-256</text>');
+  });
+
+  it('passes when a new run is compared with that baseline', () => {
+    const run = bench('--out', join(dir, 'second.json'), '--compare', baseline);
+    expect(run.stdout).toMatch(/^PASS: 4 compared/m);
+    expect(run.code).toBe(0);
+  });
+
+  it('fails, naming the workload, when one workload is made 30% slower', () => {
+    const run = bench('--out', join(dir, 'third.json'), '--compare', baseline, '--inject-delay', 'matmul-256=30%');
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/REGRESSION +matmul-256 · wasm: /);
+    expect(run.stdout).toMatch(/^FAIL: .*regressed: matmul-256 · eager, matmul-256 · wasm$/m);
+    expect(run.stdout).not.toMatch(/REGRESSION +gelu/);
+    expect(readResults(join(dir, 'third.json')).comparison?.regressions).toEqual(['matmul-256 · eager', 'matmul-256 · wasm']);
+  });
+});
