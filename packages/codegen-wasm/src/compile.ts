@@ -110,6 +110,7 @@ export interface WasmStats extends Record<string, number> {
   kernels: number;
   wasmBytes: number;
   buildMs: number;
+  /** Validation plus optimization passes. */
   optimizeMs: number;
   instantiateMs: number;
   frameBytes: number;
@@ -167,8 +168,9 @@ function build(binaryen: Binaryen, mod: InstanceType<Binaryen['Module']>, graph:
   ];
   addEntry(ctx, graph, kernels, locate, frame, copies, varParams.length);
   const buildMs = performance.now() - t0;
-  if (!mod.validate()) throw new KilnError(`wasm backend: internal error: the module for @${graph.name} does not validate`, null);
   const t1 = performance.now();
+  // Validation is the check that our emitters produce well-formed code; it runs on every module.
+  if (!mod.validate()) throw new KilnError(`wasm backend: internal error: the module for @${graph.name} does not validate`, null);
   if (OPTIMIZE_PASSES.length) mod.runPasses(OPTIMIZE_PASSES);
   const optimizeMs = performance.now() - t1;
   const bytes = mod.emitBinary() as Uint8Array<ArrayBuffer>;
