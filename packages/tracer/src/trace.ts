@@ -228,6 +228,12 @@ class TracedFunction {
     return entry;
   }
 
+  /** Forgets every trace and frees what the backend compiled for it. */
+  clearCache(): void {
+    for (const entry of this.cache.values()) entry.executable?.dispose?.();
+    this.cache.clear();
+  }
+
   private insert(key: string, entry: CacheEntry): void {
     this.cache.set(key, entry);
     const max = this.options.maxCacheEntries ?? 64;
@@ -386,7 +392,7 @@ function makeTraced<F extends AnyFn>(fn: F, options: TraceOptions, boundThis?: u
     lower: { value: (...args: unknown[]) => state.entryFor(args).graph },
     stages: { value: (...args: unknown[]) => state.entryFor(args).stages },
     inspect: { value: (...args: unknown[]) => state.inspect(args) },
-    clearCache: { value: () => state.cache.clear() },
+    clearCache: { value: () => state.clearCache() },
     original: { value: fn },
     traceName: { value: state.name },
     options: { value: options },

@@ -126,22 +126,23 @@ describe('algebraic simplification', () => {
     expect(after(simplifyThenDce, ir([
       'graph @g(%x: f32[2,3], %y: f32[3]) {',
       '  %0: f32[] = constant 1',
-      '  %1: f32[] = constant 0',
+      '  %1: f32[] = constant -0',
       '  %2: f32[2,3] = mul %x, %0',
       '  %3: f32[2,3] = add %1, %2',
-      '  %4: f32[2,3] = sub %3, %1',
-      '  %5: f32[2,3] = neg %4',
+      '  %4: f32[] = constant 0',
+      '  %5: f32[2,3] = sub %3, %4',
       '  %6: f32[2,3] = neg %5',
-      '  %7: f32[3,2] = transpose[perm=[1,0]] %6',
-      '  %8: f32[2,3] = transpose[perm=[1,0]] %7',
-      '  %9: f32[6] = reshape[shape=[6]] %8',
-      '  %10: f32[3,2] = reshape[shape=[3,2]] %9',
-      '  %11: f32[2,3] = cast[dtype=f32] %x',
-      '  %12: f32[2,3] = broadcastTo[shape=[2,3]] %y',
-      '  %13: f32[2,3] = add %11, %12',
-      '  %14: f32[2,3] = stopGradient %13',
-      '  %15: f32[2,3] = pow %14, %0',
-      '  return %10, %15',
+      '  %7: f32[2,3] = neg %6',
+      '  %8: f32[3,2] = transpose[perm=[1,0]] %7',
+      '  %9: f32[2,3] = transpose[perm=[1,0]] %8',
+      '  %10: f32[6] = reshape[shape=[6]] %9',
+      '  %11: f32[3,2] = reshape[shape=[3,2]] %10',
+      '  %12: f32[2,3] = cast[dtype=f32] %x',
+      '  %13: f32[2,3] = broadcastTo[shape=[2,3]] %y',
+      '  %14: f32[2,3] = add %12, %13',
+      '  %15: f32[2,3] = stopGradient %14',
+      '  %16: f32[2,3] = pow %15, %0',
+      '  return %11, %16',
       '}',
     ]))).toBe(ir([
       'graph @g(%x: f32[2,3], %y: f32[3]) {',
@@ -161,13 +162,17 @@ describe('algebraic simplification', () => {
       '  %3: f32[2] = log %x',
       '  %4: f32[2] = exp %3',
       '  %5: f32[2] = div %x, %x',
-      '  return %1, %2, %4, %5',
+      '  %6: f32[2] = add %x, %0',
+      '  %7: f32[] = constant -0',
+      '  %8: f32[2] = sub %x, %7',
+      '  return %1, %2, %4, %5, %6, %8',
       '}',
     ]);
     expect(after(simplify, text)).toBe(text);
-    // Those rules would be wrong here: x*0 is NaN for x = inf, exp(log(-1)) is NaN.
+    // Those rules would be wrong here: x*0 is NaN for x = inf, exp(log(-1)) is NaN, -0 + 0 is +0.
     const special = k.tensor([Infinity, -1]);
     expect(Array.from(k.mul(special, 0).dataSync())).toEqual([NaN, -0]);
+    expect(Object.is(k.add(k.scalar(-0), 0).item(), 0)).toBe(true);
     expect(Number.isNaN(k.exp(k.log(special)).dataSync()[1])).toBe(true);
   });
 

@@ -42,12 +42,13 @@ function perLane(helper: ScalarImport): Lowering<ElementwiseOp> {
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
-/** f32 sign: ±1 by sign, 0 for zeros, NaN kept. */
+/** f32 sign: ±1 by sign; zeros (keeping their sign, as Math.sign does) and NaN kept. */
 function signF32(b: KernelBuilder, x: Vec[]): ExpressionRef {
   const { mod } = b;
   const pos = mod.v128.and(mod.f32x4.gt(x[0]!(), b.f32x4(0)), b.f32x4(1));
   const neg = mod.v128.and(mod.f32x4.lt(x[0]!(), b.f32x4(0)), b.f32x4(-1));
-  return mod.v128.bitselect(x[0]!(), mod.v128.or(pos, neg), mod.f32x4.ne(x[0]!(), x[0]!()));
+  const keep = mod.v128.or(mod.f32x4.ne(x[0]!(), x[0]!()), mod.f32x4.eq(x[0]!(), b.f32x4(0)));
+  return mod.v128.bitselect(x[0]!(), mod.v128.or(pos, neg), keep);
 }
 
 function geluLowering(b: KernelBuilder, x: Vec[], _d: DType[], { approximate }: OpAttrs['gelu']): ExpressionRef {
@@ -112,7 +113,7 @@ export const elementwiseLowering: { [K in ElementwiseOp]: Lowering<K> } = {
   sub: numeric((b, x) => b.mod.f32x4.sub(x[0]!(), x[1]!()), (b, x) => b.mod.i32x4.sub(x[0]!(), x[1]!())),
   mul: numeric((b, x) => b.mod.f32x4.mul(x[0]!(), x[1]!()), (b, x) => b.mod.i32x4.mul(x[0]!(), x[1]!())),
   div: (b, x, d, a) => (d[0] === 'f32' ? b.mod.f32x4.div(x[0]!(), x[1]!()) : perLane('intFloorDiv')(b, x, d, a)),
-  pow: perLane('pow'),
+  pow: (b, x, d, a) => perLane(d[0] === 'f32' ? 'pow' : 'intPow')(b, x, d, a),
   maximum: numeric((b, x) => b.mod.f32x4.max(x[0]!(), x[1]!()), (b, x) => b.mod.i32x4.max_s(x[0]!(), x[1]!())),
   minimum: numeric((b, x) => b.mod.f32x4.min(x[0]!(), x[1]!()), (b, x) => b.mod.i32x4.min_s(x[0]!(), x[1]!())),
   mod: (b, x, d, a) => perLane(d[0] === 'f32' ? 'floorMod' : 'intFloorMod')(b, x, d, a),

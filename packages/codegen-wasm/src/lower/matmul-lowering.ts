@@ -10,7 +10,7 @@ import { addMatmulFunction, matmulScratchBytes, type EpilogueInputs, type Matmul
 import { KernelBuilder, type Vec } from './kernel-builder.ts';
 import type { ModuleContext } from './module-context.ts';
 import { evaluateNodes } from './dag.ts';
-import { loadSplat, loadVector } from './lanes.ts';
+import { elementBytes, loadSplat, loadVector } from './lanes.ts';
 import { outerLoops, type Strided } from './loop-nest.ts';
 import { broadcastStridesTo } from './strided-map.ts';
 import { UnsupportedLowering, type Kernel } from './kernel-types.ts';
@@ -57,9 +57,10 @@ function epilogueOf(ctx: ModuleContext, parts: MatmulParts, root: Value, m: numb
       stmts.push(setAcc);
       const values = new Map<Value, Vec>([[parts.matmul.output, acc]]);
       layouts.forEach(({ v, sR, sC }, i) => {
+        const bytes = elementBytes(v.type.dtype);
         let addr = e.param(i);
-        if (sR) addr = mod.i32.add(addr, mod.i32.mul(e.row, b.i32(sR * 4)));
-        if (sC) addr = mod.i32.add(addr, mod.i32.mul(e.col, b.i32(4)));
+        if (sR) addr = mod.i32.add(addr, mod.i32.mul(e.row, b.i32(sR * bytes)));
+        if (sC) addr = mod.i32.add(addr, mod.i32.mul(e.col, b.i32(bytes)));
         const [set, get] = b.keep(e.lanes === 4 && sC === 1 ? loadVector(b, v.type.dtype, addr) : loadSplat(b, v.type.dtype, addr));
         stmts.push(set);
         values.set(v, get);

@@ -7,7 +7,7 @@ import type { Binaryen, BinaryenModule } from '../binaryen.ts';
 import type { Node } from '@kiln/tracer';
 
 /** Scalar helpers the module may import from the `kiln` namespace, all (f64, f64) -> f64. */
-export const SCALAR_IMPORTS = ['pow', 'floorMod', 'intFloorDiv', 'intFloorMod'] as const;
+export const SCALAR_IMPORTS = ['pow', 'floorMod', 'intPow', 'intFloorDiv', 'intFloorMod'] as const;
 export type ScalarImport = (typeof SCALAR_IMPORTS)[number];
 
 export class ModuleContext {

@@ -7,6 +7,7 @@ import type { Node, Value } from '@kiln/tracer';
 import type { Vec } from './kernel-builder.ts';
 import type { RowParam } from './row-kernel.ts';
 import { broadcastStridesTo } from './strided-map.ts';
+import { isFoldOp } from './reduce-ops.ts';
 
 /** One stride for a group of dimensions walked as a single index, or null if they do not merge. */
 export function groupStride(sizes: readonly number[], strides: readonly number[]): number | null {
@@ -34,9 +35,18 @@ export function rowParam(base: Vec, dtype: DType, shape: readonly number[], full
   };
 }
 
-/** Whether `v` has the program's full shape (varies along the row). */
-export function fullTester(full: readonly number[]): (v: Value) => boolean {
-  return (v) => shapesEqual(v.type.shape, full);
+/**
+ * Whether `v` varies along the row: it has the program's full shape. With one column, per-row
+ * values have that shape too; then reductions, and values computed only from per-row ones, are
+ * per row.
+ */
+export function fullTester(full: readonly number[], perRow: readonly number[], nodes: readonly Node[]): (v: Value) => boolean {
+  const hasFullShape = (v: Value): boolean => shapesEqual(v.type.shape, full);
+  if (!shapesEqual(full, perRow)) return hasFullShape;
+  const perRowValues = new Set<Value>();
+  const isFull = (v: Value): boolean => hasFullShape(v) && !perRowValues.has(v);
+  for (const n of nodes) if (isFoldOp(n.op) || !n.inputs.some(isFull)) perRowValues.add(n.output);
+  return isFull;
 }
 
 /** The full (largest) shape among a body's node outputs. */

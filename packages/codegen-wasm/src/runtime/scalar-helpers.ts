@@ -5,11 +5,16 @@
 import { binaryScalar } from '@kiln/core';
 
 const f32 = (op: 'pow' | 'mod') => binaryScalar[op].f32 as (a: number, b: number) => number;
-const i32 = (op: 'div' | 'mod') => binaryScalar[op].i32 as (a: number, b: number) => number;
+/** i32 results wrap (Infinity and NaN give 0) as they do when eager stores them in an Int32Array. */
+const i32 = (op: 'pow' | 'div' | 'mod') => {
+  const f = (binaryScalar[op].i32 ?? binaryScalar[op].f32) as (a: number, b: number) => number;
+  return (a: number, b: number): number => f(a, b) | 0;
+};
 
 export const scalarHelpers = {
   pow: f32('pow'),
   floorMod: f32('mod'),
+  intPow: i32('pow'),
   intFloorDiv: i32('div'),
   intFloorMod: i32('mod'),
 };

@@ -47,6 +47,11 @@ export const unaryScalar: { [K in UnaryOp]: (x: number, attrs: OpAttrs[K]) => nu
   stopGradient: (x) => x,
 };
 
+/** Unary ops whose i32 form differs: x * x in double precision is inexact past 2^26, Math.imul wraps like i32. */
+const unaryIntScalar: Partial<Record<UnaryOp, UnaryFn>> = {
+  square: (x) => Math.imul(x, x),
+};
+
 interface BinaryScalar { f32: BinaryFn; i32?: BinaryFn }
 
 /** Each binary op on one pair of elements; `i32` overrides where integer semantics differ. */
@@ -117,10 +122,11 @@ const binaryLoops = Object.fromEntries(
 
 export function unaryKernel<K extends UnaryOp>(op: K): (inputs: readonly Tensor[], attrs: OpAttrs[K], out: TensorType) => Tensor {
   const f = unaryScalar[op] as UnaryFn;
+  const fInt = unaryIntScalar[op] ?? f;
   const loop = unaryLoops[op];
   return (inputs, attrs, type) => {
     const out = allocate(type.dtype, inputs[0]!.size);
-    loop(f, inputs[0]!.storage!, out, attrs as never);
+    loop(type.dtype === 'i32' ? fInt : f, inputs[0]!.storage!, out, attrs as never);
     return makeTensor(type.shape, type.dtype, out);
   };
 }

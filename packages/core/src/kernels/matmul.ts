@@ -1,6 +1,7 @@
 /**
  * @file Eager matmul with batch broadcasting. The 2-D kernel blocks over k so a panel of B stays
- * in cache, updates four output rows per pass over a B row, and accumulates in doubles.
+ * in cache, updates four output rows per pass over a B row, and accumulates in doubles (i32
+ * matmuls wrap, like Wasm).
  */
 import { allocate, type TypedArray } from '../dtype.ts';
 import { makeTensor, type Tensor } from '../tensor.ts';
@@ -51,6 +52,17 @@ function accumulate(a: Operand, b: TypedArray, bOff: number, acc: Float64Array, 
   }
 }
 
+/** acc[m x n] = A[m x k] · B[k x n] wrapping like i32 (as Wasm does): doubles lose bits past 2^53. */
+function accumulateInt(a: Operand, b: TypedArray, bOff: number, acc: Float64Array, m: number, n: number, k: number): void {
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s = (s + Math.imul(a.data[a.off + i * a.rowStride + p * a.colStride]!, b[bOff + p * n + j]!)) | 0;
+      acc[i * n + j] = s;
+    }
+  }
+}
+
 /** B as a contiguous row-major [k, n] array (a transposed copy when it is stored as [n, k]). */
 function contiguousB(b: TypedArray, off: number, k: number, n: number, transposed: boolean): [TypedArray, number] {
   if (!transposed) return [b, off];
@@ -83,7 +95,7 @@ export function matmulKernel(inputs: readonly Tensor[], { transposeA, transposeB
     const operandA: Operand = transposeA
       ? { data: a.storage!, off: aOff, rowStride: 1, colStride: m }
       : { data: a.storage!, off: aOff, rowStride: k, colStride: 1 };
-    accumulate(operandA, bData, bStart, acc, m, n, k);
+    (type.dtype === 'i32' ? accumulateInt : accumulate)(operandA, bData, bStart, acc, m, n, k);
     out.set(acc, bi * m * n);
   }
   return makeTensor(type.shape, type.dtype, out);

@@ -18,6 +18,9 @@ const combiners: Record<'sum' | 'prod' | 'max' | 'min', { combine: Combine; init
   min: { combine: (acc, x) => (x < acc || x !== x ? x : acc), init: Infinity },
 };
 
+/** i32 products wrap (as in Wasm) instead of losing bits in a double past 2^53. */
+const intCombiners: Partial<Record<'sum' | 'prod' | 'max' | 'min', Combine>> = { prod: Math.imul };
+
 /** Strides into the output for each input axis (0 along reduced axes). */
 function outputStrides(shape: readonly number[], axes: readonly number[]): number[] {
   const kept = shape.filter((_, i) => !axes.includes(i));
@@ -62,7 +65,8 @@ function foldKernel(op: 'sum' | 'prod' | 'max' | 'min') {
     const acc = new Float64Array(outSize).fill(init);
     // A 0-d input is a 1-element row; an empty input leaves the identity in place.
     const shape = x.rank === 0 ? [1] : x.shape;
-    if (x.size > 0) reduceLoops[op](combine, x.storage!, shape, outputStrides(shape, x.rank === 0 ? [] : axes), acc);
+    const fold = x.dtype === 'i32' ? intCombiners[op] ?? combine : combine;
+    if (x.size > 0) reduceLoops[op](fold, x.storage!, shape, outputStrides(shape, x.rank === 0 ? [] : axes), acc);
     const out = allocate(type.dtype, outSize);
     out.set(acc);
     return makeTensor(type.shape, type.dtype, out);

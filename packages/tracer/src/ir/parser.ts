@@ -110,8 +110,12 @@ class Parser {
 
   /** `%name: type [var|const]` items up to and including ')'. */
   private parseParams(b: GraphBuilder, scope: Map<string, Value>, allowKinds: boolean): void {
+    // The printer numbers node values %0, %1, ... (%t0, %t1, ... in a fused body): a parameter
+    // named like one would print ambiguously.
+    const nodeName = allowKinds ? /^%\d+$/ : /^%t\d+$/;
     this.list(')', () => {
       const nameTok = this.take('value', 'a parameter name like %x');
+      if (nodeName.test(nameTok.text)) this.fail('a parameter cannot be named like a node value', nameTok);
       this.expect(':');
       const type = this.parseType();
       let kind: ParamKind = 'arg';

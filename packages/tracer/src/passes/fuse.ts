@@ -95,7 +95,8 @@ function growGroup(root: Node, defs: Map<Value, Node>, users: Map<Value, Node[]>
       for (const v of member.inputs) {
         const p = defs.get(v);
         if (!p || g.members.has(p) || taken.has(p) || p.op === CONSTANT_OP || escapes.has(v)) continue;
-        if (!users.get(v)!.every((u) => g.members.has(u))) continue;
+        // A matmul reads its operands from memory: what feeds it cannot be computed inside the group.
+        if (!users.get(v)!.every((u) => g.members.has(u) && u.op !== 'matmul')) continue;
         if (tryJoin(g, p)) {
           g.members.add(p);
           changed = true;

@@ -1,9 +1,10 @@
 /**
  * @file Algebraic simplification as a table of one-line rewrite rules, applied to a fixpoint.
- * Each rule keeps results bit-for-bit identical to the unsimplified graph (IEEE-safe), except
- * where its comment says the sign of a zero may differ.
+ * Each rule keeps results bit-for-bit identical to the unsimplified graph (IEEE-safe), signed
+ * zeros included: the sign of a zero decides the sign of an infinity (1 / -0 = -Inf).
  *
  * Tempting rules that are NOT applied, because they change results:
+ *   x + 0 -> x           wrong for x = -0 in f32 (gives +0); x + -0 -> x is applied
  *   x * 0 -> 0           wrong for x = NaN or ±Inf (gives NaN)
  *   x - x -> 0           wrong for x = NaN or ±Inf
  *   x / x -> 1           wrong for 0, NaN, ±Inf
@@ -23,7 +24,7 @@ import { rewriteNodes, toFixpoint, type RewriteContext } from './rewrite.ts';
 type Rule = (n: Node, c: Helpers) => Value | null;
 
 interface Helpers extends RewriteContext {
-  /** The constant node defining v whose elements all equal `x`, or false. */
+  /** The constant node defining v whose elements all are `x` (-0 is not 0), or false. */
   isConst(v: Value, x: number): boolean;
   /** True if v is defined by a constant node. */
   isConstant(v: Value): boolean;
@@ -37,6 +38,8 @@ const sameType = (a: TensorType, b: TensorType): boolean => a.dtype === b.dtype 
 /** `v` may stand for `n`'s output only if it has the same type (broadcasting can grow shapes). */
 const as = (n: Node, v: Value): Value | null => (sameType(n.output.type, v.type) ? v : null);
 const [A, B] = [0, 1];
+/** z + x is x for every x: z is -0, or 0 in i32 (which has no -0). */
+const isAdditiveIdentity = (z: Value, c: Helpers): boolean => c.isConst(z, -0) || (z.type.dtype === 'i32' && c.isConst(z, 0));
 const input = (n: Node, i: number): Value => n.inputs[i]!;
 
 const rules: Record<string, Rule[]> = {
@@ -46,8 +49,8 @@ const rules: Record<string, Rule[]> = {
     (n, c) => (c.isConst(input(n, B), -1) && sameType(n.output.type, input(n, A).type) ? c.emit('neg', [input(n, A)], {}, n.output.type, n.loc) : null), // x * -1 -> -x
   ],
   add: [
-    (n, c) => (c.isConst(input(n, B), 0) ? as(n, input(n, A)) : null), // x + 0 -> x (only -0 + 0 changes: -0 stays -0)
-    (n, c) => (c.isConst(input(n, A), 0) ? as(n, input(n, B)) : null), // 0 + x -> x (likewise)
+    (n, c) => (isAdditiveIdentity(input(n, B), c) ? as(n, input(n, A)) : null), // x + -0 -> x (and x + 0 in i32)
+    (n, c) => (isAdditiveIdentity(input(n, A), c) ? as(n, input(n, B)) : null), // -0 + x -> x (likewise)
     (n, c) => (c.opOf(input(n, B)) === 'neg' ? c.emit('sub', [input(n, A), c.arg(input(n, B))], {}, n.output.type, n.loc) : null), // x + -y -> x - y
   ],
   sub: [
@@ -135,7 +138,8 @@ function simplifyOnce(graph: Graph): Graph {
         const d = ctx.def(v);
         if (!d || d.op !== CONSTANT_OP) return false;
         const value = d.attrs.value as number | number[];
-        return typeof value === 'number' ? value === x : value.every((e) => e === x);
+        // Object.is: -0 and 0 are different constants here.
+        return typeof value === 'number' ? Object.is(value, x) : value.every((e) => Object.is(e, x));
       },
       isConstant: (v) => ctx.def(v)?.op === CONSTANT_OP,
       opOf: (v) => ctx.def(v)?.op ?? '',
