@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import * as k from '../src/index.ts';
+import { kiln, FIXTURES } from '../../cli/test/support/run-kiln.ts';
 import {
   KilnArgumentError, KilnConcretizationError, KilnDTypeError, KilnEscapedTracerError, KilnGradientError,
   KilnParseError, KilnShapeError, KilnVerifyError, KilnMemoryLimitError, type KilnError,
@@ -111,4 +112,24 @@ describe('the bad-input catalogue', () => {
     // And the world still works.
     expect(Number.isFinite(good(world).item() as number)).toBe(true);
   });
+});
+
+/** The CLI's bad input: one line on stderr naming the culprit, exit code 2, nothing on stdout. */
+const CLI_CASES: [string, string[], string][] = [
+  ['a file that does not exist', ['dump', `${FIXTURES}/nope.ts`], `kiln: no such file: ${FIXTURES}/nope.ts`],
+  ['a function that is not there', ['dump', 'examples/train-step.ts', '--fn', 'missing'], "kiln: no traced function 'missing'"],
+  ['malformed --args', ['dump', 'examples/train-step.ts', '--fn', 'predict', '--args', 'f32[32,x]'], "kiln: bad --args: 'f32[32,x]' is not a tensor type"],
+  ['an unknown stage', ['dump', 'examples/train-step.ts', '--fn', 'predict', '--stage', 'lowered'], "kiln: unknown stage 'lowered'"],
+];
+
+describe('the bad-input catalogue: the kiln command', () => {
+  // Started together up front: each run starts Node, tsx and binaryen (about a second).
+  const runs = CLI_CASES.map(([, args]) => kiln(args));
+  it.each(CLI_CASES.map(([name, , message], i) => [name, i, message] as const))('%s', async (_name, i, message) => {
+    const run = await runs[i]!;
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr.trim().startsWith(message)).toBe(true);
+  }, 60000);
 });
