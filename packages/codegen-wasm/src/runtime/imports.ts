@@ -1,0 +1,36 @@
+/**
+ * @file What a compiled module imports from JavaScript: the shared memory, the scalar helpers,
+ * `print` (which prints a tensor from memory on every call) and `fail` (which records why a
+ * kernel is about to trap, so the call can throw a clear error instead).
+ */
+import { makeTensor, sizeOf } from '@kiln/core';
+import type { ModuleContext } from '../lower/module-context.ts';
+import type { WasmMemory } from './memory.ts';
+import { scalarHelpers } from './scalar-helpers.ts';
+
+export interface IndexFailure { op: string; index: number; limit: number }
+
+export function moduleImports(memory: WasmMemory, ctx: ModuleContext) {
+  let failure: IndexFailure | null = null;
+  return {
+    kiln: {
+      memory: memory.memory,
+      ...scalarHelpers,
+      fail: (code: number, index: number, limit: number): void => {
+        failure = { op: ctx.failingOps[code]!, index, limit };
+      },
+      print: (index: number, address: number): void => {
+        const node = ctx.printed[index]!;
+        const t = node.inputs[0]!.type;
+        const x = makeTensor(t.shape, t.dtype, memory.read(address, t.dtype, sizeOf(t.shape)));
+        const label = node.attrs.label as string;
+        console.log(label ? `${label}: ${x.toString()}` : x.toString());
+      },
+    },
+    /** The failure recorded during the last call, if any. */
+    failure: (): IndexFailure | null => failure,
+    clearFailure: (): void => {
+      failure = null;
+    },
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * @file Where every value of a compiled graph lives. One per-call frame holds the arguments, the
+ * memory plan's arena, kernel scratch and a staging area; constants sit at fixed addresses written
+ * at compile time; variables live in their own resident blocks. Updates that are not computed in
+ * place are copies at the end of the call, staged where a copy could read a block that another
+ * copy already overwrote.
+ */
+import { BYTES_PER_ELEMENT, KilnArgumentError, sizeOf, type Tensor, type TensorType } from '@kiln/core';
+import { CONSTANT_OP, constantTensor, type Graph, type MemoryPlan, type Param, type Value } from '@kiln/tracer';
+import type { WasmMemory } from './runtime/memory.ts';
+
+/** Where a value lives: in the per-call frame, in a variable's block, or at a fixed address. */
+export type Location = { kind: 'frame'; offset: number } | { kind: 'var'; index: number } | { kind: 'static'; address: number };
+
+export const align = (n: number): number => Math.ceil(n / 16) * 16;
+export const bytesOf = (t: TensorType): number => sizeOf(t.shape) * BYTES_PER_ELEMENT[t.dtype];
+
+/** The frame: arguments, then the planned arena, then kernel scratch, then staging copies. */
+export interface FrameLayout {
+  args: Map<Param, number>;
+  arena: number;
+  scratch: number;
+  staging: number;
+  bytes: number;
+}
+
+export function layoutFrame(graph: Graph, plan: MemoryPlan, scratchBytes: number, stagingBytes: number): FrameLayout {
+  const args = new Map<Param, number>();
+  let offset = 0;
+  for (const p of graph.params) {
+    if (p.kind !== 'arg') continue;
+    args.set(p, offset);
+    offset += align(bytesOf(p.value.type));
+  }
+  const arena = offset;
+  const scratch = arena + align(plan.peakBytes);
+  const staging = scratch + align(scratchBytes);
+  return { args, arena, scratch, staging, bytes: staging + align(stagingBytes) };
+}
+
+/** Statically placed data: constant nodes and captured constants, written once at compile time. */
+export function placeConstants(graph: Graph, memory: WasmMemory): { addresses: Map<Value, number>; release: () => void } {
+  const items: [Value, Tensor][] = [
+    ...graph.params.filter((p) => p.kind === 'const').map((p): [Value, Tensor] => {
+      if (!p.data) throw new KilnArgumentError(`wasm backend: captured constant %${p.name} has no data (was the graph parsed from text?)`, null);
+      return [p.value, p.data];
+    }),
+    ...graph.nodes.filter((n) => n.op === CONSTANT_OP).map((n): [Value, Tensor] => [n.output, constantTensor(n)]),
+  ];
+  const total = items.reduce((s, [, t]) => s + align(t.storage!.byteLength), 0);
+  // Empty constants are never read: any address will do.
+  if (total === 0) return { addresses: new Map(items.map(([v]) => [v, 0])), release: () => {} };
+  const base = memory.alloc(total, 'constants');
+  const addresses = new Map<Value, number>();
+  let offset = base;
+  for (const [v, t] of items) {
+    memory.write(offset, t.storage!);
+    addresses.set(v, offset);
+    offset += align(t.storage!.byteLength);
+  }
+  return { addresses, release: () => memory.release(base, total) };
+}
+
+/** Resolves every value to its location from the plan. */
+export function locator(graph: Graph, plan: MemoryPlan, frame: FrameLayout, statics: Map<Value, number>): (v: Value) => Location {
+  const varIndex = new Map(graph.params.filter((p) => p.kind === 'var').map((p, i) => [p.value, i]));
+  const argParams = new Map(graph.params.filter((p) => p.kind === 'arg').map((p) => [p.value, p]));
+  const locate = (v: Value): Location => {
+    const arg = argParams.get(v);
+    if (arg) return { kind: 'frame', offset: frame.args.get(arg)! };
+    if (varIndex.has(v)) return { kind: 'var', index: varIndex.get(v)! };
+    if (statics.has(v)) return { kind: 'static', address: statics.get(v)! };
+    const alias = plan.aliases.get(v);
+    if (alias) return locate(alias);
+    const slot = plan.slots.get(v);
+    if (slot) return { kind: 'frame', offset: frame.arena + slot.offset };
+    const into = plan.inPlace.get(v);
+    if (into) return locate(into);
+    throw new Error(`wasm backend: value #${v.id} has no storage in the memory plan`);
+  };
+  return locate;
+}
+
+export interface Copy { from: Location; to: Location; bytes: number }
+
+/** The variable param whose block holds `v` (through in-place reuse and views), or null. */
+export function rootVar(plan: MemoryPlan, v: Value): Value | null {
+  let cur: Value | undefined = v;
+  while (cur) {
+    if (!plan.slots.has(cur) && !plan.aliases.has(cur) && !plan.inPlace.has(cur)) return cur;
+    cur = plan.aliases.get(cur) ?? plan.inPlace.get(cur);
+  }
+  return null;
+}
+
+export function storageIsVar(plan: MemoryPlan, v: Value, target: Param): boolean {
+  return rootVar(plan, v) === target.value;
+}
+
+/** The values staged before the end-of-call copies, and the updates that need a copy. */
+export function planCopies(graph: Graph, plan: MemoryPlan): { stagedValues: Value[]; offsets: Map<Value, number>; stagingBytes: number; updates: Graph['updates'] } {
+  const updates = graph.updates.filter((u) => !(plan.variablesInPlace.has(u.target) && storageIsVar(plan, u.value, u.target)));
+  // Sources that live in an updated variable's block are staged first, so no copy reads a block
+  // another copy already overwrote (a swap, or a result that is the old value).
+  const updatedVars = new Set(graph.updates.map((u) => u.target.value));
+  const needsStaging = (v: Value): boolean => rootVar(plan, v) !== null && updatedVars.has(rootVar(plan, v)!);
+  const stagedValues = [...new Set([...updates.map((u) => u.value), ...graph.results].filter(needsStaging))];
+  const offsets = new Map<Value, number>();
+  let stagingBytes = 0;
+  for (const v of stagedValues) {
+    offsets.set(v, stagingBytes);
+    stagingBytes += align(bytesOf(v.type));
+  }
+  return { stagedValues, offsets, stagingBytes, updates };
+}
