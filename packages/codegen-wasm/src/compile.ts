@@ -120,6 +120,7 @@ function build(binaryen: Binaryen, mod: BinaryenModule, graph: Graph, plan: Memo
   const { entry, imports } = compiled;
   const { frame, resultLocations, varParams } = built;
   const argList = graph.params.filter((p) => p.kind === 'arg');
+  const updatedVarIndices = graph.updates.map((u) => varParams.indexOf(u.target));
   const vars = residentVariables(memory);
   let disposed = false;
   const stats: WasmStats = {
@@ -142,7 +143,7 @@ function build(binaryen: Binaryen, mod: BinaryenModule, graph: Graph, plan: Memo
       }
       const address = (loc: Location): number => (loc.kind === 'frame' ? base + loc.offset : loc.kind === 'var' ? varAddresses[loc.index]! : loc.address);
       const results = graph.results.map((v, i) => makeTensor(v.type.shape, v.type.dtype, memory.read(address(resultLocations[i]!), v.type.dtype, sizeOf(v.type.shape))));
-      for (const u of graph.updates) vars.updated(variables[varParams.indexOf(u.target)]!);
+      for (const i of updatedVarIndices) vars.updated(variables[i]!);
       return results;
     },
     stage(name) {

@@ -169,8 +169,10 @@ class TracedFunction {
     this.calls++;
     // `this` is part of the signature only for a function that reads it (and is not bound to one).
     const keyedThis = this.boundThis === undefined && this.sourceFacts.usesThis ? thisArg : undefined;
-    const signature = signatureOf(args, this.argNames(args.length), keyedThis);
-    this.checkInputSignature(signatureOf(args, this.argNames(args.length)));
+    const names = this.argNames(args.length);
+    const argsSignature = signatureOf(args, names);
+    if (this.options.inputSignature) this.checkInputSignature(argsSignature);
+    const signature = keyedThis === undefined ? argsSignature : signatureOf(args, names, keyedThis);
     let entry = this.cache.get(signature.key);
     if (entry) {
       this.cache.delete(signature.key); // re-insert: the Map's order is the LRU order
@@ -183,10 +185,12 @@ class TracedFunction {
     return this.runEntry(entry, args);
   }
 
+  /** The signature inputSignature fixes, computed once. */
+  private expectedSignature: Signature | null = null;
+
   private checkInputSignature(signature: Signature): void {
-    const specs = this.options.inputSignature;
-    if (!specs) return;
-    const expected = signatureOf(specs, this.argNames(specs.length));
+    const specs = this.options.inputSignature!;
+    const expected = (this.expectedSignature ??= signatureOf(specs, this.argNames(specs.length)));
     if (expected.key === signature.key) return;
     const change = signatureChanges(expected, signature)[0];
     const detail = change ? `${change.argument} is ${change.to} but inputSignature says ${change.from}` : 'the arguments do not match it';
