@@ -1,14 +1,17 @@
 /** Jest runs every package's tests in ESM mode (binaryen is ESM with a top-level await). */
-const swc = ['@swc/jest', {
-  jsc: {
-    target: 'es2022',
-    parser: { syntax: 'typescript', decorators: true },
-    transform: { decoratorVersion: '2023-11' },
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      target: 'es2022',
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { decoratorVersion: '2023-11' },
+    },
+    module: { type: 'es6' },
+    // Inline maps plus node --enable-source-maps make error.stack show the user's real lines.
+    sourceMaps: 'inline',
   },
-  module: { type: 'es6' },
-  // Inline maps plus node --enable-source-maps make error.stack show the user's real lines.
-  sourceMaps: 'inline',
-}];
+];
 
 export default {
   testEnvironment: 'node',

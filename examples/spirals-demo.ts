@@ -4,7 +4,7 @@
  * the same step run eagerly gives the timing to compare with.
  * Run with `node scripts/run-ts.mjs examples/spirals-demo.ts [steps]`.
  */
-import { trace, type Tensor } from 'kiln';
+import { trace, type Tensor } from 'kiln-jit';
 import { makeSpirals, trainSpirals } from './spirals.ts';
 
 type Step = (x: Tensor, y: Tensor) => Tensor;
@@ -15,7 +15,11 @@ console.log(`two spirals: ${data.x.shape[0]} points; MLP 2 -> 32 -> 32 -> 2 (rel
 console.log('traced training step (WebAssembly):');
 console.log('  step      loss  accuracy');
 
-interface Clock { first: number; rest: number; calls: number }
+interface Clock {
+  first: number;
+  rest: number;
+  calls: number;
+}
 
 /** Wraps a step so the time spent inside it is counted (the first call apart). */
 function timed(step: Step, clock: Clock): Step {
@@ -33,7 +37,10 @@ const perStep = (c: Clock): number => (1000 * c.rest) / (c.calls - 1);
 const tracedClock: Clock = { first: 0, rest: 0, calls: 0 };
 let tracingCount = 0;
 const traced = trainSpirals({
-  data, steps, learningRate: 0.02, every: 50,
+  data,
+  steps,
+  learningRate: 0.02,
+  every: 50,
   compile: (step) => {
     const t = trace(step, { name: 'trainStep' });
     return timed((x, y) => {
@@ -43,14 +50,28 @@ const traced = trainSpirals({
     }, tracedClock);
   },
   onProgress: (step, loss, accuracy) => {
-    console.log(`${String(step).padStart(6)}  ${loss.toFixed(4).padStart(8)}  ${(100 * accuracy).toFixed(1).padStart(7)}%`);
+    console.log(
+      `${String(step).padStart(6)}  ${loss.toFixed(4).padStart(8)}  ${(100 * accuracy).toFixed(1).padStart(7)}%`,
+    );
   },
 });
-console.log(`final training accuracy ${(100 * traced.accuracy).toFixed(1)}% (loss ${traced.loss.toFixed(4)}); traced ${tracingCount} time`);
+console.log(
+  `final training accuracy ${(100 * traced.accuracy).toFixed(1)}% (loss ${traced.loss.toFixed(4)}); traced ${tracingCount} time`,
+);
 
 const eagerClock: Clock = { first: 0, rest: 0, calls: 0 };
-const eager = trainSpirals({ data, steps, learningRate: 0.02, every: steps, compile: (step) => timed(step, eagerClock) });
-console.log(`the same training run eagerly: accuracy ${(100 * eager.accuracy).toFixed(1)}%, loss ${eager.loss.toFixed(4)}`);
+const eager = trainSpirals({
+  data,
+  steps,
+  learningRate: 0.02,
+  every: steps,
+  compile: (step) => timed(step, eagerClock),
+});
+console.log(
+  `the same training run eagerly: accuracy ${(100 * eager.accuracy).toFixed(1)}%, loss ${eager.loss.toFixed(4)}`,
+);
 console.log(`first traced call (trace + optimize + compile to Wasm): ${tracedClock.first.toFixed(0)} ms`);
-console.log(`each later step: traced ${perStep(tracedClock).toFixed(0)} µs, eager ${perStep(eagerClock).toFixed(0)} µs ` +
-  `(${(perStep(eagerClock) / perStep(tracedClock)).toFixed(1)}x faster traced)`);
+console.log(
+  `each later step: traced ${perStep(tracedClock).toFixed(0)} µs, eager ${perStep(eagerClock).toFixed(0)} µs ` +
+    `(${(perStep(eagerClock) / perStep(tracedClock)).toFixed(1)}x faster traced)`,
+);

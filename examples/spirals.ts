@@ -3,8 +3,24 @@
  * MLP held in Variables, and an Adam training loop. Shared by the demo script and the tests.
  */
 import {
-  adam, add, argmax, cast, equal, glorotUniform, matmul, mean, randomNormal, relu, softmaxCrossEntropy, tanh,
-  tensor, valueAndGrad, Variable, zeros, type Tensor, type TensorLike,
+  adam,
+  add,
+  argmax,
+  cast,
+  equal,
+  glorotUniform,
+  matmul,
+  mean,
+  randomNormal,
+  relu,
+  softmaxCrossEntropy,
+  tanh,
+  tensor,
+  valueAndGrad,
+  Variable,
+  zeros,
+  type Tensor,
+  type TensorLike,
 } from '../packages/core/src/index.ts';
 
 export interface Spirals {
@@ -45,7 +61,10 @@ export function makeSpirals({ pointsPerClass = 100, turns = 2, noise = 0.03, see
 }
 
 /** One dense layer's weights and bias. */
-export interface Layer { w: Variable; b: Variable }
+export interface Layer {
+  w: Variable;
+  b: Variable;
+}
 
 export type Activation = 'tanh' | 'relu';
 
@@ -88,12 +107,23 @@ export interface TrainOptions {
   every?: number;
 }
 
-export interface TrainResult { layers: Layer[]; loss: number; accuracy: number; steps: number }
+export interface TrainResult {
+  layers: Layer[];
+  loss: number;
+  accuracy: number;
+  steps: number;
+}
 
 /** Trains a 2 -> hidden -> hidden -> 2 MLP on the spirals with full-batch Adam. */
 export function trainSpirals(options: TrainOptions = {}): TrainResult {
   const {
-    steps = 400, learningRate = 0.02, hidden = 32, activation = 'relu', seed = 1, every = 50, onProgress,
+    steps = 400,
+    learningRate = 0.02,
+    hidden = 32,
+    activation = 'relu',
+    seed = 1,
+    every = 50,
+    onProgress,
   } = options;
   const data = options.data ?? makeSpirals();
   const layers = initMlp([2, hidden, hidden, 2], seed);

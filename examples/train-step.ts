@@ -13,15 +13,32 @@
  */
 import { pathToFileURL } from 'node:url';
 import {
-  add, argmax, glorotUniform, matmul, randomNormal, randomUniform, relu, sgd, softmaxCrossEntropy, trace, valueAndGrad,
-  Variable, zeros, cast, type Tensor, type TensorLike,
-} from 'kiln';
+  add,
+  argmax,
+  glorotUniform,
+  matmul,
+  randomNormal,
+  randomUniform,
+  relu,
+  sgd,
+  softmaxCrossEntropy,
+  trace,
+  valueAndGrad,
+  Variable,
+  zeros,
+  cast,
+  type Tensor,
+  type TensorLike,
+} from 'kiln-jit';
 
 const BATCH = 32;
 const SIZES = [784, 128, 10] as const;
 
 /** One dense layer's weights and bias. */
-interface Layer { w: Variable; b: Variable }
+interface Layer {
+  w: Variable;
+  b: Variable;
+}
 
 /** Logits of the MLP for a batch `x`: relu after the hidden layer. */
 function forward(layers: readonly { w: TensorLike; b: TensorLike }[], x: Tensor): Tensor {
@@ -42,7 +59,12 @@ export class Classifier {
   }
 
   /** One SGD step on a batch; returns the mean cross-entropy before the update. */
-  @trace({ inputSignature: [{ shape: [BATCH, 784], dtype: 'f32' }, { shape: [BATCH], dtype: 'i32' }] })
+  @trace({
+    inputSignature: [
+      { shape: [BATCH, 784], dtype: 'f32' },
+      { shape: [BATCH], dtype: 'i32' },
+    ],
+  })
   trainStep(x: Tensor, y: Tensor): Tensor {
     const lossOf = (layers: { w: Tensor; b: Tensor }[]) => softmaxCrossEntropy(forward(layers, x), y);
     const [loss, grads] = valueAndGrad(lossOf)(this.layers);
@@ -55,9 +77,12 @@ export class Classifier {
 export const model = new Classifier(0);
 
 /** The predicted class of each example of a batch. */
-export const predict = trace(function predict(x: Tensor): Tensor {
-  return argmax(forward(model.layers, x), -1);
-}, { inputSignature: [{ shape: [BATCH, 784], dtype: 'f32' }] });
+export const predict = trace(
+  function predict(x: Tensor): Tensor {
+    return argmax(forward(model.layers, x), -1);
+  },
+  { inputSignature: [{ shape: [BATCH, 784], dtype: 'f32' }] },
+);
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const x = randomNormal([BATCH, 784], { seed: 1 });

@@ -24,13 +24,16 @@ const failures = fuzz({
   seed,
   count,
   onProgram(i, failure) {
-    if (failure) console.log(`\n#${i} (seed ${failure.seed}) FAILED after ${failure.shrinks} shrinks\n${failure.report}\n`);
+    if (failure)
+      console.log(`\n#${i} (seed ${failure.seed}) FAILED after ${failure.shrinks} shrinks\n${failure.report}\n`);
     if ((i + 1) % 100 === 0 || i + 1 === count) {
       console.log(`fuzz: ${i + 1}/${count} programs, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     }
   },
 });
 const seconds = ((performance.now() - t0) / 1000).toFixed(1);
-console.log(`fuzz: ${count} programs from seed ${seed} in ${seconds} s: ${failures.length} mismatch(es)` +
-  (failures.length ? ` (seeds ${failures.map((f) => f.seed).join(', ')})` : ''));
+console.log(
+  `fuzz: ${count} programs from seed ${seed} in ${seconds} s: ${failures.length} mismatch(es)` +
+    (failures.length ? ` (seeds ${failures.map((f) => f.seed).join(', ')})` : ''),
+);
 process.exit(failures.length ? 1 : 0);

@@ -10,14 +10,24 @@ import { createRequire } from 'node:module';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const jestBin = createRequire(pathToFileURL(join(root, 'package.json'))).resolve('jest/bin/jest');
 const resultFile = join(mkdtempSync(join(tmpdir(), 'kiln-jest-')), 'result.json');
-const args = ['--experimental-vm-modules', '--enable-source-maps', '--no-warnings=ExperimentalWarning', jestBin,
-  '--json', `--outputFile=${resultFile}`, ...process.argv.slice(2)];
+const args = [
+  '--experimental-vm-modules',
+  '--enable-source-maps',
+  '--no-warnings=ExperimentalWarning',
+  jestBin,
+  '--json',
+  `--outputFile=${resultFile}`,
+  ...process.argv.slice(2),
+];
 const run = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 let summary = 'jest wrote no result';
 try {
   const r = JSON.parse(readFileSync(resultFile, 'utf8'));
-  summary = `${r.numPassedTests} passed, ${r.numFailedTests} failed` +
+  summary =
+    `${r.numPassedTests} passed, ${r.numFailedTests} failed` +
     (r.numFailedTestSuites ? ` (${r.numFailedTestSuites} suites failed)` : '');
-} catch { /* jest crashed before writing; its own output says why */ }
+} catch {
+  /* jest crashed before writing; its own output says why */
+}
 console.log(summary);
 process.exit(run.status ?? 1);

@@ -26,7 +26,10 @@ const GROUP_GAP = 16;
 const FONT = 'font-family="Helvetica, Arial, sans-serif"';
 
 function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!,
+  );
 }
 
 const text = (x: number, y: number, content: string, attrs = '') =>
@@ -53,25 +56,48 @@ export function renderChart(results: BenchResults): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}">`,
     `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
     text(20, 30, 'Kiln benchmarks: median time per call', 'font-size="18" font-weight="bold" fill="#202124"'),
-    text(20, 50, `${results.suite} suite, ${results.date.slice(0, 10)}, ${m.cpu}, ${m.cores} cores, node ${m.node}` +
-      `${m.gitCommit ? `, commit ${m.gitCommit}` : ''}`, 'font-size="12" fill="#5f6368"'),
+    text(
+      20,
+      50,
+      `${results.suite} suite, ${results.date.slice(0, 10)}, ${m.cpu}, ${m.cores} cores, node ${m.node}` +
+        `${m.gitCommit ? `, commit ${m.gitCommit}` : ''}`,
+      'font-size="12" fill="#5f6368"',
+    ),
   ];
   results.modes.forEach((mode, i) => {
     const lx = 20 + i * 130;
-    parts.push(`<rect x="${lx}" y="66" width="14" height="14" fill="${MODE_COLORS[mode]}"/>`, text(lx + 20, 78, mode, 'font-size="12" fill="#202124"'));
+    parts.push(
+      `<rect x="${lx}" y="66" width="14" height="14" fill="${MODE_COLORS[mode]}"/>`,
+      text(lx + 20, 78, mode, 'font-size="12" fill="#202124"'),
+    );
   });
   for (const d of decades) {
-    parts.push(`<line x1="${x(d).toFixed(1)}" y1="${TOP - 8}" x2="${x(d).toFixed(1)}" y2="${plotBottom}" stroke="#dadce0" stroke-width="1"/>`);
+    parts.push(
+      `<line x1="${x(d).toFixed(1)}" y1="${TOP - 8}" x2="${x(d).toFixed(1)}" y2="${plotBottom}" stroke="#dadce0" stroke-width="1"/>`,
+    );
     parts.push(text(x(d), plotBottom + 16, formatMs(d), 'font-size="11" fill="#5f6368" text-anchor="middle"'));
   }
-  parts.push(`<line x1="${PLOT_LEFT}" y1="${TOP - 8}" x2="${PLOT_LEFT}" y2="${plotBottom}" stroke="#5f6368" stroke-width="1"/>`);
-  parts.push(`<line x1="${PLOT_LEFT}" y1="${plotBottom}" x2="${PLOT_RIGHT}" y2="${plotBottom}" stroke="#5f6368" stroke-width="1"/>`);
-  parts.push(text((PLOT_LEFT + PLOT_RIGHT) / 2, plotBottom + 38, 'median time per call (log scale; shorter is faster)', 'font-size="12" fill="#202124" text-anchor="middle"'));
+  parts.push(
+    `<line x1="${PLOT_LEFT}" y1="${TOP - 8}" x2="${PLOT_LEFT}" y2="${plotBottom}" stroke="#5f6368" stroke-width="1"/>`,
+  );
+  parts.push(
+    `<line x1="${PLOT_LEFT}" y1="${plotBottom}" x2="${PLOT_RIGHT}" y2="${plotBottom}" stroke="#5f6368" stroke-width="1"/>`,
+  );
+  parts.push(
+    text(
+      (PLOT_LEFT + PLOT_RIGHT) / 2,
+      plotBottom + 38,
+      'median time per call (log scale; shorter is faster)',
+      'font-size="12" fill="#202124" text-anchor="middle"',
+    ),
+  );
   parts.push(text(20, TOP - 14, 'workload', 'font-size="12" font-weight="bold" fill="#202124"'));
   results.workloads.forEach((w, g) => {
     const top = TOP + g * (groupHeight + GROUP_GAP);
     parts.push(`<g><title>${escapeXml(w.title)}</title>`);
-    parts.push(text(PLOT_LEFT - 10, top + groupHeight / 2 + 4, w.id, 'font-size="12" fill="#202124" text-anchor="end"'));
+    parts.push(
+      text(PLOT_LEFT - 10, top + groupHeight / 2 + 4, w.id, 'font-size="12" fill="#202124" text-anchor="end"'),
+    );
     results.modes.forEach((mode, i) => {
       const y = top + i * (BAR + BAR_GAP);
       const meas = findMeasurement(results, w.id, mode);
@@ -80,7 +106,9 @@ export function renderChart(results: BenchResults): string {
         return;
       }
       const end = Math.max(x(meas.medianMs), PLOT_LEFT + 1);
-      parts.push(`<rect x="${PLOT_LEFT}" y="${y}" width="${(end - PLOT_LEFT).toFixed(1)}" height="${BAR}" fill="${MODE_COLORS[mode]}"><title>${escapeXml(`${w.id} · ${mode}: ${formatMs(meas.medianMs)}`)}</title></rect>`);
+      parts.push(
+        `<rect x="${PLOT_LEFT}" y="${y}" width="${(end - PLOT_LEFT).toFixed(1)}" height="${BAR}" fill="${MODE_COLORS[mode]}"><title>${escapeXml(`${w.id} · ${mode}: ${formatMs(meas.medianMs)}`)}</title></rect>`,
+      );
       parts.push(text(end + 4, y + BAR - 3, formatMs(meas.medianMs), 'font-size="10" fill="#3c4043"'));
     });
     parts.push('</g>');

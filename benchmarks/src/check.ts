@@ -37,7 +37,8 @@ export function firstMismatch(actual: Float32Array, expected: Float32Array, tol:
       if (a !== e && !(Number.isNaN(a) && Number.isNaN(e))) return `value ${i}: ${a} vs ${e}`;
       continue;
     }
-    if (Math.abs(a - e) > tol.atol * scale + tol.rtol * Math.abs(e)) return `value ${i}: ${a} vs ${e} (diff ${Math.abs(a - e).toExponential(2)})`;
+    if (Math.abs(a - e) > tol.atol * scale + tol.rtol * Math.abs(e))
+      return `value ${i}: ${a} vs ${e} (diff ${Math.abs(a - e).toExponential(2)})`;
   }
   return null;
 }

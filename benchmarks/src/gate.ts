@@ -42,7 +42,12 @@ export interface Verdict {
 }
 
 export interface GateReport {
-  readonly baseline: { readonly file: string; readonly date: string; readonly commit: string | null; readonly cpu: string };
+  readonly baseline: {
+    readonly file: string;
+    readonly date: string;
+    readonly commit: string | null;
+    readonly cpu: string;
+  };
   readonly sameMachine: boolean;
   readonly thresholdPercent: number;
   readonly retries: number;
@@ -57,17 +62,36 @@ export interface GateReport {
 const label = (workload: string, mode: Mode) => `${workload} · ${mode}`;
 
 /** A measurement's CPU times in units of its run's calibration. */
-interface Normalized { readonly value: number; readonly samples: readonly number[] }
-const normalize = (m: Measurement, calibrationMs: number): Normalized =>
-  ({ value: m.cpuP25Ms / calibrationMs, samples: m.cpuSamples.map((s) => s / calibrationMs) });
+interface Normalized {
+  readonly value: number;
+  readonly samples: readonly number[];
+}
+const normalize = (m: Measurement, calibrationMs: number): Normalized => ({
+  value: m.cpuP25Ms / calibrationMs,
+  samples: m.cpuSamples.map((s) => s / calibrationMs),
+});
 
 /** Compares `current` with `baseline`, re-measuring suspects; `current` is not modified. */
-export async function compareWithBaseline(current: BenchResults, baseline: BenchResults, file: string, options: GateOptions): Promise<GateReport> {
+export async function compareWithBaseline(
+  current: BenchResults,
+  baseline: BenchResults,
+  file: string,
+  options: GateOptions,
+): Promise<GateReport> {
   const limit = 1 + options.thresholdPercent / 100;
   const verdicts: Verdict[] = [];
   for (const m of current.measurements.filter((x) => isKilnMode(x.mode))) {
     const base = findMeasurement(baseline, m.workload, m.mode);
-    if (base) verdicts.push(await judge(m, normalize(base, baseline.calibrationMs), (x) => normalize(x, current.calibrationMs), limit, options));
+    if (base)
+      verdicts.push(
+        await judge(
+          m,
+          normalize(base, baseline.calibrationMs),
+          (x) => normalize(x, current.calibrationMs),
+          limit,
+          options,
+        ),
+      );
   }
   const missing = baseline.measurements
     .filter((b) => isKilnMode(b.mode) && !findMeasurement(current, b.workload, b.mode))
@@ -85,7 +109,13 @@ export async function compareWithBaseline(current: BenchResults, baseline: Bench
   };
 }
 
-async function judge(first: Measurement, base: Normalized, normalized: (m: Measurement) => Normalized, limit: number, options: GateOptions): Promise<Verdict> {
+async function judge(
+  first: Measurement,
+  base: Normalized,
+  normalized: (m: Measurement) => Normalized,
+  limit: number,
+  options: GateOptions,
+): Promise<Verdict> {
   const ratioOf = (m: Measurement) => normalized(m).value / base.value;
   const attempts = [first];
   const verdict = (status: VerdictStatus, confidence: number | null = null): Verdict => ({
@@ -121,15 +151,22 @@ export function formatGateReport(report: GateReport): string[] {
     `Compared with ${baseline.file} (${baseline.date}${baseline.commit ? `, commit ${baseline.commit}` : ''}): ` +
       `threshold ${report.thresholdPercent}% after normalizing by the calibration kernel, up to ${report.retries} re-measurements of a suspect.`,
   ];
-  if (!report.sameMachine) lines.push(`  note: the baseline was measured on another machine (${baseline.cpu}); normalization only partly corrects for that.`);
+  if (!report.sameMachine)
+    lines.push(
+      `  note: the baseline was measured on another machine (${baseline.cpu}); normalization only partly corrects for that.`,
+    );
   for (const v of report.verdicts) {
     const name = label(v.workload, v.mode);
     const measured = v.ratios.map(times).join(', ');
     if (v.status === 'regression') {
-      lines.push(`  REGRESSION   ${name}: ${times(Math.min(...v.ratios))} the baseline's time at best (measurements: ${measured}), ` +
-        `${v.confirmations} of ${v.ratios.length} over the threshold, confidence ${percent(v.confidence!)}`);
+      lines.push(
+        `  REGRESSION   ${name}: ${times(Math.min(...v.ratios))} the baseline's time at best (measurements: ${measured}), ` +
+          `${v.confirmations} of ${v.ratios.length} over the threshold, confidence ${percent(v.confidence!)}`,
+      );
     } else if (v.status === 'unconfirmed') {
-      lines.push(`  suspect      ${name}: slower in every measurement (${measured}) but only ${percent(v.confidence!)} confident; not failing`);
+      lines.push(
+        `  suspect      ${name}: slower in every measurement (${measured}) but only ${percent(v.confidence!)} confident; not failing`,
+      );
     } else if (v.status === 'noise') {
       lines.push(`  noise        ${name}: ${measured}; cleared on re-measurement`);
     } else if (v.status === 'faster') {
@@ -138,8 +175,10 @@ export function formatGateReport(report: GateReport): string[] {
   }
   for (const m of report.missing) lines.push(`  not measured ${m} (in the baseline only)`);
   const counts = (s: VerdictStatus) => report.verdicts.filter((v) => v.status === s).length;
-  lines.push(`${report.passed ? 'PASS' : 'FAIL'}: ${report.verdicts.length} compared, ${counts('ok')} within ${report.thresholdPercent}%, ` +
-    `${counts('faster')} faster, ${counts('noise')} cleared as noise, ${counts('unconfirmed')} unconfirmed, ` +
-    `${report.regressions.length} regressed${report.regressions.length ? `: ${report.regressions.join(', ')}` : ''}`);
+  lines.push(
+    `${report.passed ? 'PASS' : 'FAIL'}: ${report.verdicts.length} compared, ${counts('ok')} within ${report.thresholdPercent}%, ` +
+      `${counts('faster')} faster, ${counts('noise')} cleared as noise, ${counts('unconfirmed')} unconfirmed, ` +
+      `${report.regressions.length} regressed${report.regressions.length ? `: ${report.regressions.join(', ')}` : ''}`,
+  );
   return lines;
 }

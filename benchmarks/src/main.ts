@@ -73,7 +73,12 @@ async function runBenchmarks(options: CliOptions, output: Output): Promise<numbe
     suite: options.quick ? 'quick' : 'full',
     machine,
     budget: options.budget,
-    workloads: options.workloads.map(({ id, title, flops, peerNote }) => ({ id, title, ...(flops ? { flops } : {}), ...(peerNote ? { peerNote } : {}) })),
+    workloads: options.workloads.map(({ id, title, flops, peerNote }) => ({
+      id,
+      title,
+      ...(flops ? { flops } : {}),
+      ...(peerNote ? { peerNote } : {}),
+    })),
     modes: options.modes,
     measurements: suite.measurements,
     skipped: suite.skipped,
@@ -84,14 +89,19 @@ async function runBenchmarks(options: CliOptions, output: Output): Promise<numbe
   let exitCode = 0;
   if (options.compare) {
     const workloads = new Map(options.workloads.map((w) => [w.id, w]));
-    const remeasureBudget = { ...options.budget, timeMs: 2 * options.budget.timeMs, minSamples: 2 * options.budget.minSamples };
+    const remeasureBudget = {
+      ...options.budget,
+      timeMs: 2 * options.budget.timeMs,
+      minSamples: 2 * options.budget.minSamples,
+    };
     const gateProgress = createProgress(options.quiet ? null : output.progressStream);
     results.comparison = await compareWithBaseline(results, readResults(options.compare), options.compare, {
       ...DEFAULT_GATE,
       thresholdPercent: options.thresholdPercent,
       retries: options.retries,
       // A suspect gets twice the samples: more of them average over a neighbour's busy spell.
-      remeasure: (id, mode) => measure(workloads.get(id)!, mode, { budget: remeasureBudget, delay: delayFor(options.delays, id, mode) }),
+      remeasure: (id, mode) =>
+        measure(workloads.get(id)!, mode, { budget: remeasureBudget, delay: delayFor(options.delays, id, mode) }),
       onProgress: (line) => gateProgress.log(line),
     });
     output.out(`\n${formatGateReport(results.comparison).join('\n')}`);

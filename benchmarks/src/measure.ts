@@ -26,8 +26,22 @@ export interface Budget {
   readonly calibrationMs: number;
 }
 
-export const FULL_BUDGET: Budget = { timeMs: 1000, minSamples: 5, warmupMs: 100, warmupSamples: 1, untimedCalls: 2, calibrationMs: 60 };
-export const QUICK_BUDGET: Budget = { timeMs: 200, minSamples: 3, warmupMs: 0, warmupSamples: 0, untimedCalls: 0, calibrationMs: 30 };
+export const FULL_BUDGET: Budget = {
+  timeMs: 1000,
+  minSamples: 5,
+  warmupMs: 100,
+  warmupSamples: 1,
+  untimedCalls: 2,
+  calibrationMs: 60,
+};
+export const QUICK_BUDGET: Budget = {
+  timeMs: 200,
+  minSamples: 3,
+  warmupMs: 0,
+  warmupSamples: 0,
+  untimedCalls: 0,
+  calibrationMs: 30,
+};
 
 /** Samples kept in the results file: evenly spaced order statistics of all of them. */
 const KEPT_SAMPLES = 200;
@@ -79,7 +93,10 @@ const cpuNow = (): number => {
  * by other processes on a shared machine inflates wall time but not CPU time, so the gate
  * compares CPU time while the table shows wall time.
  */
-export function sampleCalls(fn: () => void, budget: Pick<Budget, 'timeMs' | 'minSamples' | 'warmupMs' | 'warmupSamples'>): Samples {
+export function sampleCalls(
+  fn: () => void,
+  budget: Pick<Budget, 'timeMs' | 'minSamples' | 'warmupMs' | 'warmupSamples'>,
+): Samples {
   const bench = new Bench({
     time: budget.timeMs,
     iterations: budget.minSamples,
@@ -92,9 +109,15 @@ export function sampleCalls(fn: () => void, budget: Pick<Budget, 'timeMs' | 'min
   const cpu: number[] = [];
   let start = 0;
   bench.add('task', fn, {
-    beforeAll: (mode) => { if (mode === 'run') cpu.length = 0; },
-    beforeEach: () => { start = cpuNow(); },
-    afterEach: () => { cpu.push(cpuNow() - start); },
+    beforeAll: (mode) => {
+      if (mode === 'run') cpu.length = 0;
+    },
+    beforeEach: () => {
+      start = cpuNow();
+    },
+    afterEach: () => {
+      cpu.push(cpuNow() - start);
+    },
   });
   const [task] = bench.runSync();
   const result = task!.result;
@@ -110,7 +133,10 @@ export function sampleCalls(fn: () => void, budget: Pick<Budget, 'timeMs' | 'min
  */
 export function calibrate(budget: Budget): number {
   collectGarbage();
-  return quantile(sampleCalls(calibrationKernel, { timeMs: budget.calibrationMs, minSamples: 10, warmupMs: 5, warmupSamples: 2 }).cpu, 0.1);
+  return quantile(
+    sampleCalls(calibrationKernel, { timeMs: budget.calibrationMs, minSamples: 10, warmupMs: 5, warmupSamples: 2 }).cpu,
+    0.1,
+  );
 }
 
 /** Wraps `fn` so each call takes (1 + fraction) times as long, by spinning after it. */
@@ -119,7 +145,9 @@ export function withDelay(fn: () => void, fraction: number): () => void {
     const start = performance.now();
     fn();
     const until = start + (performance.now() - start) * (1 + fraction);
-    while (performance.now() < until) { /* spin: a sleep would let the scheduler hide the delay */ }
+    while (performance.now() < until) {
+      /* spin: a sleep would let the scheduler hide the delay */
+    }
   };
 }
 

@@ -14,10 +14,18 @@ const runTs = fileURLToPath(new URL('../../scripts/run-ts.mjs', import.meta.url)
 const probe = fileURLToPath(new URL('./memory-probe.ts', import.meta.url));
 
 /** Peak memory growth in bytes of `workload` in each of `modes`, over `calls` calls. */
-export async function memoryProfile(workload: string, modes: readonly Mode[], calls: number): Promise<Partial<Record<Mode, number>>> {
-  const { stdout } = await promisify(execFile)(process.execPath, [runTs, probe, workload, modes.join(','), String(calls)], {
-    maxBuffer: 1 << 20,
-    timeout: 300_000,
-  });
+export async function memoryProfile(
+  workload: string,
+  modes: readonly Mode[],
+  calls: number,
+): Promise<Partial<Record<Mode, number>>> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [runTs, probe, workload, modes.join(','), String(calls)],
+    {
+      maxBuffer: 1 << 20,
+      timeout: 300_000,
+    },
+  );
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as Partial<Record<Mode, number>>;
 }

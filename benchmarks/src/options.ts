@@ -53,13 +53,17 @@ function userPath(path: string): string {
 }
 
 function list(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function positiveNumber(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value.replace(/%$/, ''));
-  if (!(n >= 0) || !Number.isFinite(n)) throw new UsageError(`--${name} needs a non-negative number, got ${JSON.stringify(value)}`);
+  if (!(n >= 0) || !Number.isFinite(n))
+    throw new UsageError(`--${name} needs a non-negative number, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -70,7 +74,8 @@ function parseDelays(specs: readonly string[], workloads: readonly Workload[]): 
     if (!match) throw new UsageError(`--inject-delay takes WORKLOAD[:MODE]=PERCENT, got ${JSON.stringify(spec)}`);
     const [, id, mode, percent] = match;
     if (!workloads.some((w) => w.id === id)) throw new UsageError(`--inject-delay: ${id} is not a selected workload`);
-    if (mode !== undefined && !(MODES as readonly string[]).includes(mode)) throw new UsageError(`--inject-delay: unknown mode ${mode}`);
+    if (mode !== undefined && !(MODES as readonly string[]).includes(mode))
+      throw new UsageError(`--inject-delay: unknown mode ${mode}`);
     delays.set(mode ? `${id}:${mode}` : id!, Number(percent) / 100);
   }
   return delays;
@@ -82,10 +87,22 @@ export function parseOptions(args: readonly string[]): CliOptions {
     ({ values } = parseArgs({
       args: [...args],
       options: {
-        help: { type: 'boolean' }, quick: { type: 'boolean' }, check: { type: 'boolean' }, quiet: { type: 'boolean' },
-        'no-peers': { type: 'boolean' }, memory: { type: 'boolean' }, 'no-memory': { type: 'boolean' }, only: { type: 'string' }, modes: { type: 'string' },
-        out: { type: 'string' }, save: { type: 'string' }, compare: { type: 'string' }, chart: { type: 'string' },
-        threshold: { type: 'string' }, retries: { type: 'string' }, time: { type: 'string' },
+        help: { type: 'boolean' },
+        quick: { type: 'boolean' },
+        check: { type: 'boolean' },
+        quiet: { type: 'boolean' },
+        'no-peers': { type: 'boolean' },
+        memory: { type: 'boolean' },
+        'no-memory': { type: 'boolean' },
+        only: { type: 'string' },
+        modes: { type: 'string' },
+        out: { type: 'string' },
+        save: { type: 'string' },
+        compare: { type: 'string' },
+        chart: { type: 'string' },
+        threshold: { type: 'string' },
+        retries: { type: 'string' },
+        time: { type: 'string' },
         'inject-delay': { type: 'string', multiple: true },
       },
       strict: true,
@@ -110,7 +127,7 @@ export function parseOptions(args: readonly string[]): CliOptions {
     quick,
     check: values.check ?? false,
     quiet: values.quiet ?? false,
-    memory: values['no-memory'] ? false : values.memory ?? !quick,
+    memory: values['no-memory'] ? false : (values.memory ?? !quick),
     workloads,
     modes: (modes as Mode[]).filter((m) => !(values['no-peers'] && (PEER_MODES as readonly string[]).includes(m))),
     budget: { ...base, timeMs: positiveNumber('time', values.time, base.timeMs) },

@@ -3,7 +3,7 @@
  * Adam), pass by pass, and how the graph shrinks: the figures for the passes issue.
  * Run: node scripts/run-ts.mjs benchmarks/src/pipeline.ts
  */
-import * as k from 'kiln';
+import * as k from 'kiln-jit';
 
 function mlpStep(optimizer: k.Optimizer) {
   const sizes = [784, 512, 512, 10];
@@ -26,7 +26,10 @@ function mlpStep(optimizer: k.Optimizer) {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const specs = [{ shape: [128, 784] }, { shape: [128], dtype: 'i32' as const }];
 
-for (const [label, make] of [['SGD', () => k.sgd({ learningRate: 0.1 })], ['Adam', () => k.adam()]] as const) {
+for (const [label, make] of [
+  ['SGD', () => k.sgd({ learningRate: 0.1 })],
+  ['Adam', () => k.adam()],
+] as const) {
   const step = mlpStep(make());
   const traced = step.stages(...specs)[0]!.graph;
   const runs = Array.from({ length: 30 }, () => {
@@ -34,18 +37,26 @@ for (const [label, make] of [['SGD', () => k.sgd({ learningRate: 0.1 })], ['Adam
     const stages = k.runPipeline(traced, k.DEFAULT_PASSES);
     return { total: performance.now() - t0, stages };
   });
-  const perPass = k.DEFAULT_PASSES.map((name) => [name, median(runs.map((r) => r.stages.find((s) => s.name === name)!.ms))] as const);
+  const perPass = k.DEFAULT_PASSES.map(
+    (name) => [name, median(runs.map((r) => r.stages.find((s) => s.name === name)!.ms))] as const,
+  );
   const last = runs.at(-1)!.stages;
   const count = (name: string): number => last.find((s) => s.name === name)!.graph.nodes.length;
   const planned = last.find((s) => s.name === 'planned')!.graph;
-  const traceMs = median(Array.from({ length: 10 }, () => {
-    step.clearCache();
-    const t0 = performance.now();
-    step.stages(...specs);
-    return performance.now() - t0;
-  }));
+  const traceMs = median(
+    Array.from({ length: 10 }, () => {
+      step.clearCache();
+      const t0 = performance.now();
+      step.stages(...specs);
+      return performance.now() - t0;
+    }),
+  );
   console.log(`MLP 784-512-512-10 train step, batch 128, ${label}:`);
-  console.log(`  nodes: traced ${traced.nodes.length}, optimized ${count('optimized')}, fused ${count('fused')} (${k.kernelCount(planned)} kernels)`);
-  console.log(`  pass pipeline: median ${median(runs.map((r) => r.total)).toFixed(2)} ms (${perPass.map(([n, ms]) => `${n} ${ms.toFixed(2)}`).join(', ')}), verifier included`);
+  console.log(
+    `  nodes: traced ${traced.nodes.length}, optimized ${count('optimized')}, fused ${count('fused')} (${k.kernelCount(planned)} kernels)`,
+  );
+  console.log(
+    `  pass pipeline: median ${median(runs.map((r) => r.total)).toFixed(2)} ms (${perPass.map(([n, ms]) => `${n} ${ms.toFixed(2)}`).join(', ')}), verifier included`,
+  );
   console.log(`  trace + pipeline: median ${traceMs.toFixed(1)} ms`);
 }

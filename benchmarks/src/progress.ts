@@ -20,13 +20,16 @@ export function createProgress(stream: NodeJS.WriteStream | null): Progress {
 }
 
 function barProgress(stream: NodeJS.WriteStream): Progress {
-  const bar = new SingleBar({
-    stream,
-    format: '{bar} {value}/{total} | {label} | elapsed {duration_formatted}, ETA {eta_formatted}',
-    hideCursor: true,
-    clearOnComplete: true,
-    etaBuffer: 8,
-  }, Presets.shades_classic);
+  const bar = new SingleBar(
+    {
+      stream,
+      format: '{bar} {value}/{total} | {label} | elapsed {duration_formatted}, ETA {eta_formatted}',
+      hideCursor: true,
+      clearOnComplete: true,
+      etaBuffer: 8,
+    },
+    Presets.shades_classic,
+  );
   let done = 0;
   let label = '';
   return {
@@ -40,7 +43,10 @@ function barProgress(stream: NodeJS.WriteStream): Progress {
       stream.write(`${line}\n`);
       bar.start(bar.getTotal(), Math.max(done - 1, 0), { label });
     },
-    stop: () => { bar.update(bar.getTotal()); bar.stop(); },
+    stop: () => {
+      bar.update(bar.getTotal());
+      bar.stop();
+    },
   };
 }
 
@@ -49,10 +55,14 @@ function lineProgress(stream: NodeJS.WriteStream): Progress {
   let done = 0;
   const started = performance.now();
   return {
-    start: (n) => { total = n; },
+    start: (n) => {
+      total = n;
+    },
     step: (label) => {
       done++;
-      stream.write(`[${String(done).padStart(String(total).length)}/${total} ${((performance.now() - started) / 1000).toFixed(0)}s] ${label}\n`);
+      stream.write(
+        `[${String(done).padStart(String(total).length)}/${total} ${((performance.now() - started) / 1000).toFixed(0)}s] ${label}\n`,
+      );
     },
     log: (line) => void stream.write(`${line}\n`),
     stop: () => {},

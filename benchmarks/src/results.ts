@@ -82,13 +82,21 @@ export function writeResults(path: string, results: BenchResults): void {
 
 export function readResults(path: string): BenchResults {
   const data = JSON.parse(readFileSync(path, 'utf8')) as BenchResults;
-  if (data.format !== RESULTS_FORMAT) throw new Error(`${path} is not a Kiln benchmark results file (format ${JSON.stringify(data.format)})`);
+  if (data.format !== RESULTS_FORMAT)
+    throw new Error(`${path} is not a Kiln benchmark results file (format ${JSON.stringify(data.format)})`);
   const incomplete = data.measurements.find((m) => !Array.isArray(m.cpuSamples) || typeof m.cpuP25Ms !== 'number');
-  if (incomplete) throw new Error(`${path}: measurement ${incomplete.workload} · ${incomplete.mode} lacks CPU times; save the baseline again`);
+  if (incomplete)
+    throw new Error(
+      `${path}: measurement ${incomplete.workload} · ${incomplete.mode} lacks CPU times; save the baseline again`,
+    );
   return data;
 }
 
 /** The measurement of `workload` in `mode`, if there is one. */
-export function findMeasurement(results: Pick<BenchResults, 'measurements'>, workload: string, mode: Mode): Measurement | undefined {
+export function findMeasurement(
+  results: Pick<BenchResults, 'measurements'>,
+  workload: string,
+  mode: Mode,
+): Measurement | undefined {
   return results.measurements.find((m) => m.workload === workload && m.mode === mode);
 }

@@ -4,7 +4,7 @@
  * version. Creating a runner makes the first call, which is timed (trace + compile for traced
  * modes).
  */
-import { trace, type Traced } from 'kiln';
+import { trace, type Traced } from 'kiln-jit';
 import { activatePeer } from './peers/tfjs.ts';
 import { isKilnMode, type KilnMode, type Mode, type PeerMode, type Workload } from './workloads/index.ts';
 
@@ -31,7 +31,8 @@ export async function createRunner(workload: Workload, mode: Mode): Promise<Runn
 
 function kilnRunner(workload: Workload, mode: KilnMode): Runner {
   const program = workload.kiln();
-  const fn = mode === 'eager' ? program.fn : trace(program.fn, { backend: mode, name: workload.id.replace(/\W/g, '_') });
+  const fn =
+    mode === 'eager' ? program.fn : trace(program.fn, { backend: mode, name: workload.id.replace(/\W/g, '_') });
   let output: unknown;
   const start = performance.now();
   output = fn(...program.args);

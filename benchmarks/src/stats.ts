@@ -53,7 +53,7 @@ export function mannWhitneyGreater(a: readonly number[], b: readonly number[]): 
   const rankSum = all.reduce((s, x, i) => (x.first ? s + ranks[i]! : s), 0);
   const u = rankSum - (n1 * (n1 + 1)) / 2;
   const n = n1 + n2;
-  const variance = (n1 * n2 / 12) * ((n + 1) - tieTerm / (n * (n - 1)));
+  const variance = ((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1)));
   if (variance <= 0) return u > (n1 * n2) / 2 ? 0 : 1;
   // Continuity correction of 1/2 toward the null.
   const z = (u - (n1 * n2) / 2 - 0.5) / Math.sqrt(variance);

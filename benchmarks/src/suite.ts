@@ -47,7 +47,8 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteOutcome> {
   const planned = workloads.map((w) => ({ w, modes: modes.filter((mode) => skipReason(w, mode, quick) === null) }));
   progress.start(planned.reduce((n, p) => n + p.modes.length + (options.memory && p.modes.length ? 1 : 0), 0));
   for (const { w, modes: runnable } of planned) {
-    for (const mode of modes.filter((m) => !runnable.includes(m))) skipped.push({ workload: w.id, mode, reason: skipReason(w, mode, quick)! });
+    for (const mode of modes.filter((m) => !runnable.includes(m)))
+      skipped.push({ workload: w.id, mode, reason: skipReason(w, mode, quick)! });
     const measured: Measurement[] = [];
     for (const mode of runnable) {
       progress.step(`${w.id} · ${mode}`);
@@ -61,7 +62,11 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteOutcome> {
     if (options.memory && measured.length) {
       progress.step(`${w.id} · memory`);
       try {
-        const peaks = await memoryProfile(w.id, measured.map((m) => m.mode), Math.max(2, w.checkCalls));
+        const peaks = await memoryProfile(
+          w.id,
+          measured.map((m) => m.mode),
+          Math.max(2, w.checkCalls),
+        );
         for (const m of measured) m.peakMemoryBytes = peaks[m.mode];
       } catch (e) {
         progress.log(`${w.id} · memory failed: ${firstLine(e)}`);

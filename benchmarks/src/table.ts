@@ -58,7 +58,11 @@ export function tableRows(results: BenchResults): string[][] {
 
 function alignedLines(rows: string[][]): string[] {
   const widths = HEADER.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (LEFT.has(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (LEFT.has(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(HEADER), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
 }
 
@@ -72,6 +76,9 @@ export function formatTable(results: BenchResults): string {
       'first call = trace + compile + run for traced modes; peak mem = growth of V8 heap + external memory (incl. Wasm memories)',
     '',
   ];
-  const key = ['', ...results.workloads.map((w) => `${w.id.padEnd(12)} ${w.title}${w.peerNote ? ` (${w.peerNote})` : ''}`)];
+  const key = [
+    '',
+    ...results.workloads.map((w) => `${w.id.padEnd(12)} ${w.title}${w.peerNote ? ` (${w.peerNote})` : ''}`),
+  ];
   return [...heading, ...alignedLines(tableRows(results)), ...key].join('\n');
 }

@@ -3,14 +3,17 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { MODE_COLORS, renderChart } from '../src/chart.ts';
 import { syntheticResults, WORKLOAD_TIMES } from './synthetic.ts';
 
-interface SvgNode { [key: string]: unknown }
+interface SvgNode {
+  [key: string]: unknown;
+}
 
 /** Every text content in the parsed document, depth first. */
 function texts(node: unknown): string[] {
   if (Array.isArray(node)) return node.flatMap(texts);
   if (node === null || typeof node !== 'object') return [];
   return Object.entries(node as SvgNode).flatMap(([key, value]) =>
-    key === 'text' ? [value].flat().map((t) => String((t as SvgNode)['#text'] ?? t)) : texts(value));
+    key === 'text' ? [value].flat().map((t) => String((t as SvgNode)['#text'] ?? t)) : texts(value),
+  );
 }
 
 describe('the SVG chart', () => {
@@ -34,9 +37,12 @@ describe('the SVG chart', () => {
     expect(labels).toEqual(expect.arrayContaining(['1.00 ms', '10.0 ms']));
   });
 
-  it('draws one bar per measurement, in its mode\'s colour, longer for slower modes', () => {
-    const bars = [svg.matchAll(/<rect x="[\d.]+" y="[\d.]+" width="([\d.]+)" height="13" fill="(#\w+)"><title>([^<]+)<\/title>/g)]
-      .flatMap((m) => [...m]).map((m) => ({ width: Number(m[1]), color: m[2], title: m[3]! }));
+  it("draws one bar per measurement, in its mode's colour, longer for slower modes", () => {
+    const bars = [
+      svg.matchAll(/<rect x="[\d.]+" y="[\d.]+" width="([\d.]+)" height="13" fill="(#\w+)"><title>([^<]+)<\/title>/g),
+    ]
+      .flatMap((m) => [...m])
+      .map((m) => ({ width: Number(m[1]), color: m[2], title: m[3]! }));
     expect(bars).toHaveLength(results.measurements.length);
     const width = (label: string) => bars.find((b) => b.title.startsWith(label))!.width;
     expect(width('gelu · eager')).toBeGreaterThan(width('gelu · wasm'));

@@ -13,26 +13,37 @@ import { MODES, WORKLOADS } from '../src/workloads/index.ts';
 describe('pnpm bench --check --quick', () => {
   it('finds every workload agreeing across every mode', () => {
     const root = fileURLToPath(new URL('../..', import.meta.url));
-    const run = spawnSync(process.execPath, ['scripts/run-ts.mjs', 'benchmarks/src/cli.ts', '--check', '--quick'], { cwd: root, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['scripts/run-ts.mjs', 'benchmarks/src/cli.ts', '--check', '--quick'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     const lines = run.stdout.trim().split('\n');
-    const expected = WORKLOADS.filter((w) => w.quick).flatMap((w) => MODES.filter((m) => m !== 'eager').map((m) => `${w.id} · ${m}`));
+    const expected = WORKLOADS.filter((w) => w.quick).flatMap((w) =>
+      MODES.filter((m) => m !== 'eager').map((m) => `${w.id} · ${m}`),
+    );
     const problems = lines.filter((l) => !l.endsWith('agrees with eager'));
     // stderr is shown only when something went wrong, to say why.
-    expect({ problems, stderr: problems.length === 1 ? '' : run.stderr })
-      .toEqual({ problems: ['check passed: every workload agrees across modes'], stderr: '' });
+    expect({ problems, stderr: problems.length === 1 ? '' : run.stderr }).toEqual({
+      problems: ['check passed: every workload agrees across modes'],
+      stderr: '',
+    });
     expect(lines.slice(0, -1).map((l) => l.split(/ {2,}/)[0])).toEqual(expected);
     expect(run.status).toBe(0);
   }, 300_000);
 });
 
-describe('the check\'s comparison', () => {
+describe("the check's comparison", () => {
   const expected = Float32Array.from([1000, 1, -2, 0]);
   it('takes atol relative to the largest value of the reference', () => {
     expect(firstMismatch(Float32Array.from([1000, 1.015, -2, 0.015]), expected, { rtol: 0, atol: 2e-5 })).toBeNull();
-    expect(firstMismatch(Float32Array.from([1000, 1, -2, 0.03]), expected, { rtol: 0, atol: 2e-5 })).toBe('value 3: 0.029999999329447746 vs 0 (diff 3.00e-2)');
+    expect(firstMismatch(Float32Array.from([1000, 1, -2, 0.03]), expected, { rtol: 0, atol: 2e-5 })).toBe(
+      'value 3: 0.029999999329447746 vs 0 (diff 3.00e-2)',
+    );
   });
   it('reports a NaN and a length difference', () => {
-    expect(firstMismatch(Float32Array.from([NaN, 1, -2, 0]), expected, { rtol: 1, atol: 1 })).toBe('value 0: NaN vs 1000');
+    expect(firstMismatch(Float32Array.from([NaN, 1, -2, 0]), expected, { rtol: 1, atol: 1 })).toBe(
+      'value 0: NaN vs 1000',
+    );
     expect(firstMismatch(Float32Array.from([1]), expected, { rtol: 1, atol: 1 })).toBe('1 values vs 4');
   });
 });

@@ -12,7 +12,10 @@ import { measurement, syntheticResults, WORKLOAD_TIMES } from './synthetic.ts';
 import type { Mode } from '../src/workloads/index.ts';
 
 /** Re-measurements replay `results` (so a slow workload stays slow, as a real regression would). */
-function replaying(results: BenchResults, overrides: Partial<GateOptions> = {}): GateOptions & { remeasured: string[] } {
+function replaying(
+  results: BenchResults,
+  overrides: Partial<GateOptions> = {},
+): GateOptions & { remeasured: string[] } {
   const remeasured: string[] = [];
   return {
     ...DEFAULT_GATE,
@@ -45,7 +48,9 @@ describe('the regression gate, on synthetic results', () => {
     const wasm = report.verdicts.find((v) => v.workload === 'gelu' && v.mode === 'wasm')!;
     expect(wasm.ratios).toHaveLength(1 + DEFAULT_GATE.retries);
     expect(wasm.confidence).toBeGreaterThan(0.99);
-    expect(formatGateReport(report).at(-1)).toMatch(/^FAIL: .* 3 regressed: gelu · eager, gelu · interpreter, gelu · wasm$/);
+    expect(formatGateReport(report).at(-1)).toMatch(
+      /^FAIL: .* 3 regressed: gelu · eager, gelu · interpreter, gelu · wasm$/,
+    );
   });
 
   it('normalizes by the calibration kernel: a machine 40% slower overall is no regression', async () => {
@@ -68,8 +73,15 @@ describe('the regression gate, on synthetic results', () => {
   it('does not fail when every measurement is over the threshold but the samples overlap too much to be sure', async () => {
     const baseline = syntheticResults();
     const current = syntheticResults();
-    const wide = { ...measurement('gelu', 'wasm', 4.9), cpuP25Ms: 4.9 * 1.2, cpuSamples: [0.5, 0.9, 1.2, 1.25, 3].map((x) => x * 4.9) };
-    const noisy = { ...current, measurements: current.measurements.map((m) => (m.workload === 'gelu' && m.mode === 'wasm' ? wide : m)) };
+    const wide = {
+      ...measurement('gelu', 'wasm', 4.9),
+      cpuP25Ms: 4.9 * 1.2,
+      cpuSamples: [0.5, 0.9, 1.2, 1.25, 3].map((x) => x * 4.9),
+    };
+    const noisy = {
+      ...current,
+      measurements: current.measurements.map((m) => (m.workload === 'gelu' && m.mode === 'wasm' ? wide : m)),
+    };
     const report = await compareWithBaseline(noisy, baseline, 'base.json', replaying(noisy));
     expect(report.verdicts.find((v) => v.workload === 'gelu' && v.mode === 'wasm')!.status).toBe('unconfirmed');
     expect(report.passed).toBe(true);
@@ -95,8 +107,23 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** `pnpm bench` on two short workloads, in the real CLI process (exit code included). */
 function bench(...args: string[]) {
-  const run = spawnSync(process.execPath, ['scripts/run-ts.mjs', 'benchmarks/src/cli.ts',
-    '--only', 'matmul-256,gelu', '--modes', 'eager,wasm', '--no-memory', '--quick', '--time', '150', ...args], { cwd: root, encoding: 'utf8' });
+  const run = spawnSync(
+    process.execPath,
+    [
+      'scripts/run-ts.mjs',
+      'benchmarks/src/cli.ts',
+      '--only',
+      'matmul-256,gelu',
+      '--modes',
+      'eager,wasm',
+      '--no-memory',
+      '--quick',
+      '--time',
+      '150',
+      ...args,
+    ],
+    { cwd: root, encoding: 'utf8' },
+  );
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -111,7 +138,12 @@ describe('pnpm bench --save / --compare / --chart, end to end', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/matmul-256 +eager/);
     const saved = readResults(baseline);
-    expect(saved.measurements.map((m) => `${m.workload} ${m.mode}`)).toEqual(['gelu eager', 'gelu wasm', 'matmul-256 eager', 'matmul-256 wasm']);
+    expect(saved.measurements.map((m) => `${m.workload} ${m.mode}`)).toEqual([
+      'gelu eager',
+      'gelu wasm',
+      'matmul-256 eager',
+      'matmul-256 wasm',
+    ]);
     expect(saved.machine.cores).toBeGreaterThan(0);
     const svg = readFileSync(chart, 'utf8');
     expect(XMLValidator.validate(svg)).toBe(true);
@@ -130,6 +162,9 @@ describe('pnpm bench --save / --compare / --chart, end to end', () => {
     expect(run.stdout).toMatch(/REGRESSION +matmul-256 · wasm: /);
     expect(run.stdout).toMatch(/^FAIL: .*regressed: matmul-256 · eager, matmul-256 · wasm$/m);
     expect(run.stdout).not.toMatch(/REGRESSION +gelu/);
-    expect(readResults(join(dir, 'third.json')).comparison?.regressions).toEqual(['matmul-256 · eager', 'matmul-256 · wasm']);
+    expect(readResults(join(dir, 'third.json')).comparison?.regressions).toEqual([
+      'matmul-256 · eager',
+      'matmul-256 · wasm',
+    ]);
   });
 });

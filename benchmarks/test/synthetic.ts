@@ -8,7 +8,7 @@ import type { Mode } from '../src/workloads/index.ts';
 /** Deterministic samples around `ms` with about ±3% jitter. */
 export function samplesAround(ms: number, count = 30, seed = 1): number[] {
   let s = seed;
-  const next = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const next = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   return Array.from({ length: count }, () => ms * (0.97 + 0.06 * next())).sort((a, b) => a - b);
 }
 
@@ -16,8 +16,20 @@ export function measurement(workload: string, mode: Mode, ms: number, calibratio
   const samples = samplesAround(ms, 30, seed);
   const medianMs = median(samples);
   return {
-    workload, mode, medianMs, p25Ms: samples[7]!, p75Ms: samples[22]!, minMs: samples[0]!, madMs: ms * 0.015, count: samples.length,
-    samples, cpuP25Ms: samples[7]!, cpuSamples: samples, calibrationMs, firstCallMs: ms * 10, peakMemoryBytes: 1e6,
+    workload,
+    mode,
+    medianMs,
+    p25Ms: samples[7]!,
+    p75Ms: samples[22]!,
+    minMs: samples[0]!,
+    madMs: ms * 0.015,
+    count: samples.length,
+    samples,
+    cpuP25Ms: samples[7]!,
+    cpuSamples: samples,
+    calibrationMs,
+    firstCallMs: ms * 10,
+    peakMemoryBytes: 1e6,
   };
 }
 
@@ -28,21 +40,45 @@ export const WORKLOAD_TIMES: Record<string, Partial<Record<Mode, number>>> = {
 };
 
 /** A results file with the workloads above; `slower` multiplies one workload's times. */
-export function syntheticResults(options: { calibrationMs?: number; slower?: Record<string, number>; seed?: number } = {}): BenchResults {
+export function syntheticResults(
+  options: { calibrationMs?: number; slower?: Record<string, number>; seed?: number } = {},
+): BenchResults {
   const modes: Mode[] = ['eager', 'interpreter', 'wasm', 'tfjs-wasm', 'tfjs-cpu'];
   const measurements = Object.entries(WORKLOAD_TIMES).flatMap(([id, times]) =>
     Object.entries(times).map(([mode, ms]) =>
-      measurement(id, mode as Mode, ms * (options.slower?.[id] ?? 1) * (options.calibrationMs ?? 1), options.calibrationMs ?? 1, options.seed ?? 1)));
+      measurement(
+        id,
+        mode as Mode,
+        ms * (options.slower?.[id] ?? 1) * (options.calibrationMs ?? 1),
+        options.calibrationMs ?? 1,
+        options.seed ?? 1,
+      ),
+    ),
+  );
   return {
     format: RESULTS_FORMAT,
     date: '2026-01-01T00:00:00.000Z',
     suite: 'quick',
-    machine: { os: 'linux', arch: 'x64', cpu: 'Test CPU', cores: 2, memoryBytes: 1e9, node: 'v20', v8: '11', loadAverage: [0, 0, 0], gitCommit: 'abc123' },
+    machine: {
+      os: 'linux',
+      arch: 'x64',
+      cpu: 'Test CPU',
+      cores: 2,
+      memoryBytes: 1e9,
+      node: 'v20',
+      v8: '11',
+      loadAverage: [0, 0, 0],
+      gitCommit: 'abc123',
+    },
     budget: QUICK_BUDGET,
     workloads: Object.keys(WORKLOAD_TIMES).map((id) => ({ id, title: `${id} <&> title` })),
     modes,
     measurements,
-    skipped: Object.keys(WORKLOAD_TIMES).map((id) => ({ workload: id, mode: 'tfjs-cpu' as Mode, reason: 'not in this test' })),
+    skipped: Object.keys(WORKLOAD_TIMES).map((id) => ({
+      workload: id,
+      mode: 'tfjs-cpu' as Mode,
+      reason: 'not in this test',
+    })),
     calibrationMs: options.calibrationMs ?? 1,
     durationMs: 1,
   };

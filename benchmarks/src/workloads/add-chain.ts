@@ -2,7 +2,7 @@
  * @file A chain of 1000 dependent adds on 16 elements: per-op overhead. Traced, the passes are
  * free to fold or fuse the chain, and showing what that buys is the point.
  */
-import { add, randomNormal, type Tensor } from 'kiln';
+import { add, randomNormal, type Tensor } from 'kiln-jit';
 import { readTensors, tfProgram, toTf } from './tensors.ts';
 import type { Workload } from './types.ts';
 

@@ -2,7 +2,7 @@
  * @file GELU in its tanh form written as nine elementwise ops over 2^20 elements: eagerly nine
  * passes over memory, traced one fused loop.
  */
-import { add, mul, randomNormal, tanh, type Tensor } from 'kiln';
+import { add, mul, randomNormal, tanh, type Tensor } from 'kiln-jit';
 import { readTensors, tfProgram, toTf } from './tensors.ts';
 import type { Workload } from './types.ts';
 

@@ -27,6 +27,7 @@ export const WORKLOADS: readonly Workload[] = [
 export function selectWorkloads(patterns: readonly string[]): Workload[] {
   if (patterns.length === 0) return [...WORKLOADS];
   const unknown = patterns.filter((p) => !WORKLOADS.some((w) => w.id === p));
-  if (unknown.length) throw new Error(`unknown workload ${unknown.join(', ')}; known: ${WORKLOADS.map((w) => w.id).join(', ')}`);
+  if (unknown.length)
+    throw new Error(`unknown workload ${unknown.join(', ')}; known: ${WORKLOADS.map((w) => w.id).join(', ')}`);
   return WORKLOADS.filter((w) => patterns.includes(w.id));
 }

@@ -1,16 +1,17 @@
 /** @file Layer normalization over the last axis of a 1024×1024 matrix, with scale and shift. */
-import { layerNorm, randomNormal, type Tensor } from 'kiln';
+import { layerNorm, randomNormal, type Tensor } from 'kiln-jit';
 import { readTensors, tfProgram, toTf } from './tensors.ts';
 import type { Workload } from './types.ts';
 
 const ROWS = 1024;
 const WIDTH = 1024;
 const EPSILON = 1e-5;
-const inputs = () => [
-  randomNormal([ROWS, WIDTH], { seed: 400, mean: 0.5, stddev: 2 }),
-  randomNormal([WIDTH], { seed: 401, mean: 1, stddev: 0.1 }),
-  randomNormal([WIDTH], { seed: 402, stddev: 0.1 }),
-] as const;
+const inputs = () =>
+  [
+    randomNormal([ROWS, WIDTH], { seed: 400, mean: 0.5, stddev: 2 }),
+    randomNormal([WIDTH], { seed: 401, mean: 1, stddev: 0.1 }),
+    randomNormal([WIDTH], { seed: 402, stddev: 0.1 }),
+  ] as const;
 
 export const layerNormWorkload: Workload = {
   id: 'layernorm',

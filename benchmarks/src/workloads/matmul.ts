@@ -1,5 +1,5 @@
 /** @file Square matrix products, n×n · n×n. */
-import { matmul, randomNormal, type Tensor } from 'kiln';
+import { matmul, randomNormal, type Tensor } from 'kiln-jit';
 import { readTensors, tfProgram, toTf } from './tensors.ts';
 import type { Mode, Workload } from './types.ts';
 

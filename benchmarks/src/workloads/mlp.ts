@@ -4,9 +4,22 @@
  * returns the step's loss, which is what the check compares after a few steps.
  */
 import {
-  add, adam, glorotUniform, matmul, randomNormal, randomUniform, relu, sgd, softmaxCrossEntropy, tensor,
-  valueAndGrad, Variable, zeros, type Optimizer, type Tensor,
-} from 'kiln';
+  add,
+  adam,
+  glorotUniform,
+  matmul,
+  randomNormal,
+  randomUniform,
+  relu,
+  sgd,
+  softmaxCrossEntropy,
+  tensor,
+  valueAndGrad,
+  Variable,
+  zeros,
+  type Optimizer,
+  type Tensor,
+} from 'kiln-jit';
 import type * as tfjs from '@tensorflow/tfjs-core';
 import { readTensors, tfProgram, toTf } from './tensors.ts';
 import type { Tf, Workload } from './types.ts';
@@ -15,13 +28,18 @@ const SIZES = [784, 512, 512, 10];
 const BATCH = 128;
 const CLASSES = SIZES.at(-1)!;
 
-interface Layer { w: Variable; b: Variable }
+interface Layer {
+  w: Variable;
+  b: Variable;
+}
 
-const initialWeights = () => SIZES.slice(1).map((out, i) => ({ w: glorotUniform([SIZES[i]!, out], 700 + i), b: zeros([out]) }));
-const batch = () => [
-  randomNormal([BATCH, SIZES[0]!], { seed: 710 }),
-  tensor(Array.from(randomUniform([BATCH], { seed: 711, max: CLASSES }).dataSync(), Math.floor), [BATCH], 'i32'),
-] as const;
+const initialWeights = () =>
+  SIZES.slice(1).map((out, i) => ({ w: glorotUniform([SIZES[i]!, out], 700 + i), b: zeros([out]) }));
+const batch = () =>
+  [
+    randomNormal([BATCH, SIZES[0]!], { seed: 710 }),
+    tensor(Array.from(randomUniform([BATCH], { seed: 711, max: CLASSES }).dataSync(), Math.floor), [BATCH], 'i32'),
+  ] as const;
 
 function mlpLoss(layers: Layer[], x: Tensor, labels: Tensor): Tensor {
   let h = x;
@@ -32,7 +50,12 @@ function mlpLoss(layers: Layer[], x: Tensor, labels: Tensor): Tensor {
   return softmaxCrossEntropy(h, labels);
 }
 
-function tfMlpLoss(tf: Tf, layers: { w: tfjs.Variable; b: tfjs.Variable }[], x: tfjs.Tensor, targets: tfjs.Tensor): tfjs.Scalar {
+function tfMlpLoss(
+  tf: Tf,
+  layers: { w: tfjs.Variable; b: tfjs.Variable }[],
+  x: tfjs.Tensor,
+  targets: tfjs.Tensor,
+): tfjs.Scalar {
   let h = x;
   layers.forEach(({ w, b }, i) => {
     const z = tf.add(tf.matMul(h, w), b);
@@ -76,7 +99,13 @@ function mlpWorkload(optimizer: OptimizerName): Workload {
       const targets = tf.oneHot(labels as tfjs.Tensor1D, CLASSES);
       const opt = tfOptimizer(tf, optimizer);
       const vars = layers.flatMap(({ w, b }) => [w, b]);
-      return tfProgram(tf, () => opt.minimize(() => tfMlpLoss(tf, layers, x!, targets), true, vars)!, [...vars, x!, labels!, targets, opt]);
+      return tfProgram(tf, () => opt.minimize(() => tfMlpLoss(tf, layers, x!, targets), true, vars)!, [
+        ...vars,
+        x!,
+        labels!,
+        targets,
+        opt,
+      ]);
     },
   };
 }

@@ -1,5 +1,5 @@
 /** @file Row softmax of a 1024×1024 matrix (shifted by the row max, as nn.softmax does). */
-import { randomNormal, softmax, type Tensor } from 'kiln';
+import { randomNormal, softmax, type Tensor } from 'kiln-jit';
 import { readTensors, tfProgram, toTf } from './tensors.ts';
 import type { Workload } from './types.ts';
 

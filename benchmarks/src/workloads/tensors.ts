@@ -2,14 +2,14 @@
  * @file Moving data between Kiln and TensorFlow.js, and flattening outputs to one Float32Array,
  * so that both frameworks start from the same numbers and the check compares like with like.
  */
-import { flatten, Tensor, Variable } from 'kiln';
+import { flatten, Tensor, Variable } from 'kiln-jit';
 import type * as tfjs from '@tensorflow/tfjs-core';
 import type { PeerProgram, Tf } from './types.ts';
 
 /** Every tensor (or variable) leaf of `output`, flattened and concatenated in leaf order. */
 export function readTensors(output: unknown): Float32Array {
-  const leaves = flatten(output, (x) => x instanceof Tensor || x instanceof Variable).leaves
-    .map((x) => (x instanceof Variable ? x.read() : x))
+  const leaves = flatten(output, (x) => x instanceof Tensor || x instanceof Variable)
+    .leaves.map((x) => (x instanceof Variable ? x.read() : x))
     .filter((x): x is Tensor => x instanceof Tensor)
     .map((t) => t.dataSync());
   return concatArrays(leaves);
@@ -35,7 +35,11 @@ export function toTf(tf: Tf, t: Tensor): tfjs.Tensor {
  * disposed, so each call leaves no tensors behind and pays for the read-back as Kiln does.
  * `owned` are the long-lived tensors and variables released by dispose().
  */
-export function tfProgram(tf: Tf, compute: () => tfjs.Tensor | tfjs.Tensor[], owned: readonly { dispose(): void }[]): PeerProgram {
+export function tfProgram(
+  tf: Tf,
+  compute: () => tfjs.Tensor | tfjs.Tensor[],
+  owned: readonly { dispose(): void }[],
+): PeerProgram {
   return {
     run() {
       const out = tf.tidy(compute);

@@ -5,9 +5,22 @@
  * and the gradients are taken with respect to every weight.
  */
 import {
-  add, gelu, layerNorm, matmul, mse, mul, randomNormal, reshape, softmax, transpose, valueAndGrad, Variable,
-  zeros, ones, type Tensor,
-} from 'kiln';
+  add,
+  gelu,
+  layerNorm,
+  matmul,
+  mse,
+  mul,
+  randomNormal,
+  reshape,
+  softmax,
+  transpose,
+  valueAndGrad,
+  Variable,
+  zeros,
+  ones,
+  type Tensor,
+} from 'kiln-jit';
 import type * as tfjs from '@tensorflow/tfjs-core';
 import { concatArrays, tfProgram, toTf } from './tensors.ts';
 import type { Tf, Workload } from './types.ts';
@@ -22,27 +35,38 @@ const ROWS = BATCH * SEQ;
 const SCALE = 1 / Math.sqrt(HEAD);
 
 const PARAM_SHAPES = {
-  ln1Gamma: [WIDTH], ln1Beta: [WIDTH],
-  wq: [WIDTH, WIDTH], wk: [WIDTH, WIDTH], wv: [WIDTH, WIDTH], wo: [WIDTH, WIDTH], bo: [WIDTH],
-  ln2Gamma: [WIDTH], ln2Beta: [WIDTH],
-  w1: [WIDTH, HIDDEN], b1: [HIDDEN], w2: [HIDDEN, WIDTH], b2: [WIDTH],
+  ln1Gamma: [WIDTH],
+  ln1Beta: [WIDTH],
+  wq: [WIDTH, WIDTH],
+  wk: [WIDTH, WIDTH],
+  wv: [WIDTH, WIDTH],
+  wo: [WIDTH, WIDTH],
+  bo: [WIDTH],
+  ln2Gamma: [WIDTH],
+  ln2Beta: [WIDTH],
+  w1: [WIDTH, HIDDEN],
+  b1: [HIDDEN],
+  w2: [HIDDEN, WIDTH],
+  b2: [WIDTH],
 } as const;
 type ParamName = keyof typeof PARAM_SHAPES;
 const PARAM_NAMES = Object.keys(PARAM_SHAPES) as ParamName[];
 
 function initialParams(): Record<ParamName, Tensor> {
-  return Object.fromEntries(PARAM_NAMES.map((name, i) => {
-    const shape = PARAM_SHAPES[name];
-    const init = name.endsWith('Gamma') ? ones(shape) : shape.length === 1 ? zeros(shape)
-      : randomNormal(shape, { seed: 800 + i, stddev: 1 / Math.sqrt(shape[0]) });
-    return [name, init];
-  })) as Record<ParamName, Tensor>;
+  return Object.fromEntries(
+    PARAM_NAMES.map((name, i) => {
+      const shape = PARAM_SHAPES[name];
+      const init = name.endsWith('Gamma')
+        ? ones(shape)
+        : shape.length === 1
+          ? zeros(shape)
+          : randomNormal(shape, { seed: 800 + i, stddev: 1 / Math.sqrt(shape[0]) });
+      return [name, init];
+    }),
+  ) as Record<ParamName, Tensor>;
 }
 
-const batch = () => [
-  randomNormal([ROWS, WIDTH], { seed: 850 }),
-  randomNormal([ROWS, WIDTH], { seed: 851 }),
-] as const;
+const batch = () => [randomNormal([ROWS, WIDTH], { seed: 850 }), randomNormal([ROWS, WIDTH], { seed: 851 })] as const;
 
 /** [rows, width] -> [batch, heads, seq, head] */
 const splitHeads = (t: Tensor) => transpose(reshape(t, [BATCH, SEQ, HEADS, HEAD]), [0, 2, 1, 3]);
@@ -67,7 +91,10 @@ function tfBlock(tf: Tf, p: Record<ParamName, tfjs.Tensor>, x: tfjs.Tensor): tfj
   const merge = (t: tfjs.Tensor) => tf.reshape(tf.transpose(t, [0, 2, 1, 3]), [ROWS, WIDTH]);
   // tfjs-core has no gelu op: its tanh form, as Kiln's gelu computes it.
   const gelu = (t: tfjs.Tensor) =>
-    tf.mul(tf.mul(t, 0.5), tf.add(tf.tanh(tf.mul(tf.add(t, tf.mul(tf.pow(t, 3), 0.044715)), Math.sqrt(2 / Math.PI))), 1));
+    tf.mul(
+      tf.mul(t, 0.5),
+      tf.add(tf.tanh(tf.mul(tf.add(t, tf.mul(tf.pow(t, 3), 0.044715)), Math.sqrt(2 / Math.PI))), 1),
+    );
   const h = norm(x, p.ln1Gamma, p.ln1Beta);
   const [q, k, v] = [p.wq, p.wk, p.wv].map((w) => split(tf.matMul(h, w)));
   const attention = tf.softmax(tf.mul(tf.matMul(q!, k!, false, true), SCALE));
@@ -89,7 +116,10 @@ export const transformerWorkload: Workload = {
   flops: 3 * FORWARD_FLOPS,
   kiln() {
     const init = initialParams();
-    const params = Object.fromEntries(PARAM_NAMES.map((n) => [n, new Variable(init[n], { name: n })])) as Record<ParamName, Variable>;
+    const params = Object.fromEntries(PARAM_NAMES.map((n) => [n, new Variable(init[n], { name: n })])) as Record<
+      ParamName,
+      Variable
+    >;
     const loss = (p: Record<ParamName, Variable>, x: Tensor, target: Tensor) => mse(block(p, x), target);
     const step = (x: Tensor, target: Tensor) => valueAndGrad(loss)(params, x, target);
     return {
@@ -104,11 +134,16 @@ export const transformerWorkload: Workload = {
   tfjs(tf) {
     const instance = peerInstances++; // tfjs variable names are global and must be unique
     const init = initialParams();
-    const params = Object.fromEntries(PARAM_NAMES.map((n) => [n, tf.variable(toTf(tf, init[n]), true, `transformer${instance}/${n}`)])) as Record<ParamName, tfjs.Variable>;
+    const params = Object.fromEntries(
+      PARAM_NAMES.map((n) => [n, tf.variable(toTf(tf, init[n]), true, `transformer${instance}/${n}`)]),
+    ) as Record<ParamName, tfjs.Variable>;
     const [x, target] = batch().map((t) => toTf(tf, t));
     const list = PARAM_NAMES.map((n) => params[n]);
     return tfProgram(tf, () => {
-      const { value, grads } = tf.variableGrads(() => tf.losses.meanSquaredError(target!, tfBlock(tf, params, x!)) as tfjs.Scalar, list);
+      const { value, grads } = tf.variableGrads(
+        () => tf.losses.meanSquaredError(target!, tfBlock(tf, params, x!)) as tfjs.Scalar,
+        list,
+      );
       return [value, ...list.map((v) => grads[v.name]!)];
     }, [...list, x!, target!]);
   },

@@ -35,7 +35,10 @@ export interface PeerProgram {
   dispose(): void;
 }
 
-export interface Tolerance { rtol: number; atol: number }
+export interface Tolerance {
+  rtol: number;
+  atol: number;
+}
 
 export interface Workload {
   /** Short stable name, used on the command line, in baselines and in the chart. */

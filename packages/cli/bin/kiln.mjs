@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { register } from 'tsx/esm/api';
 
-const codegen = new URL('../node_modules/@kiln/codegen-wasm/package.json', import.meta.url);
+const codegen = new URL('../node_modules/@kiln-jit/codegen-wasm/package.json', import.meta.url);
 await import(pathToFileURL(createRequire(codegen).resolve('binaryen')).href);
 register();
 const { main } = await import('../src/main.ts');

@@ -4,7 +4,7 @@
  * from the node that computes it, and sinks stand for the graph's results and variable updates.
  * Source locations become tooltips, so an SVG shows each node's user line on hover.
  */
-import { formatLoc, formatNumber, formatType, type AttrValue, type Graph, type Node, type Value } from 'kiln';
+import { formatLoc, formatNumber, formatType, type AttrValue, type Graph, type Node, type Value } from 'kiln-jit';
 
 export interface DotOptions {
   /** Directory that tooltip locations are relative to (default: the working directory). */
@@ -13,14 +13,19 @@ export interface DotOptions {
 
 const PARAM_COLORS: Record<string, string> = { arg: '#dbeafe', var: '#fef3c7', const: '#e5e7eb' };
 const CLUSTER_COLORS: Record<string, string> = {
-  'fused.matmul': '#fde2e4', 'fused.elementwise': '#e2f0cb', 'fused.rows': '#dfe7fd', 'fused.reduce': '#fff1c1',
+  'fused.matmul': '#fde2e4',
+  'fused.elementwise': '#e2f0cb',
+  'fused.rows': '#dfe7fd',
+  'fused.reduce': '#fff1c1',
 };
 
 /** A DOT double-quoted string. */
 const quote = (text: string): string => `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 
 const attrList = (attrs: Record<string, string>): string =>
-  `[${Object.entries(attrs).map(([k, v]) => `${k}=${quote(v)}`).join(', ')}]`;
+  `[${Object.entries(attrs)
+    .map(([k, v]) => `${k}=${quote(v)}`)
+    .join(', ')}]`;
 
 function formatAttr(v: AttrValue): string {
   if (Array.isArray(v)) return `[${v.map(formatAttr).join(',')}]`;
@@ -33,7 +38,9 @@ function nodeLabel(node: Node, name: string): string {
     const value = node.attrs.value;
     return `${name} = constant ${typeof value === 'number' ? formatNumber(value, node.output.type.dtype) : type}`;
   }
-  const attrs = Object.entries(node.attrs).filter(([, v]) => v !== false).map(([k, v]) => `${k}=${formatAttr(v)}`);
+  const attrs = Object.entries(node.attrs)
+    .filter(([, v]) => v !== false)
+    .map(([k, v]) => `${k}=${formatAttr(v)}`);
   return `${name} = ${node.op}${attrs.length ? `[${attrs.join(', ')}]` : ''}\n${type}`;
 }
 
@@ -47,7 +54,9 @@ class DotWriter {
   constructor(private readonly options: DotOptions) {}
 
   private tooltip(node: Node, label: string): string {
-    return node.loc ? `${label.split('\n')[0]}\n${formatLoc(node.loc, this.options.locRelativeTo)}` : label.split('\n')[0]!;
+    return node.loc
+      ? `${label.split('\n')[0]}\n${formatLoc(node.loc, this.options.locRelativeTo)}`
+      : label.split('\n')[0]!;
   }
 
   /** Draws `graph`'s nodes under `prefix`; `source` already knows where its params come from. */
@@ -60,20 +69,31 @@ class DotWriter {
         return;
       }
       const label = nodeLabel(node, name);
-      this.lines.push(`${indent}${id} ${attrList({ label, tooltip: this.tooltip(node, label), shape: node.op === 'constant' ? 'plaintext' : 'box' })};`);
+      this.lines.push(
+        `${indent}${id} ${attrList({ label, tooltip: this.tooltip(node, label), shape: node.op === 'constant' ? 'plaintext' : 'box' })};`,
+      );
       for (const input of node.inputs) this.edges.push(`  ${source.get(input)} -> ${id};`);
       source.set(node.output, id);
     });
   }
 
   /** A fused node: its body inside a cluster, body params wired to the node's inputs. */
-  private drawCluster(node: Node, id: string, name: string, source: Map<Value, string>, indent: string, depth: number): void {
+  private drawCluster(
+    node: Node,
+    id: string,
+    name: string,
+    source: Map<Value, string>,
+    indent: string,
+    depth: number,
+  ): void {
     const body = node.body!;
     const inner = new Map(source);
     body.params.forEach((p, k) => inner.set(p.value, source.get(node.inputs[k]!)!));
     const label = `${name} = ${node.op}\n${formatType(node.output.type)}`;
     this.lines.push(`${indent}subgraph cluster_${this.clusters++} {`);
-    this.lines.push(`${indent}  graph ${attrList({ label, tooltip: this.tooltip(node, label), style: 'rounded,filled', fillcolor: CLUSTER_COLORS[node.op] ?? '#f3f4f6' })};`);
+    this.lines.push(
+      `${indent}  graph ${attrList({ label, tooltip: this.tooltip(node, label), style: 'rounded,filled', fillcolor: CLUSTER_COLORS[node.op] ?? '#f3f4f6' })};`,
+    );
     this.drawNodes(body, `${id}_`, inner, `${indent}  `, depth + 1);
     this.lines.push(`${indent}}`);
     source.set(node.output, inner.get(body.results[0]!)!);
@@ -87,14 +107,18 @@ export function graphToDot(graph: Graph, options: DotOptions = {}): string {
   for (const p of graph.params) {
     const id = `p_${p.name.replace(/\W/g, '_')}`;
     const label = `%${p.name}\n${formatType(p.value.type)}${p.kind === 'arg' ? '' : ` ${p.kind}`}`;
-    writer.lines.push(`  ${id} ${attrList({ label, tooltip: label.replace('\n', ': '), shape: 'ellipse', style: 'filled', fillcolor: PARAM_COLORS[p.kind]! })};`);
+    writer.lines.push(
+      `  ${id} ${attrList({ label, tooltip: label.replace('\n', ': '), shape: 'ellipse', style: 'filled', fillcolor: PARAM_COLORS[p.kind]! })};`,
+    );
     source.set(p.value, id);
   }
   writer.drawNodes(graph, '', source, '  ');
   writer.lines.push(`  result ${attrList({ label: `return (${graph.results.length})`, shape: 'doublecircle' })};`);
   for (const v of graph.results) writer.edges.push(`  ${source.get(v)} -> result;`);
   graph.updates.forEach((u, i) => {
-    writer.lines.push(`  update${i} ${attrList({ label: `update %${u.target.name}`, shape: 'cds', style: 'filled', fillcolor: PARAM_COLORS.var! })};`);
+    writer.lines.push(
+      `  update${i} ${attrList({ label: `update %${u.target.name}`, shape: 'cds', style: 'filled', fillcolor: PARAM_COLORS.var! })};`,
+    );
     writer.edges.push(`  ${source.get(u.value)} -> update${i};`);
   });
   return [

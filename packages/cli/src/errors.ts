@@ -4,7 +4,7 @@
  * user's own program while it loads or traces (exit 1).
  */
 import { relative } from 'node:path';
-import { userFrameOf, type SourceLocation } from '@kiln/core';
+import { userFrameOf, type SourceLocation } from '@kiln-jit/core';
 
 export const EXIT_OK = 0;
 export const EXIT_PROGRAM_FAILED = 1;

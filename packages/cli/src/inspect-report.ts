@@ -4,8 +4,16 @@
  * time went (tracing, each pass, the backend's compile and Binaryen's share of it).
  */
 import {
-  formatLoc, formatType, kernelCount, memoryPlanOf, stageChanged, valueNames, type Graph, type Node, type TraceReport,
-} from 'kiln';
+  formatLoc,
+  formatType,
+  kernelCount,
+  memoryPlanOf,
+  stageChanged,
+  valueNames,
+  type Graph,
+  type Node,
+  type TraceReport,
+} from 'kiln-jit';
 import { passStages } from './stages.ts';
 
 export interface StageOps {
@@ -88,14 +96,16 @@ function opCounts(graph: Graph): Record<string, number> {
 
 function fusionGroups(graph: Graph, base: string): FusionGroup[] {
   const names = valueNames(graph);
-  return graph.nodes.filter((n): n is Node & { body: Graph } => n.body !== null).map((n) => ({
-    value: names.get(n.output)!,
-    kind: n.op.replace(/^fused\./, ''),
-    ops: n.body.nodes.filter((m) => m.op !== 'constant').map((m) => m.op),
-    inputs: n.inputs.length,
-    type: formatType(n.output.type),
-    loc: n.loc ? formatLoc(n.loc, base) : null,
-  }));
+  return graph.nodes
+    .filter((n): n is Node & { body: Graph } => n.body !== null)
+    .map((n) => ({
+      value: names.get(n.output)!,
+      kind: n.op.replace(/^fused\./, ''),
+      ops: n.body.nodes.filter((m) => m.op !== 'constant').map((m) => m.op),
+      inputs: n.inputs.length,
+      type: formatType(n.output.type),
+      loc: n.loc ? formatLoc(n.loc, base) : null,
+    }));
 }
 
 function memoryReport(graph: Graph): MemoryReport | null {
@@ -103,9 +113,15 @@ function memoryReport(graph: Graph): MemoryReport | null {
   if (!plan) return null;
   const names = valueNames(graph);
   return {
-    buffers: [...plan.buffers].sort((a, b) => a.start - b.start).map((b) => ({
-      offset: b.offset, bytes: b.bytes, firstNode: b.start, lastNode: b.end, values: b.values.map((v) => names.get(v)!),
-    })),
+    buffers: [...plan.buffers]
+      .sort((a, b) => a.start - b.start)
+      .map((b) => ({
+        offset: b.offset,
+        bytes: b.bytes,
+        firstNode: b.start,
+        lastNode: b.end,
+        values: b.values.map((v) => names.get(v)!),
+      })),
     peakBytes: plan.peakBytes,
     totalBytes: plan.totalBytes,
     inPlace: plan.inPlace.size,
@@ -131,17 +147,28 @@ export function inspectReport(name: string, file: string, report: TraceReport, b
     arguments: paramsOf(stages[0]!.graph, 'arg'),
     variables: paramsOf(stages[0]!.graph, 'var'),
     backend: report.backend,
-    stages: stages.map((s, i) => ({ name: s.name, nodes: s.graph.nodes.length, ops: opCounts(s.graph), ms: s.ms, changed: stageChanged(stages, i) })),
+    stages: stages.map((s, i) => ({
+      name: s.name,
+      nodes: s.graph.nodes.length,
+      ops: opCounts(s.graph),
+      ms: s.ms,
+      changed: stageChanged(stages, i),
+    })),
     fusionGroups: fusionGroups(fused, base),
     memory: memoryReport(final),
     kernels: kernelCount(final),
-    wasm: stats.wasmBytes === undefined ? null : { kernels: stats.kernels ?? 0, bytes: stats.wasmBytes, frameBytes: stats.frameBytes ?? 0 },
+    wasm:
+      stats.wasmBytes === undefined
+        ? null
+        : { kernels: stats.kernels ?? 0, bytes: stats.wasmBytes, frameBytes: stats.frameBytes ?? 0 },
     timings: {
       traceMs: Math.max(0, report.traceMs - passTotal),
       passesMs,
       compileMs: report.compileMs,
-      binaryen: stats.buildMs === undefined ? null
-        : { buildMs: stats.buildMs, optimizeMs: stats.optimizeMs ?? 0, instantiateMs: stats.instantiateMs ?? 0 },
+      binaryen:
+        stats.buildMs === undefined
+          ? null
+          : { buildMs: stats.buildMs, optimizeMs: stats.optimizeMs ?? 0, instantiateMs: stats.instantiateMs ?? 0 },
     },
   };
 }

@@ -4,7 +4,7 @@
  * loading binaryen and registering tsx, so user files may be TypeScript.
  */
 import { Command, CommanderError } from 'commander';
-import { registerInternalSource } from 'kiln';
+import { registerInternalSource } from 'kiln-jit';
 import { EXIT_OK, EXIT_USAGE, ProgramError, UsageError } from './errors.ts';
 import { err } from './output.ts';
 import { registerList } from './commands/list.ts';
@@ -20,17 +20,20 @@ const VERSION = '0.1.0';
 /** The `kiln` program with its four commands; errors are thrown, not exited on. */
 export function buildProgram(): Command {
   const program = new Command('kiln')
-    .description("Look at what Kiln does to a traced function: list, dump the IR at any stage, inspect, graph.")
+    .description('Look at what Kiln does to a traced function: list, dump the IR at any stage, inspect, graph.')
     .version(VERSION)
     .exitOverride()
     .showSuggestionAfterError()
     .configureOutput({ outputError: (text, write) => write(err.red(text)) })
-    .addHelpText('after', [
-      '',
-      'Exit codes: 0 success, 1 the program being inspected threw while loading or tracing, 2 bad usage',
-      "(missing file, syntax error, no such function, bad --args, unknown stage, Graphviz's dot missing).",
-      'Output from the program being inspected (console.log) goes to standard error.',
-    ].join('\n'));
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Exit codes: 0 success, 1 the program being inspected threw while loading or tracing, 2 bad usage',
+        "(missing file, syntax error, no such function, bad --args, unknown stage, Graphviz's dot missing).",
+        'Output from the program being inspected (console.log) goes to standard error.',
+      ].join('\n'),
+    );
   registerList(program);
   registerDump(program);
   registerInspect(program);

@@ -2,7 +2,7 @@
  * @file Stage names the CLI accepts (`traced`, each pass, the aliases `optimized`, `fused`,
  * `planned`, and backend stages such as `wat`) and picking a stage's graph out of a pipeline.
  */
-import { availableBackends, getBackend, passNames, type Graph, type Stage } from 'kiln';
+import { availableBackends, getBackend, passNames, type Graph, type Stage } from 'kiln-jit';
 import { UsageError } from './errors.ts';
 
 /** Names that stand for a point in the pipeline rather than a pass. */
@@ -24,7 +24,10 @@ export function checkStageName(name: string, { allowText = true } = {}): void {
   if (isGraphStage(name)) return;
   const known = knownStages();
   if (!known.includes(name)) throw new UsageError(`unknown stage '${name}'; stages: ${known.join(', ')}`);
-  if (!allowText) throw new UsageError(`stage '${name}' is backend text, not an IR graph; graph stages: ${known.filter(isGraphStage).join(', ')}`);
+  if (!allowText)
+    throw new UsageError(
+      `stage '${name}' is backend text, not an IR graph; graph stages: ${known.filter(isGraphStage).join(', ')}`,
+    );
 }
 
 /** The graph at stage `name` (the last stage of that name), or a UsageError listing the ones there are. */

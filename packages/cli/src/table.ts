@@ -9,8 +9,10 @@ const isNumeric = (cell: string): boolean => /^-?[\d.,]+( ?(ms|B|KiB|MiB|%))?$/.
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[], colors: Colors): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
   const numeric = header.map((_, c) => rows.length > 0 && rows.every((r) => (r[c] ?? '') === '' || isNumeric(r[c]!)));
-  const line = (cells: readonly string[]): string => cells
-    .map((cell, c) => (numeric[c] ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
-    .join('  ').trimEnd();
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, c) => (numeric[c] ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+      .join('  ')
+      .trimEnd();
   return [colors.dim(line(header)), ...rows.map(line)].join('\n');
 }

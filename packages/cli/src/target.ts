@@ -3,7 +3,7 @@
  * function named by `--fn` (or the only one), and decide the argument specs it is traced with
  * (`--args`, else its inputSignature).
  */
-import { tracedFunctions, type Stage, type TensorSpec, type Traced } from 'kiln';
+import { tracedFunctions, type Stage, type TensorSpec, type Traced } from 'kiln-jit';
 import { asProgramStep, displayPath, UsageError } from './errors.ts';
 import { parseArgSpecs } from './arg-specs.ts';
 import { findTracedFunctions, type TracedSource } from './source/find-traced.ts';
@@ -34,7 +34,8 @@ function wantedName(fn: string | undefined, sources: readonly TracedSource[], fi
   }
   const names = [...new Set(sources.map((s) => s.name))];
   if (names.length === 1) return names[0]!;
-  if (names.length === 0) throw new UsageError(`${file}: no trace() call or @trace() method found; to use one it imports, name it with --fn`);
+  if (names.length === 0)
+    throw new UsageError(`${file}: no trace() call or @trace() method found; to use one it imports, name it with --fn`);
   throw new UsageError(`${file} has ${names.length} traced functions (${names.join(', ')}): choose one with --fn`);
 }
 
@@ -44,15 +45,21 @@ function liveTraced(name: string, sources: readonly TracedSource[], file: string
   if (live) return live;
   const written = sources.find((s) => s.name === name);
   if (written?.kind === 'method') {
-    throw new UsageError(`${file}:${written.line}: @trace() method ${written.symbol} is in the source, but no instance of its class ` +
-      'exists after loading the file; a traced method exists per instance, so create one when the module loads (export const model = new ...)');
+    throw new UsageError(
+      `${file}:${written.line}: @trace() method ${written.symbol} is in the source, but no instance of its class ` +
+        'exists after loading the file; a traced method exists per instance, so create one when the module loads (export const model = new ...)',
+    );
   }
   if (written) {
-    throw new UsageError(`${file}:${written.line}: trace() call for '${name}' is in the source, but no traced function of that ` +
-      'name exists after loading the file (is the call inside a function that never runs?)');
+    throw new UsageError(
+      `${file}:${written.line}: trace() call for '${name}' is in the source, but no traced function of that ` +
+        'name exists after loading the file (is the call inside a function that never runs?)',
+    );
   }
   const known = [...new Set([...sources.map((s) => s.name), ...tracedFunctions().map((t) => t.traceName)])];
-  throw new UsageError(`no traced function '${name}' in ${file}; ${known.length ? `traced functions: ${known.join(', ')}` : 'it has none'}`);
+  throw new UsageError(
+    `no traced function '${name}' in ${file}; ${known.length ? `traced functions: ${known.join(', ')}` : 'it has none'}`,
+  );
 }
 
 /** Loads `fileArg` and finds the traced function to work on (see the file comment). */
@@ -65,7 +72,9 @@ export async function openTarget(fileArg: string, options: TargetOptions): Promi
   await loadUserModule(path, file);
   const fn = liveTraced(name, sources, file);
   if (!argSpecs && !fn.options.inputSignature) {
-    throw new UsageError(`${name} has no inputSignature: give its argument types with --args, like --args "f32[32,784] i32[32]"`);
+    throw new UsageError(
+      `${name} has no inputSignature: give its argument types with --args, like --args "f32[32,784] i32[32]"`,
+    );
   }
   return { fn, file, specs: argSpecs ?? [] };
 }

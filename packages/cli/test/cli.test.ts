@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseDot } from '@ts-graphviz/ast';
 import { XMLValidator } from 'fast-xml-parser';
-import { asTraced, kernelCount, memoryPlanOf, parseGraph, printGraph, stageChanged, type Graph, type Stage } from 'kiln';
-import { affine, meanOf, tiny } from './fixtures/models.ts';
+import { asTraced, kernelCount, memoryPlanOf, printGraph, stageChanged, type Graph, type Stage } from 'kiln-jit';
+import { affine, tiny } from './fixtures/models.ts';
 import { softSum } from './fixtures/plain.js';
 import { FIXTURES, kiln, lineOf, ROOT, type KilnRun } from './support/run-kiln.ts';
 
@@ -19,9 +19,20 @@ const PLAIN = `${FIXTURES}/plain.js`;
 const modelsSource = readFileSync(join(ROOT, MODELS), 'utf8');
 const tmp = mkdtempSync(join(tmpdir(), 'kiln-cli-'));
 const BROKEN = join(tmp, 'broken.ts');
-writeFileSync(BROKEN, 'import { trace } from "kiln";\n\nexport const f = trace((x) => x +, {});\n');
+writeFileSync(BROKEN, 'import { trace } from "kiln-jit";\n\nexport const f = trace((x) => x +, {});\n');
 
-const GRAPH_STAGES = ['traced', 'constantFold', 'simplify', 'cse', 'dce', 'fuse', 'planMemory', 'optimized', 'fused', 'planned'];
+const GRAPH_STAGES = [
+  'traced',
+  'constantFold',
+  'simplify',
+  'cse',
+  'dce',
+  'fuse',
+  'planMemory',
+  'optimized',
+  'fused',
+  'planned',
+];
 const PASSES = GRAPH_STAGES.slice(0, 7);
 
 // Every run starts now; the tests below await them.
@@ -59,7 +70,8 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const stagesOfAffine = (): readonly Stage[] => affine.stages();
 const stagesOfStep = (): readonly Stage[] => asTraced(tiny.step).stages();
-const stageGraph = (stages: readonly Stage[], name: string): Graph => [...stages].reverse().find((s) => s.name === name)!.graph;
+const stageGraph = (stages: readonly Stage[], name: string): Graph =>
+  [...stages].reverse().find((s) => s.name === name)!.graph;
 
 function expectOk(run: KilnRun): void {
   expect(run.stderr).toBe('');
@@ -77,21 +89,47 @@ describe('kiln list', () => {
     const run = await runs.listTs;
     expectOk(run);
     expect(JSON.parse(run.stdout)).toEqual([
-      { name: 'affine', kind: 'function', symbol: 'const affine', file: MODELS, line: lineOf(modelsSource, 'export const affine'), column: 23, inputSignature: 'f32[8,16] f32[16,4]' },
-      { name: 'step', kind: 'method', symbol: 'Tiny.step', file: MODELS, line: lineOf(modelsSource, '  step('), column: 3, inputSignature: 'f32[4,16] i32[4]' },
-      { name: 'meanOf', kind: 'function', symbol: 'const meanOf', file: MODELS, line: lineOf(modelsSource, 'export const meanOf'), column: 23, inputSignature: null },
+      {
+        name: 'affine',
+        kind: 'function',
+        symbol: 'const affine',
+        file: MODELS,
+        line: lineOf(modelsSource, 'export const affine'),
+        column: 23,
+        inputSignature: 'f32[8,16] f32[16,4]',
+      },
+      {
+        name: 'step',
+        kind: 'method',
+        symbol: 'Tiny.step',
+        file: MODELS,
+        line: lineOf(modelsSource, '  step('),
+        column: 3,
+        inputSignature: 'f32[4,16] i32[4]',
+      },
+      {
+        name: 'meanOf',
+        kind: 'function',
+        symbol: 'const meanOf',
+        file: MODELS,
+        line: lineOf(modelsSource, 'export const meanOf'),
+        column: 23,
+        inputSignature: null,
+      },
     ]);
   });
 
   it('prints a plain table for a JavaScript file, without colors when not on a terminal', async () => {
     const run = await runs.listJs;
     expectOk(run);
-    expect(run.stdout).toBe([
-      'name     kind      location                               defined as     input signature',
-      'softSum  function  packages/cli/test/fixtures/plain.js:4  const softSum  f32[2,8]',
-      'double   function  packages/cli/test/fixtures/plain.js:8  const double',
-      '',
-    ].join('\n'));
+    expect(run.stdout).toBe(
+      [
+        'name     kind      location                                defined as     input signature',
+        'softSum  function  packages/cli/test/fixtures/plain.js:4   const softSum  f32[2,8]',
+        'double   function  packages/cli/test/fixtures/plain.js:11  const double',
+        '',
+      ].join('\n'),
+    );
   });
 });
 
@@ -108,9 +146,13 @@ describe('kiln dump', () => {
     expect(run.stdout.startsWith('(module')).toBe(true);
     expect(run.stdout).toContain('(export "entry" (func $entry))');
     const planned = stageGraph(stagesOfAffine(), 'planned');
-    const kernelOps = planned.nodes.filter((n) => n.op !== 'constant' && n.op !== 'reshape').map((n) => n.op.replace('.', '_'));
+    const kernelOps = planned.nodes
+      .filter((n) => n.op !== 'constant' && n.op !== 'reshape')
+      .map((n) => n.op.replace('.', '_'));
     expect(kernelOps.length).toBe(kernelCount(planned));
-    const kernelFunctions = [...run.stdout.matchAll(/^ \(func \$([A-Za-z_]+)_\d+ /gm)].map((m) => m[1]).filter((f) => f !== 'matmul2d');
+    const kernelFunctions = [...run.stdout.matchAll(/^ \(func \$([A-Za-z_]+)_\d+ /gm)]
+      .map((m) => m[1])
+      .filter((f) => f !== 'matmul2d');
     expect(kernelFunctions).toEqual(kernelOps);
   });
 
@@ -127,7 +169,9 @@ describe('kiln dump', () => {
     const sections = run.stdout.split(/^=== .*$\n/m).slice(1);
     stages.forEach((stage, i) => {
       if (i > 0 && !stageChanged(stages, i)) return expect(sections[i]).toBe('');
-      const kept = sections[i]!.split('\n').filter((l) => l !== '' && !l.startsWith('- ')).map((l) => l.slice(2));
+      const kept = sections[i]!.split('\n')
+        .filter((l) => l !== '' && !l.startsWith('- '))
+        .map((l) => l.slice(2));
       expect(kept.join('\n') + '\n').toBe(printGraph(stage.graph));
     });
     expect(sections.join('')).toMatch(/^\+ {3}%\d+: .* = fused\.\w+ /m);
@@ -136,11 +180,15 @@ describe('kiln dump', () => {
   it('--all-stages --json gives each stage with its node count and change marks', async () => {
     const run = await runs.allStagesJson;
     expectOk(run);
-    const data = JSON.parse(run.stdout) as { function: string; stages: { name: string; nodes: number; changed: boolean; added: number; removed: number; ir: string }[] };
+    const data = JSON.parse(run.stdout) as {
+      function: string;
+      stages: { name: string; nodes: number; changed: boolean; added: number; removed: number; ir: string }[];
+    };
     const stages = stagesOfStep().filter((s) => PASSES.includes(s.name));
     expect(data.function).toBe('step');
     expect(data.stages.map((s) => [s.name, s.nodes, s.changed, s.ir])).toEqual(
-      stages.map((s, i) => [s.name, s.graph.nodes.length, stageChanged(stages, i), printGraph(s.graph)]));
+      stages.map((s, i) => [s.name, s.graph.nodes.length, stageChanged(stages, i), printGraph(s.graph)]),
+    );
     expect(data.stages.find((s) => s.name === 'dce')!.removed).toBeGreaterThan(0);
   });
 
@@ -156,11 +204,12 @@ describe('kiln dump', () => {
     const run = await runs.jsArgs;
     expectOk(run);
     expect(JSON.parse(run.stdout)).toEqual({
-      function: 'double', file: PLAIN, stage: 'optimized',
+      function: 'double',
+      file: PLAIN,
+      stage: 'optimized',
       ir: 'graph @double(%x: f32[2,3]) {\n  %0: f32[] = constant 2\n  %1: f32[2,3] = mul %x, %0\n  return %1\n}\n',
     });
   });
-
 });
 
 interface Report {
@@ -170,7 +219,14 @@ interface Report {
   backend: string;
   stages: { name: string; nodes: number; ops: Record<string, number>; ms: number; changed: boolean }[];
   fusionGroups: { value: string; kind: string; ops: string[]; inputs: number; type: string; loc: string | null }[];
-  memory: { buffers: { offset: number; bytes: number; values: string[] }[]; peakBytes: number; totalBytes: number; inPlace: number; views: number; variablesInPlace: string[] };
+  memory: {
+    buffers: { offset: number; bytes: number; values: string[] }[];
+    peakBytes: number;
+    totalBytes: number;
+    inPlace: number;
+    views: number;
+    variablesInPlace: string[];
+  };
   kernels: number;
   wasm: { kernels: number; bytes: number; frameBytes: number };
   timings: { traceMs: number; passesMs: Record<string, number>; compileMs: number; binaryen: Record<string, number> };
@@ -190,18 +246,34 @@ describe('kiln inspect', () => {
     const stages = stagesOfStep();
     const planned = stageGraph(stages, 'planned');
     const fused = stageGraph(stages, 'fused');
-    expect(r).toMatchObject({ function: 'step', arguments: ['x: f32[4,16]', 'y: i32[4]'], variables: ['w: f32[48]'], backend: 'wasm' });
+    expect(r).toMatchObject({
+      function: 'step',
+      arguments: ['x: f32[4,16]', 'y: i32[4]'],
+      variables: ['w: f32[48]'],
+      backend: 'wasm',
+    });
     expect(r.stages.map((s) => s.name)).toEqual(PASSES);
     for (const s of r.stages) {
       expect(s.nodes).toBe(stageGraph(stages, s.name).nodes.length);
       expect(s.ops).toEqual(opsOf(stageGraph(stages, s.name)));
     }
     const groups = fused.nodes.filter((n) => n.body);
-    expect(r.fusionGroups.map((g) => [g.value, `fused.${g.kind}`, g.ops, g.inputs])).toEqual(groups.map((n) => [
-      `%${fused.nodes.indexOf(n)}`, n.op, n.body!.nodes.filter((m) => m.op !== 'constant').map((m) => m.op), n.inputs.length]));
+    expect(r.fusionGroups.map((g) => [g.value, `fused.${g.kind}`, g.ops, g.inputs])).toEqual(
+      groups.map((n) => [
+        `%${fused.nodes.indexOf(n)}`,
+        n.op,
+        n.body!.nodes.filter((m) => m.op !== 'constant').map((m) => m.op),
+        n.inputs.length,
+      ]),
+    );
     expect(r.fusionGroups.every((g) => g.loc?.startsWith(`${MODELS}:`))).toBe(true);
     const plan = memoryPlanOf(planned)!;
-    expect(r.memory).toMatchObject({ peakBytes: plan.peakBytes, totalBytes: plan.totalBytes, inPlace: plan.inPlace.size, views: plan.aliases.size });
+    expect(r.memory).toMatchObject({
+      peakBytes: plan.peakBytes,
+      totalBytes: plan.totalBytes,
+      inPlace: plan.inPlace.size,
+      views: plan.aliases.size,
+    });
     expect(r.memory.buffers.length).toBe(plan.buffers.length);
     expect(r.memory.variablesInPlace).toEqual([...plan.variablesInPlace].map((p) => p.name));
     expect(r.kernels).toBe(kernelCount(planned));
@@ -216,18 +288,31 @@ describe('kiln inspect', () => {
     const run = await runs.inspectJs;
     expectOk(run);
     expect(run.stdout.split('\n')[0]).toBe(`softSum(x: f32[2,8])  ${PLAIN}`);
-    for (const section of ['ops per stage', 'fusion groups (1)', 'memory plan', 'kernels', 'time']) expect(run.stdout).toContain(`\n${section}\n`);
+    for (const section of ['ops per stage', 'fusion groups (1)', 'memory plan', 'kernels', 'time'])
+      expect(run.stdout).toContain(`\n${section}\n`);
     const kernels = kernelCount(stageGraph(softSum.stages(), 'planned'));
     expect(run.stdout).toMatch(new RegExp(`\\n${kernels} kernels; wasm module `));
   });
 });
 
-interface DotCounts { nodes: number; edges: number; clusters: number; tooltips: string[] }
+interface DotCounts {
+  nodes: number;
+  edges: number;
+  clusters: number;
+  tooltips: string[];
+}
 
 /** Counts node and edge statements in a parsed DOT file, clusters included. */
 function countDot(dot: string): DotCounts {
   const counts: DotCounts = { nodes: 0, edges: 0, clusters: 0, tooltips: [] };
-  const walk = (node: { type: string; children?: unknown[]; targets?: unknown[]; id?: { value: string }; key?: { value: string }; value?: { value: string } }): void => {
+  const walk = (node: {
+    type: string;
+    children?: unknown[];
+    targets?: unknown[];
+    id?: { value: string };
+    key?: { value: string };
+    value?: { value: string };
+  }): void => {
     if (node.type === 'Node') counts.nodes++;
     if (node.type === 'Edge') counts.edges += node.targets!.length - 1;
     if (node.type === 'Subgraph' && node.id?.value.startsWith('cluster')) counts.clusters++;
@@ -240,16 +325,21 @@ function countDot(dot: string): DotCounts {
 
 /** What the drawing must hold: params, nodes (fused bodies drawn in place), a result sink, update sinks. */
 function expectedDot(graph: Graph): Omit<DotCounts, 'tooltips'> {
-  const counts = { nodes: graph.params.length + 1 + graph.updates.length, edges: graph.results.length + graph.updates.length, clusters: 0 };
-  const walk = (g: Graph): void => g.nodes.forEach((n) => {
-    if (n.body) {
-      counts.clusters++;
-      walk(n.body);
-    } else {
-      counts.nodes++;
-      counts.edges += n.inputs.length;
-    }
-  });
+  const counts = {
+    nodes: graph.params.length + 1 + graph.updates.length,
+    edges: graph.results.length + graph.updates.length,
+    clusters: 0,
+  };
+  const walk = (g: Graph): void =>
+    g.nodes.forEach((n) => {
+      if (n.body) {
+        counts.clusters++;
+        walk(n.body);
+      } else {
+        counts.nodes++;
+        counts.edges += n.inputs.length;
+      }
+    });
   walk(graph);
   return counts;
 }
@@ -283,12 +373,17 @@ describe('kiln graph', () => {
 
   it('writes a PNG to -o, its format taken from the extension', async () => {
     expectOk(await runs.png);
-    expect(readFileSync(join(tmp, 'affine.png')).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    expect(readFileSync(join(tmp, 'affine.png')).subarray(0, 8)).toEqual(
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    );
   });
 
   it('says how to install Graphviz when dot is missing', async () => {
-    expectUsageError(await runs.noDot, "kiln: --format svg needs Graphviz's 'dot' command, which is not installed: " +
-      'install Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz) or use --format dot');
+    expectUsageError(
+      await runs.noDot,
+      "kiln: --format svg needs Graphviz's 'dot' command, which is not installed: " +
+        'install Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz) or use --format dot',
+    );
   });
 });
 
@@ -302,30 +397,46 @@ describe('bad input: one line on stderr, exit code 2', () => {
   });
 
   it('no such function', async () => {
-    expectUsageError(await runs.noSuchFunction, `kiln: no traced function 'nope' in ${MODELS}; traced functions: affine, step, meanOf`);
+    expectUsageError(
+      await runs.noSuchFunction,
+      `kiln: no traced function 'nope' in ${MODELS}; traced functions: affine, step, meanOf`,
+    );
   });
 
   it('bad --args syntax', async () => {
-    expectUsageError(await runs.badArgs,
-      "kiln: bad --args: 'f32[2,x]' is not a tensor type like f32[128,784] (dtypes f32, i32, bool; dimensions non-negative integers)");
+    expectUsageError(
+      await runs.badArgs,
+      "kiln: bad --args: 'f32[2,x]' is not a tensor type like f32[128,784] (dtypes f32, i32, bool; dimensions non-negative integers)",
+    );
   });
 
   it('an unknown stage', async () => {
-    expectUsageError(await runs.unknownStage,
-      "kiln: unknown stage 'vectorize'; stages: traced, constantFold, simplify, cse, dce, fuse, planMemory, optimized, fused, planned, wat");
+    expectUsageError(
+      await runs.unknownStage,
+      "kiln: unknown stage 'vectorize'; stages: traced, constantFold, simplify, cse, dce, fuse, planMemory, optimized, fused, planned, wat",
+    );
   });
 
   it('neither an inputSignature nor --args', async () => {
-    expectUsageError(await runs.noSignature, 'kiln: meanOf has no inputSignature: give its argument types with --args, like --args "f32[32,784] i32[32]"');
+    expectUsageError(
+      await runs.noSignature,
+      'kiln: meanOf has no inputSignature: give its argument types with --args, like --args "f32[32,784] i32[32]"',
+    );
   });
 
   it('a @trace() method in the source without a live instance', async () => {
-    expectUsageError(await runs.noInstance, `kiln: ${FIXTURES}/no-instance.ts:6: @trace() method Model.forward is in the source, ` +
-      'but no instance of its class exists after loading the file; a traced method exists per instance, so create one when the module loads (export const model = new ...)');
+    expectUsageError(
+      await runs.noInstance,
+      `kiln: ${FIXTURES}/no-instance.ts:6: @trace() method Model.forward is in the source, ` +
+        'but no instance of its class exists after loading the file; a traced method exists per instance, so create one when the module loads (export const model = new ...)',
+    );
   });
 
   it('several traced functions and no --fn', async () => {
-    expectUsageError(await runs.several, `kiln: ${MODELS} has 3 traced functions (affine, step, meanOf): choose one with --fn`);
+    expectUsageError(
+      await runs.several,
+      `kiln: ${MODELS} has 3 traced functions (affine, step, meanOf): choose one with --fn`,
+    );
   });
 
   it('an unknown option', async () => {
@@ -340,15 +451,21 @@ describe("the user's program failing: exit code 1 with its message and location"
     const run = await runs.throwsOnLoad;
     expect(run.code).toBe(1);
     const line = lineOf(readFileSync(join(ROOT, FIXTURES, 'throws-on-load.ts'), 'utf8'), 'LOC:load-throws');
-    expect(run.stderr).toBe(`kiln: loading ${FIXTURES}/throws-on-load.ts failed: ${FIXTURES}/throws-on-load.ts:${line}:20: ` +
-      'KilnShapeError: tensor: 3 values do not fit shape [2,2] (4 elements)\n');
+    expect(run.stderr).toBe(
+      `kiln: loading ${FIXTURES}/throws-on-load.ts failed: ${FIXTURES}/throws-on-load.ts:${line}:20: ` +
+        'KilnShapeError: tensor: 3 values do not fit shape [2,2] (4 elements)\n',
+    );
   });
 
   it('throwing while tracing', async () => {
     const run = await runs.throwsInTrace;
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`^kiln: tracing step failed: ${MODELS}:${lineOf(modelsSource, 'LOC:step-loss')}:\\d+: ` +
-      'KilnShapeError: matmul: inner dimensions differ: f32\\[4,5\\], f32\\[16,3\\] gives 5 vs 16\\n$'));
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `^kiln: tracing step failed: ${MODELS}:${lineOf(modelsSource, 'LOC:step-loss')}:\\d+: ` +
+          'KilnShapeError: matmul: inner dimensions differ: f32\\[4,5\\], f32\\[16,3\\] gives 5 vs 16\\n$',
+      ),
+    );
   });
 });
 

@@ -21,14 +21,18 @@ function listOf(source: string, ext = 'ts'): [string, string, string | null, num
 
 describe('findTracedFunctions', () => {
   it('names a traced function as trace() will: the name option, else the function name, else fn', () => {
-    expect(listOf([
-      "import { trace } from 'kiln';",
-      'function loss(x) { return x; }',
-      'export const a = trace(function inner(x) { return x; });',
-      'export const b = trace((x) => x);',
-      "export const c = trace((x) => x, { name: 'named' });",
-      'export const d = trace(loss);',
-    ].join('\n'))).toEqual([
+    expect(
+      listOf(
+        [
+          "import { trace } from 'kiln-jit';",
+          'function loss(x) { return x; }',
+          'export const a = trace(function inner(x) { return x; });',
+          'export const b = trace((x) => x);',
+          "export const c = trace((x) => x, { name: 'named' });",
+          'export const d = trace(loss);',
+        ].join('\n'),
+      ),
+    ).toEqual([
       ['inner', 'function', 'const a', 3, null],
       ['fn', 'function', 'const b', 4, null],
       ['named', 'function', 'const c', 5, null],
@@ -37,18 +41,22 @@ describe('findTracedFunctions', () => {
   });
 
   it('finds @trace() methods at the line of the method name, with the name option if any', () => {
-    expect(listOf([
-      "import { trace } from 'kiln';",
-      'class Model {',
-      '  @trace()',
-      '  forward(x) { return x; }',
-      "  @trace({ name: 'train' })",
-      '  step(x) { return x; }',
-      '}',
-      'const Anonymous = class {',
-      '  @trace() run(x) { return x; }',
-      '};',
-    ].join('\n'))).toEqual([
+    expect(
+      listOf(
+        [
+          "import { trace } from 'kiln-jit';",
+          'class Model {',
+          '  @trace()',
+          '  forward(x) { return x; }',
+          "  @trace({ name: 'train' })",
+          '  step(x) { return x; }',
+          '}',
+          'const Anonymous = class {',
+          '  @trace() run(x) { return x; }',
+          '};',
+        ].join('\n'),
+      ),
+    ).toEqual([
       ['forward', 'method', 'Model.forward', 4, null],
       ['train', 'method', 'Model.step', 6, null],
       ['run', 'method', '(class).run', 9, null],
@@ -56,31 +64,39 @@ describe('findTracedFunctions', () => {
   });
 
   it('follows aliased and namespace imports, and ignores other trace functions', () => {
-    expect(listOf([
-      "import { trace as tf } from 'kiln';",
-      "import * as k from '@kiln/tracer';",
-      'console.trace("not this");',
-      'const other = { trace: (f) => f };',
-      'other.trace((x) => x);',
-      'export const a = tf(function a(x) { return x; });',
-      'export const b = k.trace(function b(x) { return x; });',
-      'export const decorator = k.trace({ name: "not a function" });',
-    ].join('\n'))).toEqual([
+    expect(
+      listOf(
+        [
+          "import { trace as tf } from 'kiln-jit';",
+          "import * as k from '@kiln-jit/tracer';",
+          'console.trace("not this");',
+          'const other = { trace: (f) => f };',
+          'other.trace((x) => x);',
+          'export const a = tf(function a(x) { return x; });',
+          'export const b = k.trace(function b(x) { return x; });',
+          'export const decorator = k.trace({ name: "not a function" });',
+        ].join('\n'),
+      ),
+    ).toEqual([
       ['a', 'function', 'const a', 6, null],
       ['b', 'function', 'const b', 7, null],
     ]);
   });
 
   it('spells an inputSignature as types, following consts; anything else as its source text', () => {
-    expect(listOf([
-      "import { trace } from 'kiln';",
-      'const BATCH = 32;',
-      "const SIGNATURE = [{ shape: [BATCH, 784] }, { shape: [BATCH], dtype: 'i32' }];",
-      'export const a = trace(function a(x, y) { return x; }, { inputSignature: SIGNATURE });',
-      "const options = { inputSignature: [{ shape: [], dtype: 'bool' }] };",
-      'export const b = trace(function b(x) { return x; }, options);',
-      'export const c = trace(function c(x) { return x; }, { inputSignature: makeSpecs(3) });',
-    ].join('\n'))).toEqual([
+    expect(
+      listOf(
+        [
+          "import { trace } from 'kiln-jit';",
+          'const BATCH = 32;',
+          "const SIGNATURE = [{ shape: [BATCH, 784] }, { shape: [BATCH], dtype: 'i32' }];",
+          'export const a = trace(function a(x, y) { return x; }, { inputSignature: SIGNATURE });',
+          "const options = { inputSignature: [{ shape: [], dtype: 'bool' }] };",
+          'export const b = trace(function b(x) { return x; }, options);',
+          'export const c = trace(function c(x) { return x; }, { inputSignature: makeSpecs(3) });',
+        ].join('\n'),
+      ),
+    ).toEqual([
       ['a', 'function', 'const a', 4, 'f32[32,784] i32[32]'],
       ['b', 'function', 'const b', 6, 'bool[]'],
       ['c', 'function', 'const c', 7, 'makeSpecs(3)'],
@@ -88,8 +104,9 @@ describe('findTracedFunctions', () => {
   });
 
   it('reads JavaScript files too', () => {
-    expect(listOf("import { trace } from 'kiln';\nexport const f = trace(function f(x) { return x; });\n", 'js'))
-      .toEqual([['f', 'function', 'const f', 2, null]]);
+    expect(
+      listOf("import { trace } from 'kiln-jit';\nexport const f = trace(function f(x) { return x; });\n", 'js'),
+    ).toEqual([['f', 'function', 'const f', 2, null]]);
   });
 });
 

@@ -12,16 +12,29 @@
 import { setFlagsFromString } from 'node:v8';
 import { loadBinaryen, type Binaryen } from '../src/binaryen.ts';
 import {
-  addMatmulFunction, matmulScratchBytes, type MatmulBlocking, type MatmulOptions, type MatmulSpec,
+  addMatmulFunction,
+  matmulScratchBytes,
+  type MatmulBlocking,
+  type MatmulOptions,
+  type MatmulSpec,
 } from '../src/kernels/matmul.ts';
 
 const DEFAULT_SHAPES = [
-  '1024x1024x1024', '512x512x512', '256x256x256', '128x784x512',
+  '1024x1024x1024',
+  '512x512x512',
+  '256x256x256',
+  '128x784x512',
   '784x128x512tA', // dB = Aᵀ·G: A [128,784], G [128,512]
   '128x512x784tB', // dA = G·Bᵀ: G [128,512], B [784,512]
 ];
 
-interface Args { fma: boolean; optimize: boolean; runs: number; blocking: Partial<MatmulBlocking>; shapes: string[] }
+interface Args {
+  fma: boolean;
+  optimize: boolean;
+  runs: number;
+  blocking: Partial<MatmulBlocking>;
+  shapes: string[];
+}
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { fma: false, optimize: true, runs: 9, blocking: {}, shapes: DEFAULT_SHAPES };
@@ -38,10 +51,12 @@ function parseArgs(argv: string[]): Args {
 }
 
 function parseBlocking(text: string): Partial<MatmulBlocking> {
-  return Object.fromEntries(text.split(',').map((kv) => {
-    const [key, value] = kv.split('=');
-    return [key!, Number(value)];
-  }));
+  return Object.fromEntries(
+    text.split(',').map((kv) => {
+      const [key, value] = kv.split('=');
+      return [key!, Number(value)];
+    }),
+  );
 }
 
 /** `784x128x512tA` -> m=784, k=128, n=512, transA. */
@@ -61,7 +76,10 @@ interface Bench {
 }
 
 async function compile(
-  binaryen: Binaryen, spec: MatmulSpec, options: MatmulOptions, optimize: boolean,
+  binaryen: Binaryen,
+  spec: MatmulSpec,
+  options: MatmulOptions,
+  optimize: boolean,
 ): Promise<Bench> {
   const { m, n, k } = spec;
   const align = (x: number) => Math.ceil(x / 4) * 4;
@@ -111,7 +129,8 @@ function referenceEntry(bench: Bench, spec: MatmulSpec, i: number, j: number): n
 function sampledError(bench: Bench, spec: MatmulSpec): number {
   let worst = 0;
   for (let t = 0; t < 200; t++) {
-    const i = (t * 7919) % spec.m, j = (t * 104729) % spec.n;
+    const i = (t * 7919) % spec.m,
+      j = (t * 104729) % spec.n;
     const got = bench.memory[bench.at.c + i * spec.n + j]!;
     worst = Math.max(worst, Math.abs(got - referenceEntry(bench, spec, i, j)) / Math.sqrt(Math.max(1, spec.k)));
   }
@@ -126,7 +145,8 @@ function median(xs: number[]): number {
 /** Seconds of `runs` timed calls after warm-up calls lasting at least ~0.2 s. */
 function timeRuns(run: () => void, runs: number): number[] {
   const warmUntil = performance.now() + 200;
-  do run(); while (performance.now() < warmUntil);
+  do run();
+  while (performance.now() < warmUntil);
   const times: number[] = [];
   for (let r = 0; r < runs; r++) {
     const t0 = performance.now();
@@ -164,12 +184,16 @@ async function reportShape(binaryen: Binaryen, text: string, args: Args): Promis
   fillRandom(bench.memory, bench.at.b, spec.k * spec.n, 2);
   const times = timeRuns(bench.run, args.runs);
   const gflops = (seconds: number) => ((2 * spec.m * spec.n * spec.k) / seconds / 1e9).toFixed(1);
-  console.log(`${text.padEnd(22)} ${gflops(median(times)).padStart(15)} ${gflops(Math.min(...times)).padStart(8)}`
-    + ` ${(median(times) * 1e3).toFixed(2).padStart(17)}   ${sampledError(bench, spec).toExponential(1)}`);
+  console.log(
+    `${text.padEnd(22)} ${gflops(median(times)).padStart(15)} ${gflops(Math.min(...times)).padStart(8)}` +
+      ` ${(median(times) * 1e3).toFixed(2).padStart(17)}   ${sampledError(bench, spec).toExponential(1)}`,
+  );
   if (text === '256x256x256') {
     const naive = naiveBaseline(bench, spec);
-    console.log(`${'  naive JS triple loop'.padEnd(22)} ${naive.gflops.toFixed(1).padStart(15)}`
-      + `   (max |naive - kernel| = ${naive.maxDiff.toExponential(1)})`);
+    console.log(
+      `${'  naive JS triple loop'.padEnd(22)} ${naive.gflops.toFixed(1).padStart(15)}` +
+        `   (max |naive - kernel| = ${naive.maxDiff.toExponential(1)})`,
+    );
   }
 }
 
@@ -177,8 +201,10 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.fma) setFlagsFromString('--experimental-wasm-relaxed-simd');
   const binaryen = await loadBinaryen();
-  console.log(`matmul kernel: ${args.fma ? 'relaxed FMA' : 'SIMD128 mul+add'}, blocking overrides `
-    + `${JSON.stringify(args.blocking)}${args.optimize ? '' : ', not optimized by binaryen'}`);
+  console.log(
+    `matmul kernel: ${args.fma ? 'relaxed FMA' : 'SIMD128 mul+add'}, blocking overrides ` +
+      `${JSON.stringify(args.blocking)}${args.optimize ? '' : ', not optimized by binaryen'}`,
+  );
   console.log('shape (m x k x n)     GFLOP/s (median)  (best)   ms/run (median)   max err/sqrt(k)');
   for (const text of args.shapes) await reportShape(binaryen, text, args);
 }

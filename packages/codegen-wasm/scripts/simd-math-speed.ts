@@ -41,14 +41,16 @@ export interface SpeedKernel {
 
 /** A module whose `map()` stores fn(load(k)) at bytes + k for k = 0, 16, ... < bytes. */
 export async function compileSpeedKernel(
-  binaryen: Binaryen, fn: SimdMathFn | null, elements = ELEMENTS,
+  binaryen: Binaryen,
+  fn: SimdMathFn | null,
+  elements = ELEMENTS,
 ): Promise<SpeedKernel> {
   const bytes = elements * 4;
   const mod = new binaryen.Module();
   mod.setFeatures(binaryen.Features.MVP | binaryen.Features.SIMD128);
   const pages = Math.ceil((2 * bytes) / 65536);
   mod.setMemory(pages, pages, 'memory');
-  const vars = [binaryen.i32];   // local 0 is the byte offset; simd-math adds its temps after it
+  const vars = [binaryen.i32]; // local 0 is the byte offset; simd-math adds its temps after it
   const ctx: SimdMathContext = { binaryen, mod, tempV128: () => vars.push(binaryen.v128) - 1 };
   const at = (): ExpressionRef => mod.local.get(0, binaryen.i32);
   const loaded = mod.v128.load(0, 16, at());
@@ -69,7 +71,9 @@ export async function compileSpeedKernel(
   const map = instance.exports.map as () => void;
   const passes = Math.max(1, ELEMENTS / elements);
   return {
-    run: () => { for (let p = 0; p < passes; p++) map(); },
+    run: () => {
+      for (let p = 0; p < passes; p++) map();
+    },
     input: new Float32Array(buffer, 0, elements),
     output: new Float32Array(buffer, bytes, elements),
   };
@@ -118,7 +122,10 @@ function mathLoop(f: (x: number) => number, input: Float32Array): () => void {
   };
 }
 
-interface Args { rounds: number; only: SimdMathName[] }
+interface Args {
+  rounds: number;
+  only: SimdMathName[];
+}
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { rounds: 41, only: Object.keys(simdMath) as SimdMathName[] };
@@ -156,10 +163,14 @@ async function main(): Promise<void> {
   const ns = timeInterleaved(runs, rounds);
   const cell = (key: string): string => (ns[key] === undefined ? '-' : ns[key]!.toFixed(3)).padStart(12);
   console.log(`ns per element, median of ${rounds} runs of 2^20 elements (ms per 2^20 elements = ns * 1.049)`);
-  console.log(`${'function'.padEnd(10)}${'inputs'.padEnd(16)}${'2^20 buffer'.padStart(12)}`
-    + `${'in cache'.padStart(12)}${'Math loop'.padStart(12)}`);
+  console.log(
+    `${'function'.padEnd(10)}${'inputs'.padEnd(16)}${'2^20 buffer'.padStart(12)}` +
+      `${'in cache'.padStart(12)}${'Math loop'.padStart(12)}`,
+  );
   for (const [name, range] of rows) {
-    console.log(`${name.padEnd(10)}${range.padEnd(16)}${cell(`${name} large`)}${cell(`${name} cached`)}${cell(`${name} Math`)}`);
+    console.log(
+      `${name.padEnd(10)}${range.padEnd(16)}${cell(`${name} large`)}${cell(`${name} cached`)}${cell(`${name} Math`)}`,
+    );
   }
 }
 

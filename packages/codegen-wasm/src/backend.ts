@@ -1,7 +1,7 @@
 /**
  * @file The 'wasm' backend for trace(): registered with the tracer when this package loads.
  */
-import { registerBackend, type Backend } from '@kiln/tracer';
+import { registerBackend, type Backend } from '@kiln-jit/tracer';
 import { compileGraph } from './compile.ts';
 
 export const wasmBackend: Backend = { name: 'wasm', stages: ['wat'], compile: compileGraph };

@@ -25,7 +25,9 @@ export function loadBinaryen(): Promise<Binaryen> {
 /** The loaded binaryen instance; throws if `loadBinaryen()` has not finished. */
 export function binaryenSync(): Binaryen {
   if (loaded === null) {
-    throw new Error("the wasm backend needs binaryen loaded first: `await ready()` from '@kiln/codegen-wasm' (importing 'kiln' does it for you)");
+    throw new Error(
+      "the wasm backend needs binaryen loaded first: `await ready()` from '@kiln-jit/codegen-wasm' (importing 'kiln-jit' does it for you)",
+    );
   }
   return loaded;
 }

@@ -4,17 +4,40 @@
  * then writes variable updates. The module is validated, optimized and instantiated once; the
  * executable writes arguments in, runs the entry, and reads results out.
  */
-import { KilnArgumentError, KilnError, makeTensor, sizeOf } from '@kiln/core';
+import { KilnArgumentError, KilnError, makeTensor, sizeOf } from '@kiln-jit/core';
 import {
-  CONSTANT_OP, memoryPlanOf, planMemory, type Executable, type Graph, type MemoryPlan, type Node, type Param, type Value,
-} from '@kiln/tracer';
+  CONSTANT_OP,
+  memoryPlanOf,
+  planMemory,
+  type Executable,
+  type Graph,
+  type MemoryPlan,
+  type Node,
+  type Param,
+  type Value,
+} from '@kiln-jit/tracer';
 import { binaryenSync, type Binaryen, type BinaryenModule, type ExpressionRef } from './binaryen.ts';
 import { ModuleContext } from './lower/module-context.ts';
 import { lowerNode } from './lower/lower-node.ts';
 import { KernelBuilder } from './lower/kernel-builder.ts';
 import { moduleImports } from './runtime/imports.ts';
-import { bytesOf, layoutFrame, locator, placeConstants, planCopies, type Copy, type FrameLayout, type Location } from './storage.ts';
-import { formatBytes, KilnMemoryLimitError, MAX_MEMORY_BYTES, sharedMemory, type WasmMemory } from './runtime/memory.ts';
+import {
+  bytesOf,
+  layoutFrame,
+  locator,
+  placeConstants,
+  planCopies,
+  type Copy,
+  type FrameLayout,
+  type Location,
+} from './storage.ts';
+import {
+  formatBytes,
+  KilnMemoryLimitError,
+  MAX_MEMORY_BYTES,
+  sharedMemory,
+  type WasmMemory,
+} from './runtime/memory.ts';
 import { ResidentVariables } from './runtime/variables.ts';
 
 let resident: ResidentVariables | null = null;
@@ -67,26 +90,43 @@ interface BuiltModule {
   varParams: Param[];
 }
 
-function emitModule(binaryen: Binaryen, mod: BinaryenModule, ctx: ModuleContext, graph: Graph, plan: MemoryPlan, memory: WasmMemory): BuiltModule {
+function emitModule(
+  binaryen: Binaryen,
+  mod: BinaryenModule,
+  ctx: ModuleContext,
+  graph: Graph,
+  plan: MemoryPlan,
+  memory: WasmMemory,
+): BuiltModule {
   const F = binaryen.Features;
   mod.setFeatures(F.MVP | F.SIMD128 | F.BulkMemory | F.BulkMemoryOpt | F.NontrappingFPToInt | F.SignExt);
   mod.setMemory(1, 65536, null, [], false, false, 'memory');
   mod.addMemoryImport('memory', 'kiln', 'memory');
-  const computing = graph.nodes.filter((n) => n.op !== CONSTANT_OP && !(n.op === 'reshape' && plan.aliases.has(n.output)));
+  const computing = graph.nodes.filter(
+    (n) => n.op !== CONSTANT_OP && !(n.op === 'reshape' && plan.aliases.has(n.output)),
+  );
   const kernels = new Map(computing.map((n) => [n, lowerNode(ctx, n)]));
   const scratchBytes = Math.max(0, ...[...kernels.values()].map((k) => k.scratchBytes));
   const { stagedValues, offsets, stagingBytes, updates } = planCopies(graph, plan);
   const frame = layoutFrame(graph, plan, scratchBytes, stagingBytes);
   if (frame.bytes > MAX_MEMORY_BYTES) {
-    throw new KilnMemoryLimitError(`wasm backend: @${graph.name} needs ${formatBytes(frame.bytes)} per call (arena ${formatBytes(plan.peakBytes)}), more than WebAssembly's 4 GiB memory`, null);
+    throw new KilnMemoryLimitError(
+      `wasm backend: @${graph.name} needs ${formatBytes(frame.bytes)} per call (arena ${formatBytes(plan.peakBytes)}), more than WebAssembly's 4 GiB memory`,
+      null,
+    );
   }
   const staticData = placeConstants(graph, memory);
   const locate = locator(graph, plan, frame, staticData.addresses);
-  const staged = (v: Value): Location => (offsets.has(v) ? { kind: 'frame', offset: frame.staging + offsets.get(v)! } : locate(v));
+  const staged = (v: Value): Location =>
+    offsets.has(v) ? { kind: 'frame', offset: frame.staging + offsets.get(v)! } : locate(v);
   const varParams = graph.params.filter((p) => p.kind === 'var');
   const copies: Copy[] = [
     ...stagedValues.map((v) => ({ from: locate(v), to: staged(v), bytes: bytesOf(v.type) })),
-    ...updates.map((u) => ({ from: staged(u.value), to: { kind: 'var', index: varParams.indexOf(u.target) } as Location, bytes: bytesOf(u.value.type) })),
+    ...updates.map((u) => ({
+      from: staged(u.value),
+      to: { kind: 'var', index: varParams.indexOf(u.target) } as Location,
+      bytes: bytesOf(u.value.type),
+    })),
   ];
   addEntry(ctx, graph, kernels, locate, frame, copies, varParams.length);
   return { kernelCount: kernels.size, frame, staticData, resultLocations: graph.results.map(staged), varParams };
@@ -96,17 +136,31 @@ function emitModule(binaryen: Binaryen, mod: BinaryenModule, ctx: ModuleContext,
 function instantiate(mod: BinaryenModule, ctx: ModuleContext, memory: WasmMemory, name: string) {
   const t0 = performance.now();
   // Validation is the check that our emitters produce well-formed code; it runs on every module.
-  if (!mod.validate()) throw new KilnError(`wasm backend: internal error: the module for @${name} does not validate`, null);
+  if (!mod.validate())
+    throw new KilnError(`wasm backend: internal error: the module for @${name} does not validate`, null);
   if (OPTIMIZE_PASSES.length) mod.runPasses(OPTIMIZE_PASSES);
   const optimizeMs = performance.now() - t0;
   const bytes = mod.emitBinary() as Uint8Array<ArrayBuffer>;
   const t1 = performance.now();
   const imports = moduleImports(memory, ctx);
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { kiln: imports.kiln });
-  return { entry: instance.exports.entry as (...addresses: number[]) => void, imports, wasmBytes: bytes.byteLength, optimizeMs, instantiateMs: performance.now() - t1 };
+  return {
+    entry: instance.exports.entry as (...addresses: number[]) => void,
+    imports,
+    wasmBytes: bytes.byteLength,
+    optimizeMs,
+    instantiateMs: performance.now() - t1,
+  };
 }
 
-function build(binaryen: Binaryen, mod: BinaryenModule, graph: Graph, plan: MemoryPlan, memory: WasmMemory, t0: number): Executable & { stats: WasmStats } {
+function build(
+  binaryen: Binaryen,
+  mod: BinaryenModule,
+  graph: Graph,
+  plan: MemoryPlan,
+  memory: WasmMemory,
+  t0: number,
+): Executable & { stats: WasmStats } {
   const ctx = new ModuleContext(binaryen, mod);
   const built = emitModule(binaryen, mod, ctx, graph, plan, memory);
   const buildMs = performance.now() - t0;
@@ -124,8 +178,12 @@ function build(binaryen: Binaryen, mod: BinaryenModule, graph: Graph, plan: Memo
   const vars = residentVariables(memory);
   let disposed = false;
   const stats: WasmStats = {
-    kernels: built.kernelCount, wasmBytes: compiled.wasmBytes, buildMs, optimizeMs: compiled.optimizeMs,
-    instantiateMs: compiled.instantiateMs, frameBytes: frame.bytes,
+    kernels: built.kernelCount,
+    wasmBytes: compiled.wasmBytes,
+    buildMs,
+    optimizeMs: compiled.optimizeMs,
+    instantiateMs: compiled.instantiateMs,
+    frameBytes: frame.bytes,
   };
   return {
     stats,
@@ -138,11 +196,22 @@ function build(binaryen: Binaryen, mod: BinaryenModule, graph: Graph, plan: Memo
         entry(base, ...varAddresses);
       } catch (e) {
         const f = imports.failure();
-        if (f) throw new KilnArgumentError(`${f.op}: index ${f.index} is out of range [0, ${f.limit}) in traced function @${graph.name}`, null);
+        if (f)
+          throw new KilnArgumentError(
+            `${f.op}: index ${f.index} is out of range [0, ${f.limit}) in traced function @${graph.name}`,
+            null,
+          );
         throw e;
       }
-      const address = (loc: Location): number => (loc.kind === 'frame' ? base + loc.offset : loc.kind === 'var' ? varAddresses[loc.index]! : loc.address);
-      const results = graph.results.map((v, i) => makeTensor(v.type.shape, v.type.dtype, memory.read(address(resultLocations[i]!), v.type.dtype, sizeOf(v.type.shape))));
+      const address = (loc: Location): number =>
+        loc.kind === 'frame' ? base + loc.offset : loc.kind === 'var' ? varAddresses[loc.index]! : loc.address;
+      const results = graph.results.map((v, i) =>
+        makeTensor(
+          v.type.shape,
+          v.type.dtype,
+          memory.read(address(resultLocations[i]!), v.type.dtype, sizeOf(v.type.shape)),
+        ),
+      );
       for (const i of updatedVarIndices) vars.updated(variables[i]!);
       return results;
     },
@@ -159,14 +228,32 @@ function build(binaryen: Binaryen, mod: BinaryenModule, graph: Graph, plan: Memo
 }
 
 /** entry(frame, ...variable addresses): every kernel in order, then the copies. */
-function addEntry(ctx: ModuleContext, graph: Graph, kernels: Map<Node, { name: string }>, locate: (v: Value) => Location,
-  frame: FrameLayout, copies: Copy[], varCount: number): void {
+function addEntry(
+  ctx: ModuleContext,
+  graph: Graph,
+  kernels: Map<Node, { name: string }>,
+  locate: (v: Value) => Location,
+  frame: FrameLayout,
+  copies: Copy[],
+  varCount: number,
+): void {
   const b = new KernelBuilder(ctx, 1 + varCount);
   const { mod } = b;
   const address = (loc: Location): ExpressionRef =>
-    loc.kind === 'frame' ? b.addr(b.param(0), loc.offset) : loc.kind === 'var' ? b.param(1 + loc.index) : b.i32(loc.address);
-  const calls = graph.nodes.filter((n) => kernels.has(n)).map((n) => mod.call(kernels.get(n)!.name,
-    [address(locate(n.output)), ...n.inputs.map((v) => address(locate(v))), b.addr(b.param(0), frame.scratch)], b.binaryen.none));
+    loc.kind === 'frame'
+      ? b.addr(b.param(0), loc.offset)
+      : loc.kind === 'var'
+        ? b.param(1 + loc.index)
+        : b.i32(loc.address);
+  const calls = graph.nodes
+    .filter((n) => kernels.has(n))
+    .map((n) =>
+      mod.call(
+        kernels.get(n)!.name,
+        [address(locate(n.output)), ...n.inputs.map((v) => address(locate(v))), b.addr(b.param(0), frame.scratch)],
+        b.binaryen.none,
+      ),
+    );
   const moves = copies.map((c) => mod.memory.copy(address(c.to), address(c.from), b.i32(c.bytes)));
   b.finish('entry', [...calls, ...moves]);
   mod.addFunctionExport('entry', 'entry');

@@ -1,8 +1,8 @@
 /**
- * @file @kiln/codegen-wasm: lowers optimized, fused, memory-planned graphs to WebAssembly SIMD
+ * @file @kiln-jit/codegen-wasm: lowers optimized, fused, memory-planned graphs to WebAssembly SIMD
  * with Binaryen, and runs them in one shared WebAssembly.Memory.
  */
-import { registerInternalSource } from '@kiln/core';
+import { registerInternalSource } from '@kiln-jit/core';
 import { loadBinaryen } from './binaryen.ts';
 
 registerInternalSource(import.meta.url);

@@ -99,16 +99,23 @@ class SimdBuilder {
   }
 
   /** `c` (rounded to f32) in every lane. */
-  f32(c: number): ExpressionRef { return this.bytes(new Float32Array(4).fill(c)); }
+  f32(c: number): ExpressionRef {
+    return this.bytes(new Float32Array(4).fill(c));
+  }
   /** `c` in every i32 lane. */
-  i32(c: number): ExpressionRef { return this.bytes(new Int32Array(4).fill(c)); }
+  i32(c: number): ExpressionRef {
+    return this.bytes(new Int32Array(4).fill(c));
+  }
   /** A scalar i32 shift count. */
-  shift(bits: number): ExpressionRef { return this.ctx.mod.i32.const(bits); }
+  shift(bits: number): ExpressionRef {
+    return this.ctx.mod.i32.const(bits);
+  }
 
   /** c0 + x*(c1 + x*(c2 + ...)) by Horner's rule. */
   horner(x: Vec, coeffs: readonly number[]): ExpressionRef {
-    return coeffs.slice(0, -1).reduceRight(
-      (acc, c) => this.f.add(this.f.mul(acc, x()), this.f32(c)), this.f32(coeffs[coeffs.length - 1]!));
+    return coeffs
+      .slice(0, -1)
+      .reduceRight((acc, c) => this.f.add(this.f.mul(acc, x()), this.f32(c)), this.f32(coeffs[coeffs.length - 1]!));
   }
 
   /**
@@ -121,8 +128,9 @@ class SimdBuilder {
       const [c0, c1] = [coeffs[k]!, coeffs[k + 1]];
       pairs.push(c1 === undefined ? this.f32(c0) : this.f.add(this.f.mul(x(), this.f32(c1)), this.f32(c0)));
     }
-    return pairs.slice(0, -1).reduceRight(
-      (acc, pair) => this.f.add(this.f.mul(acc, x2()), pair), pairs[pairs.length - 1]!);
+    return pairs
+      .slice(0, -1)
+      .reduceRight((acc, pair) => this.f.add(this.f.mul(acc, x2()), pair), pairs[pairs.length - 1]!);
   }
 
   /** x clamped to [lo, hi] with one minps and one maxps; NaN stays NaN, as x is the first operand. */
@@ -184,7 +192,8 @@ const EXPM1_POLY = [0.49999997, 0.16666546, 0.041667443, 0.0083662532, 0.0013869
 // exp's clamp keeps n = floor(x/ln2) in [-127, 128]. With e^r in [1, 2), the normal results are
 // exactly those with n in [-126, 127]; n = -127 gives 2^n = 0, flushing the denormal results
 // (x < -87.34) to zero, and n = 128 gives infinity, from x = 128*ln2 = 88.72 as for Math.exp.
-const EXP_MIN = -88, EXP_MAX = 89;
+const EXP_MIN = -88,
+  EXP_MAX = 89;
 
 /** e^r - 1 for the reduced r by `coeffs` (of (e^r - 1 - r) / r^2), accurate relative to itself. */
 function expm1Reduced(b: SimdBuilder, r: Vec, coeffs: readonly number[]): ExpressionRef {
@@ -205,7 +214,7 @@ const expKernel: Kernel = (b, x) => {
   const { f } = b;
   const xc = b.local(b.clamp(x(), EXP_MIN, EXP_MAX));
   const n = b.local(f.floor(f.mul(xc(), b.f32(LOG2E))));
-  const sum = b.local(f.add(n(), b.f32(MAGIC + 127)));   // exact: n is an integer
+  const sum = b.local(f.add(n(), b.f32(MAGIC + 127))); // exact: n is an integer
   const r = b.local(reduceLn2(b, xc, n));
   return f.mul(f.add(b.f32(1), expm1Reduced(b, r, EXP_POLY)), pow2(b, sum));
 };
@@ -261,7 +270,8 @@ const tanhKernel: Kernel = (b, x) => {
 
 // At x = -88, n = -127 and 2^n = 0, so sigmoid is exactly 0 from there down (from -87.7 in
 // fact; the true values are denormals); at 88 it is 1.
-const SIGMOID_MIN = -88, SIGMOID_MAX = 88;
+const SIGMOID_MIN = -88,
+  SIGMOID_MAX = 88;
 
 // 1 / (1 + e^-x) = 2^n / (2^n + e^-r) with x = n*ln2 + r.
 const sigmoidKernel: Kernel = (b, x) => {
@@ -272,8 +282,7 @@ const sigmoidKernel: Kernel = (b, x) => {
 
 // erf(x) = tanh(y/2) with y = log((1 + erf x) / erfc x), which is smooth and odd, and fitted as
 // x*P(x^2) on [0, 4], weighted by tanh's slope there; fit error 5.8e-8 in erf.
-const ERF_Y_POLY = [
-  2.2567594, 0.205531, -0.00036883683, -0.001251388, 0.00017940802, -1.1968797e-5, 3.1777995e-7];
+const ERF_Y_POLY = [2.2567594, 0.205531, -0.00036883683, -0.001251388, 0.00017940802, -1.1968797e-5, 3.1777995e-7];
 // erf(4) = 1 - 1.5e-8 rounds to 1, and so does the computed tanh(y(4)/2).
 const ERF_SATURATE = 4;
 
@@ -315,9 +324,7 @@ function splitLogArgument(b: SimdBuilder, v: ExpressionRef): { e: Vec; m: Vec; o
  * e*ln2 + log1p(m) + correction. The small terms are summed first, then m, then e*LN2_HI (exact),
  * so nothing small is rounded away.
  */
-function logFromParts(
-  b: SimdBuilder, e: Vec, m: Vec, onePlusM: Vec, correction: ExpressionRef | null,
-): ExpressionRef {
+function logFromParts(b: SimdBuilder, e: Vec, m: Vec, onePlusM: Vec, correction: ExpressionRef | null): ExpressionRef {
   const { f } = b;
   const s = b.local(f.div(m(), f.add(onePlusM(), b.f32(1))));
   const z = b.local(f.mul(s(), s()));
@@ -339,7 +346,7 @@ function logSpecials(b: SimdBuilder, u: Vec, value: ExpressionRef): ExpressionRe
   const withInf = f.pmax(f.sub(u(), b.f32(F32_MAX)), value);
   // the mask selects -inf or +0 to add
   const withZero = f.add(withInf, v.and(f.eq(u(), b.f32(0)), b.f32(-Infinity)));
-  return v.or(withZero, f.lt(u(), b.f32(0)));   // an all-ones lane is a NaN
+  return v.or(withZero, f.lt(u(), b.f32(0))); // an all-ones lane is a NaN
 }
 
 // Denormal x (and zeros and negatives, whose results logSpecials replaces) are taken as 2^-126.
@@ -446,6 +453,13 @@ export function simdCos(ctx: SimdMathContext, x: ExpressionRef): ExpressionRef {
 
 /** Every approximation by name, for the lowering table. */
 export const simdMath: Record<SimdMathName, SimdMathFn> = {
-  exp: simdExp, expm1: simdExpm1, log: simdLog, log1p: simdLog1p, tanh: simdTanh,
-  sigmoid: simdSigmoid, erf: simdErf, sin: simdSin, cos: simdCos,
+  exp: simdExp,
+  expm1: simdExpm1,
+  log: simdLog,
+  log1p: simdLog1p,
+  tanh: simdTanh,
+  sigmoid: simdSigmoid,
+  erf: simdErf,
+  sin: simdSin,
+  cos: simdCos,
 };

@@ -5,12 +5,13 @@
  * place are copies at the end of the call, staged where a copy could read a block that another
  * copy already overwrote.
  */
-import { BYTES_PER_ELEMENT, KilnArgumentError, sizeOf, type Tensor, type TensorType } from '@kiln/core';
-import { CONSTANT_OP, constantTensor, type Graph, type MemoryPlan, type Param, type Value } from '@kiln/tracer';
+import { BYTES_PER_ELEMENT, KilnArgumentError, sizeOf, type Tensor, type TensorType } from '@kiln-jit/core';
+import { CONSTANT_OP, constantTensor, type Graph, type MemoryPlan, type Param, type Value } from '@kiln-jit/tracer';
 import type { WasmMemory } from './runtime/memory.ts';
 
 /** Where a value lives: in the per-call frame, in a variable's block, or at a fixed address. */
-export type Location = { kind: 'frame'; offset: number } | { kind: 'var'; index: number } | { kind: 'static'; address: number };
+export type Location =
+  { kind: 'frame'; offset: number } | { kind: 'var'; index: number } | { kind: 'static'; address: number };
 
 export const align = (n: number): number => Math.ceil(n / 16) * 16;
 export const bytesOf = (t: TensorType): number => sizeOf(t.shape) * BYTES_PER_ELEMENT[t.dtype];
@@ -39,12 +40,21 @@ export function layoutFrame(graph: Graph, plan: MemoryPlan, scratchBytes: number
 }
 
 /** Statically placed data: constant nodes and captured constants, written once at compile time. */
-export function placeConstants(graph: Graph, memory: WasmMemory): { addresses: Map<Value, number>; release: () => void } {
+export function placeConstants(
+  graph: Graph,
+  memory: WasmMemory,
+): { addresses: Map<Value, number>; release: () => void } {
   const items: [Value, Tensor][] = [
-    ...graph.params.filter((p) => p.kind === 'const').map((p): [Value, Tensor] => {
-      if (!p.data) throw new KilnArgumentError(`wasm backend: captured constant %${p.name} has no data (was the graph parsed from text?)`, null);
-      return [p.value, p.data];
-    }),
+    ...graph.params
+      .filter((p) => p.kind === 'const')
+      .map((p): [Value, Tensor] => {
+        if (!p.data)
+          throw new KilnArgumentError(
+            `wasm backend: captured constant %${p.name} has no data (was the graph parsed from text?)`,
+            null,
+          );
+        return [p.value, p.data];
+      }),
     ...graph.nodes.filter((n) => n.op === CONSTANT_OP).map((n): [Value, Tensor] => [n.output, constantTensor(n)]),
   ];
   const total = items.reduce((s, [, t]) => s + align(t.storage!.byteLength), 0);
@@ -62,7 +72,12 @@ export function placeConstants(graph: Graph, memory: WasmMemory): { addresses: M
 }
 
 /** Resolves every value to its location from the plan. */
-export function locator(graph: Graph, plan: MemoryPlan, frame: FrameLayout, statics: Map<Value, number>): (v: Value) => Location {
+export function locator(
+  graph: Graph,
+  plan: MemoryPlan,
+  frame: FrameLayout,
+  statics: Map<Value, number>,
+): (v: Value) => Location {
   const varIndex = new Map(graph.params.filter((p) => p.kind === 'var').map((p, i) => [p.value, i]));
   const argParams = new Map(graph.params.filter((p) => p.kind === 'arg').map((p) => [p.value, p]));
   const locate = (v: Value): Location => {
@@ -81,7 +96,11 @@ export function locator(graph: Graph, plan: MemoryPlan, frame: FrameLayout, stat
   return locate;
 }
 
-export interface Copy { from: Location; to: Location; bytes: number }
+export interface Copy {
+  from: Location;
+  to: Location;
+  bytes: number;
+}
 
 /** The variable param whose block holds `v` (through in-place reuse and views), or null. */
 export function rootVar(plan: MemoryPlan, v: Value): Value | null {
@@ -98,8 +117,13 @@ export function storageIsVar(plan: MemoryPlan, v: Value, target: Param): boolean
 }
 
 /** The values staged before the end-of-call copies, and the updates that need a copy. */
-export function planCopies(graph: Graph, plan: MemoryPlan): { stagedValues: Value[]; offsets: Map<Value, number>; stagingBytes: number; updates: Graph['updates'] } {
-  const updates = graph.updates.filter((u) => !(plan.variablesInPlace.has(u.target) && storageIsVar(plan, u.value, u.target)));
+export function planCopies(
+  graph: Graph,
+  plan: MemoryPlan,
+): { stagedValues: Value[]; offsets: Map<Value, number>; stagingBytes: number; updates: Graph['updates'] } {
+  const updates = graph.updates.filter(
+    (u) => !(plan.variablesInPlace.has(u.target) && storageIsVar(plan, u.value, u.target)),
+  );
   // Sources that live in an updated variable's block are staged first, so no copy reads a block
   // another copy already overwrote (a swap, or a result that is the old value).
   const updatedVars = new Set(graph.updates.map((u) => u.target.value));

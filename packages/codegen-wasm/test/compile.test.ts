@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it, jest } from '@jest/globals';
-import * as k from '@kiln/core';
-import { trace } from '@kiln/tracer';
+import * as k from '@kiln-jit/core';
+import { trace } from '@kiln-jit/tracer';
 import { compileGraph, KilnMemoryLimitError, loadBinaryen, sharedMemory } from '../src/index.ts';
 import { PROGRAMS } from '../../tracer/test/support/programs.ts';
 
@@ -22,10 +22,13 @@ describe('every emitted module validates', () => {
 describe('the wasm runtime', () => {
   it('keeps variables resident: a step writes them in memory, a read copies them out once', () => {
     const w = k.variable(k.tensor([1, 2, 3, 4]), { name: 'w' });
-    const step = trace((g: k.Tensor) => {
-      w.assign(k.sub(w.value, k.mul(g, 0.5)));
-      return k.sum(w.value);
-    }, { backend: 'wasm' });
+    const step = trace(
+      (g: k.Tensor) => {
+        w.assign(k.sub(w.value, k.mul(g, 0.5)));
+        return k.sum(w.value);
+      },
+      { backend: 'wasm' },
+    );
     const g = k.ones([4]);
     const before = w.version;
     expect(step(g).item()).toBe(8);
@@ -41,22 +44,31 @@ describe('the wasm runtime', () => {
   it('swaps two variables correctly (copies are staged)', () => {
     const a = k.variable(k.tensor([1, 2]), { name: 'a' });
     const b = k.variable(k.tensor([3, 4]), { name: 'b' });
-    const swap = trace(() => {
-      const [x, y] = [a.value, b.value];
-      a.assign(y);
-      b.assign(x);
-      return x;
-    }, { backend: 'wasm' });
+    const swap = trace(
+      () => {
+        const [x, y] = [a.value, b.value];
+        a.assign(y);
+        b.assign(x);
+        return x;
+      },
+      { backend: 'wasm' },
+    );
     expect(Array.from(swap().dataSync())).toEqual([1, 2]);
-    expect([Array.from(a.value.dataSync()), Array.from(b.value.dataSync())]).toEqual([[3, 4], [1, 2]]);
+    expect([Array.from(a.value.dataSync()), Array.from(b.value.dataSync())]).toEqual([
+      [3, 4],
+      [1, 2],
+    ]);
   });
 
   it('reports an index out of range as the eager op does, and leaves variables unchanged', () => {
     const v = k.variable(k.tensor([1, 2, 3]), { name: 'v' });
-    const f = trace((i: k.Tensor) => {
-      v.assign(k.mul(v.value, 2));
-      return k.gather(v.value, i);
-    }, { backend: 'wasm' });
+    const f = trace(
+      (i: k.Tensor) => {
+        v.assign(k.mul(v.value, 2));
+        return k.gather(v.value, i);
+      },
+      { backend: 'wasm' },
+    );
     expect(Array.from(f(k.tensor([2, 0], undefined, 'i32')).dataSync())).toEqual([6, 2]);
     expect(() => f(k.tensor([1, 7], undefined, 'i32'))).toThrow(/gather: index 7 is out of range \[0, 3\)/);
     expect(Array.from(v.value.dataSync())).toEqual([2, 4, 6]);
@@ -75,7 +87,10 @@ describe('the wasm runtime', () => {
   });
 
   it('fails at compile time with a clear error when a trace needs more than 4 GiB', () => {
-    const f = trace((x: k.Tensor) => k.exp(k.add(x, 1)), { backend: 'wasm', inputSignature: [{ shape: [40000, 40000] }] });
+    const f = trace((x: k.Tensor) => k.exp(k.add(x, 1)), {
+      backend: 'wasm',
+      inputSignature: [{ shape: [40000, 40000] }],
+    });
     const reserved = sharedMemory().reservedBytes;
     expect(() => f.inspect()).toThrow(KilnMemoryLimitError);
     expect(() => f.inspect()).toThrow(/needs 11\.92 GiB per call .* more than WebAssembly's 4 GiB memory/);

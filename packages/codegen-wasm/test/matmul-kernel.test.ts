@@ -1,7 +1,11 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { loadBinaryen, type Binaryen, type BinaryenModule } from '../src/binaryen.ts';
 import {
-  addMatmulFunction, matmulScratchBytes, type MatmulEpilogue, type MatmulOptions, type MatmulSpec,
+  addMatmulFunction,
+  matmulScratchBytes,
+  type MatmulEpilogue,
+  type MatmulOptions,
+  type MatmulSpec,
 } from '../src/kernels/matmul.ts';
 
 let binaryen: Binaryen;
@@ -54,7 +58,11 @@ function reference(spec: Problem, a: Float32Array, b: Float32Array, bias?: Float
 
 /** Builds, validates, optimizes and runs the kernel (with the bias epilogue when `bias` is given). */
 async function runKernel(
-  problem: Problem, a: Float32Array, b: Float32Array, bias: Float32Array | undefined, options: MatmulOptions,
+  problem: Problem,
+  a: Float32Array,
+  b: Float32Array,
+  bias: Float32Array | undefined,
+  options: MatmulOptions,
 ): Promise<Float32Array> {
   const { m, n, k } = problem;
   const aligned = (floats: number) => Math.ceil(floats / 4) * 16;
@@ -104,12 +112,28 @@ async function matmulError(spec: Problem, withBias = false, options: MatmulOptio
 }
 
 const SHAPES: [m: number, k: number, n: number][] = [
-  [1, 1, 1], [3, 7, 5], [17, 9, 33], [64, 64, 64], [65, 31, 130], [5, 0, 9], [1, 40, 37], [23, 40, 1],
+  [1, 1, 1],
+  [3, 7, 5],
+  [17, 9, 33],
+  [64, 64, 64],
+  [65, 31, 130],
+  [5, 0, 9],
+  [1, 40, 37],
+  [23, 40, 1],
 ];
-const TRANSPOSES = [[false, false], [true, false], [false, true], [true, true]] as const;
+const TRANSPOSES = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+] as const;
 const label = (transA: boolean, transB: boolean) => `${transA ? 'Aᵀ' : 'A'}·${transB ? 'Bᵀ' : 'B'}`;
-const CASES = SHAPES.flatMap(([m, k, n]) => TRANSPOSES.map(([transA, transB]) =>
-  ({ name: `${m}x${k}x${n} ${label(transA, transB)}`, spec: { m, k, n, transA, transB } })));
+const CASES = SHAPES.flatMap(([m, k, n]) =>
+  TRANSPOSES.map(([transA, transB]) => ({
+    name: `${m}x${k}x${n} ${label(transA, transB)}`,
+    spec: { m, k, n, transA, transB },
+  })),
+);
 
 describe('Wasm SIMD matmul kernel', () => {
   it.each(CASES)('computes $name (m x k x n) within 1e-5·sqrt(k) of float64', async ({ spec }) => {
@@ -117,10 +141,12 @@ describe('Wasm SIMD matmul kernel', () => {
   });
 
   it.each(TRANSPOSES.map(([transA, transB]) => ({ transA, transB, name: label(transA, transB) })))(
-    'fuses a bias-by-column + relu epilogue into $name, edge tiles included', async ({ transA, transB }) => {
+    'fuses a bias-by-column + relu epilogue into $name, edge tiles included',
+    async ({ transA, transB }) => {
       expect(await matmulError({ m: 65, k: 31, n: 130, transA, transB }, true)).toBeLessThan(1e-5);
       expect(await matmulError({ m: 3, k: 5, n: 7, transA, transB }, true)).toBeLessThan(1e-5);
-    });
+    },
+  );
 
   it('stores epilogue(0) when k = 0', async () => {
     expect(await matmulError({ m: 6, k: 0, n: 10, transA: false, transB: false }, true)).toBe(0);
@@ -132,15 +158,17 @@ describe('Wasm SIMD matmul kernel', () => {
       const options: MatmulOptions = { blocking: { kc: 8, mc: 8, nc: 16 } };
       expect(await matmulError({ m: 37, k: 45, n: 50, transA, transB }, false, options)).toBeLessThan(1e-5);
       expect(await matmulError({ m: 37, k: 45, n: 50, transA, transB }, true, options)).toBeLessThan(1e-5);
-    });
+    },
+  );
 
   it.each([
     { name: 'a hand-unrolled k loop', blocking: { unroll: 3 } },
     { name: 'a 3x12 register tile', blocking: { mr: 3, nr: 12 } },
     { name: 'a 2x16 register tile', blocking: { mr: 2, nr: 16 } },
   ])('gives the same results with $name', async ({ blocking }) => {
-    expect(await matmulError({ m: 29, k: 70, n: 41, transA: false, transB: true }, false, { blocking }))
-      .toBeLessThan(1e-5);
+    expect(await matmulError({ m: 29, k: 70, n: 41, transA: false, transB: true }, false, { blocking })).toBeLessThan(
+      1e-5,
+    );
   });
 
   it('emits a valid relaxed-FMA variant, and runs it where the engine has relaxed SIMD', async () => {
@@ -163,8 +191,15 @@ describe('Wasm SIMD matmul kernel', () => {
 
   it('rejects a register tile whose width is not a multiple of 4', () => {
     const mod = new binaryen.Module();
-    expect(() => addMatmulFunction(binaryen, mod, 'matmul', { m: 4, k: 4, n: 4, transA: false, transB: false },
-      { blocking: { nr: 6 } })).toThrow('matmul blocking: need nr a multiple of 4 and mr, kc, unroll >= 1; got');
+    expect(() =>
+      addMatmulFunction(
+        binaryen,
+        mod,
+        'matmul',
+        { m: 4, k: 4, n: 4, transA: false, transB: false },
+        { blocking: { nr: 6 } },
+      ),
+    ).toThrow('matmul blocking: need nr a multiple of 4 and mr, kc, unroll >= 1; got');
     mod.dispose();
   });
 });

@@ -14,9 +14,7 @@ export interface MathKernel {
 }
 
 /** A context whose temps are numbered after `paramCount` params, recorded in `vars`. */
-function functionContext(
-  binaryen: Binaryen, mod: BinaryenModule, paramCount: number, vars: number[],
-): SimdMathContext {
+function functionContext(binaryen: Binaryen, mod: BinaryenModule, paramCount: number, vars: number[]): SimdMathContext {
   return { binaryen, mod, tempV128: () => paramCount + vars.push(binaryen.v128) - 1 };
 }
 
@@ -78,7 +76,10 @@ export async function instantiateMathModule(mod: BinaryenModule): Promise<MathKe
 function randomBits(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5;
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
     return (s >>>= 0);
   };
 }
@@ -104,8 +105,9 @@ export function sweepInputs(lo: number, hi: number, extra: readonly number[]): F
 
 /** erf in double: 2/sqrt(pi) e^-x^2 sum_n x (2x^2)^n / (1*3*...*(2n+1)), whose terms are all positive. */
 export function erf(x: number): number {
-  if (!(Math.abs(x) < 6)) return Number.isNaN(x) ? NaN : Math.sign(x);   // erfc(6) = 2e-17
-  let term = x, sum = x;
+  if (!(Math.abs(x) < 6)) return Number.isNaN(x) ? NaN : Math.sign(x); // erfc(6) = 2e-17
+  let term = x,
+    sum = x;
   for (let n = 1; Math.abs(term) > 1e-17 * Math.abs(sum); n++) {
     term *= (2 * x * x) / (2 * n + 1);
     sum += term;
@@ -124,8 +126,12 @@ export function errorOf(got: number, want: number, bound: SimdMathErrorBound): n
 }
 
 /** The worst error over `inputs` with `reference` computed in double and rounded to f32. */
-export function worstError(inputs: Float32Array, got: Float32Array, reference: (x: number) => number,
-  bound: SimdMathErrorBound): { error: number; x: number; got: number; want: number } {
+export function worstError(
+  inputs: Float32Array,
+  got: Float32Array,
+  reference: (x: number) => number,
+  bound: SimdMathErrorBound,
+): { error: number; x: number; got: number; want: number } {
   let worst = { error: -1, x: NaN, got: NaN, want: NaN };
   inputs.forEach((x, k) => {
     const want = Math.fround(reference(x));

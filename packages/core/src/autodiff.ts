@@ -75,10 +75,13 @@ function watchLeaves(leaves: unknown[], paths: string[]): Tensor[] {
   return leaves.map((leaf, i) => {
     const where = paths[i] ? ` at ${paths[i]}` : '';
     if (!(leaf instanceof Tensor || leaf instanceof Variable || typeof leaf === 'number')) {
-      throw new KilnGradientError(`grad: cannot differentiate with respect to a ${leaf === null ? 'null' : typeof leaf} leaf${where}; leaves must be f32 tensors or variables`);
+      throw new KilnGradientError(
+        `grad: cannot differentiate with respect to a ${leaf === null ? 'null' : typeof leaf} leaf${where}; leaves must be f32 tensors or variables`,
+      );
     }
     const t = asTensor(leaf as TensorLike, 'grad');
-    if (t.dtype !== 'f32') throw new KilnGradientError(`grad: input${where} is ${t.typeString}; only f32 tensors can be differentiated`);
+    if (t.dtype !== 'f32')
+      throw new KilnGradientError(`grad: input${where} is ${t.typeString}; only f32 tensors can be differentiated`);
     // Watch an alias, never the caller's tensor itself: the same tensor may also reach f another way
     // (passed twice, closed over, or an outer grad's input), and those uses must stay constants here.
     // The alias is made in the context below, so an outer tape still sees it depend on the original.
@@ -87,29 +90,43 @@ function watchLeaves(leaves: unknown[], paths: string[]): Tensor[] {
 }
 
 /** Gradient structure of a pytree: each Tensor or Variable leaf becomes a Tensor. */
-export type Grads<T> = T extends Tensor | Variable | number ? Tensor
-  : T extends readonly unknown[] ? { [K in keyof T]: Grads<T[K]> }
-  : T extends object ? { [K in keyof T]: Grads<T[K]> } : never;
+export type Grads<T> = T extends Tensor | Variable | number
+  ? Tensor
+  : T extends readonly unknown[]
+    ? { [K in keyof T]: Grads<T[K]> }
+    : T extends object
+      ? { [K in keyof T]: Grads<T[K]> }
+      : never;
 
 type Fn<A extends unknown[]> = (...args: A) => Tensor;
 
 /** Arguments as the caller may pass them: a Variable wherever f expects a Tensor. */
-export type Watchable<T> = T extends Tensor ? Tensor | Variable
-  : T extends readonly unknown[] ? { [K in keyof T]: Watchable<T[K]> }
-  : T extends object ? { [K in keyof T]: Watchable<T[K]> } : T;
+export type Watchable<T> = T extends Tensor
+  ? Tensor | Variable
+  : T extends readonly unknown[]
+    ? { [K in keyof T]: Watchable<T[K]> }
+    : T extends object
+      ? { [K in keyof T]: Watchable<T[K]> }
+      : T;
 
 function checkArgnums(argnums: number | readonly number[], arity: number): number[] {
   const list = typeof argnums === 'number' ? [argnums] : [...argnums];
   for (const n of list) {
     if (!Number.isInteger(n) || n < 0 || n >= arity) {
-      throw new KilnGradientError(`grad: argnums ${JSON.stringify(argnums)} is out of range for a call with ${arity} argument(s)`);
+      throw new KilnGradientError(
+        `grad: argnums ${JSON.stringify(argnums)} is out of range for a call with ${arity} argument(s)`,
+      );
     }
   }
   return list;
 }
 
 /** Runs f with a tape over the chosen arguments and returns its value and the gradients. */
-function differentiate<A extends unknown[]>(f: Fn<A>, args: A, argnums: number | readonly number[]): [Tensor, unknown[]] {
+function differentiate<A extends unknown[]>(
+  f: Fn<A>,
+  args: A,
+  argnums: number | readonly number[],
+): [Tensor, unknown[]] {
   const nums = checkArgnums(argnums, args.length);
   const tape = new Tape(currentInterpreter());
   const watchedArgs = [...args] as unknown[];
@@ -122,13 +139,22 @@ function differentiate<A extends unknown[]>(f: Fn<A>, args: A, argnums: number |
   });
   const value = withInterpreter(tape, () => f(...(watchedArgs as A)));
   if (!(value instanceof Tensor)) {
-    throw new KilnGradientError(`grad: the function must return a Tensor, got ${value === null ? 'null' : typeof value}`);
+    throw new KilnGradientError(
+      `grad: the function must return a Tensor, got ${value === null ? 'null' : typeof value}`,
+    );
   }
   if (value.size !== 1 || value.dtype !== 'f32') {
-    throw new KilnGradientError(`grad: the function must return a scalar f32 tensor to differentiate, got ${value.typeString}; reduce it first, e.g. with sum() or mean()`);
+    throw new KilnGradientError(
+      `grad: the function must return a scalar f32 tensor to differentiate, got ${value.typeString}; reduce it first, e.g. with sum() or mean()`,
+    );
   }
   const cotangents = tape.backward(value, ones(value.shape));
-  const grads = trees.map(({ def, watched }) => unflatten(def, watched.map((t) => cotangents.get(t.id) ?? zeros(t.shape))));
+  const grads = trees.map(({ def, watched }) =>
+    unflatten(
+      def,
+      watched.map((t) => cotangents.get(t.id) ?? zeros(t.shape)),
+    ),
+  );
   return [value, grads];
 }
 
@@ -137,9 +163,18 @@ function differentiate<A extends unknown[]>(f: Fn<A>, args: A, argnums: number |
  * `argnums` (default 0; a list gives a list of gradients). Arguments may be pytrees of f32
  * tensors or variables; each gradient has the structure of its argument.
  */
-export function grad<A extends unknown[], N extends number = 0>(f: Fn<A>, argnums?: N): (...args: Watchable<A>) => Grads<A[N]>;
-export function grad<A extends unknown[]>(f: Fn<A>, argnums: readonly number[]): (...args: Watchable<A>) => Grads<A[number]>[];
-export function grad<A extends unknown[]>(f: Fn<A>, argnums: number | readonly number[] = 0): (...args: Watchable<A>) => unknown {
+export function grad<A extends unknown[], N extends number = 0>(
+  f: Fn<A>,
+  argnums?: N,
+): (...args: Watchable<A>) => Grads<A[N]>;
+export function grad<A extends unknown[]>(
+  f: Fn<A>,
+  argnums: readonly number[],
+): (...args: Watchable<A>) => Grads<A[number]>[];
+export function grad<A extends unknown[]>(
+  f: Fn<A>,
+  argnums: number | readonly number[] = 0,
+): (...args: Watchable<A>) => unknown {
   return (...args: Watchable<A>) => {
     const [, grads] = differentiate(f, args as A, argnums);
     return typeof argnums === 'number' ? grads[0] : grads;
@@ -147,9 +182,18 @@ export function grad<A extends unknown[]>(f: Fn<A>, argnums: number | readonly n
 }
 
 /** Like `grad`, but also returns f's value: `[value, gradients]`. */
-export function valueAndGrad<A extends unknown[], N extends number = 0>(f: Fn<A>, argnums?: N): (...args: Watchable<A>) => [Tensor, Grads<A[N]>];
-export function valueAndGrad<A extends unknown[]>(f: Fn<A>, argnums: readonly number[]): (...args: Watchable<A>) => [Tensor, Grads<A[number]>[]];
-export function valueAndGrad<A extends unknown[]>(f: Fn<A>, argnums: number | readonly number[] = 0): (...args: Watchable<A>) => [Tensor, unknown] {
+export function valueAndGrad<A extends unknown[], N extends number = 0>(
+  f: Fn<A>,
+  argnums?: N,
+): (...args: Watchable<A>) => [Tensor, Grads<A[N]>];
+export function valueAndGrad<A extends unknown[]>(
+  f: Fn<A>,
+  argnums: readonly number[],
+): (...args: Watchable<A>) => [Tensor, Grads<A[number]>[]];
+export function valueAndGrad<A extends unknown[]>(
+  f: Fn<A>,
+  argnums: number | readonly number[] = 0,
+): (...args: Watchable<A>) => [Tensor, unknown] {
   return (...args: Watchable<A>) => {
     const [value, grads] = differentiate(f, args as A, argnums);
     return [value, typeof argnums === 'number' ? grads[0] : grads];

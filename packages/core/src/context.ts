@@ -58,6 +58,8 @@ export function withInterpreter<T>(interpreter: Interpreter, fn: () => T): T {
     return fn();
   } finally {
     const top = stack.pop();
+    // A corrupted stack would misroute every later op, so it outranks the error being thrown.
+    // eslint-disable-next-line no-unsafe-finally
     if (top !== interpreter) throw new Error('Kiln internal error: interpreter stack out of order');
   }
 }

@@ -19,7 +19,8 @@ function checkShape(op: string, shape: readonly number[]): number[] {
 }
 
 function checkDTypeArg(op: string, dtype: unknown): DType {
-  if (!isDType(dtype)) throw new KilnArgumentError(`${op}: unknown dtype ${JSON.stringify(dtype)}; use f32, i32 or bool`);
+  if (!isDType(dtype))
+    throw new KilnArgumentError(`${op}: unknown dtype ${JSON.stringify(dtype)}; use f32, i32 or bool`);
   return dtype;
 }
 
@@ -31,13 +32,17 @@ function flattenNested(values: NestedArray | readonly NestedArray[]): { shape: n
   const walk = (v: unknown, depth: number): void => {
     if (depth === shape.length) {
       if (typeof v !== 'number' && typeof v !== 'boolean') {
-        throw new KilnArgumentError(`tensor: expected numbers or booleans, found ${Array.isArray(v) ? 'a deeper array' : typeof v} (${String(v)})`);
+        throw new KilnArgumentError(
+          `tensor: expected numbers or booleans, found ${Array.isArray(v) ? 'a deeper array' : typeof v} (${String(v)})`,
+        );
       }
       flat.push(v);
       return;
     }
     if (!Array.isArray(v) || v.length !== shape[depth]) {
-      throw new KilnShapeError(`tensor: nested arrays are ragged at depth ${depth}: expected length ${shape[depth]}, got ${Array.isArray(v) ? v.length : 'a scalar'}`);
+      throw new KilnShapeError(
+        `tensor: nested arrays are ragged at depth ${depth}: expected length ${shape[depth]}, got ${Array.isArray(v) ? v.length : 'a scalar'}`,
+      );
     }
     for (const x of v) walk(x, depth + 1);
   };
@@ -79,7 +84,8 @@ export function tensor(values: TensorInput, shape?: readonly number[], dtype?: D
   } else {
     const { shape: nestedShape, flat } = flattenNested(values as NestedArray);
     const allBool = flat.length > 0 && flat.every((v) => typeof v === 'boolean');
-    if (!allBool && flat.some((v) => typeof v === 'boolean')) throw new KilnArgumentError('tensor: cannot mix booleans and numbers');
+    if (!allBool && flat.some((v) => typeof v === 'boolean'))
+      throw new KilnArgumentError('tensor: cannot mix booleans and numbers');
     data = fromArray(flat, dtype ?? (allBool ? 'bool' : 'f32'));
     inferredShape = nestedShape;
   }
@@ -87,7 +93,9 @@ export function tensor(values: TensorInput, shape?: readonly number[], dtype?: D
   if (shape === undefined) return makeTensor(inferredShape, finalDType, data);
   const target = checkShape('tensor', shape);
   if (sizeOf(target) !== data.length) {
-    throw new KilnShapeError(`tensor: ${data.length} values do not fit shape ${formatShape(target)} (${sizeOf(target)} elements)`);
+    throw new KilnShapeError(
+      `tensor: ${data.length} values do not fit shape ${formatShape(target)} (${sizeOf(target)} elements)`,
+    );
   }
   return makeTensor(target, finalDType, data);
 }
@@ -97,7 +105,11 @@ export function scalar(value: number | boolean, dtype?: DType): Tensor {
   return tensor(value, [], dtype);
 }
 
-export function full(shape: readonly number[], value: number | boolean, dtype: DType = typeof value === 'boolean' ? 'bool' : 'f32'): Tensor {
+export function full(
+  shape: readonly number[],
+  value: number | boolean,
+  dtype: DType = typeof value === 'boolean' ? 'bool' : 'f32',
+): Tensor {
   const s = checkShape('full', shape);
   return makeTensor(s, checkDTypeArg('full', dtype), allocate(dtype, sizeOf(s)).fill(storedValue(value, dtype)));
 }
@@ -121,7 +133,8 @@ export function onesLike(t: Tensor): Tensor {
 /** start, start+step, ... below stop (numpy's arange); `arange(n)` counts 0..n-1. */
 export function arange(start: number, stop?: number, step = 1, dtype: DType = 'f32'): Tensor {
   if (stop === undefined) [start, stop] = [0, start];
-  if (step === 0 || !Number.isFinite(step)) throw new KilnArgumentError(`arange: step must be a non-zero finite number, got ${step}`);
+  if (step === 0 || !Number.isFinite(step))
+    throw new KilnArgumentError(`arange: step must be a non-zero finite number, got ${step}`);
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const data = allocate(checkDTypeArg('arange', dtype), n);
   for (let i = 0; i < n; i++) data[i] = start + i * step;
@@ -130,7 +143,8 @@ export function arange(start: number, stop?: number, step = 1, dtype: DType = 'f
 
 /** `num` evenly spaced values from start to stop, both included. */
 export function linspace(start: number, stop: number, num: number): Tensor {
-  if (!Number.isInteger(num) || num < 0) throw new KilnArgumentError(`linspace: num must be a non-negative integer, got ${num}`);
+  if (!Number.isInteger(num) || num < 0)
+    throw new KilnArgumentError(`linspace: num must be a non-negative integer, got ${num}`);
   const data = new Float32Array(num);
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
   for (let i = 0; i < num; i++) data[i] = i === num - 1 && num > 1 ? stop : start + i * step;
@@ -151,18 +165,25 @@ export interface RandomOptions {
 }
 
 function checkSeed(op: string, options: RandomOptions | undefined): number {
-  if (!options || !Number.isFinite(options.seed)) throw new KilnArgumentError(`${op}: needs an explicit { seed } so results are reproducible`);
+  if (!options || !Number.isFinite(options.seed))
+    throw new KilnArgumentError(`${op}: needs an explicit { seed } so results are reproducible`);
   return options.seed;
 }
 
-export function randomNormal(shape: readonly number[], options: RandomOptions & { mean?: number; stddev?: number }): Tensor {
+export function randomNormal(
+  shape: readonly number[],
+  options: RandomOptions & { mean?: number; stddev?: number },
+): Tensor {
   const s = checkShape('randomNormal', shape);
   const data = new Float32Array(sizeOf(s));
   fillNormal(data, checkSeed('randomNormal', options), options.mean ?? 0, options.stddev ?? 1);
   return makeTensor(s, 'f32', data);
 }
 
-export function randomUniform(shape: readonly number[], options: RandomOptions & { min?: number; max?: number }): Tensor {
+export function randomUniform(
+  shape: readonly number[],
+  options: RandomOptions & { min?: number; max?: number },
+): Tensor {
   const s = checkShape('randomUniform', shape);
   const data = new Float32Array(sizeOf(s));
   fillUniform(data, checkSeed('randomUniform', options), options.min ?? 0, options.max ?? 1);

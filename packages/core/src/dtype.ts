@@ -16,9 +16,12 @@ export const BYTES_PER_ELEMENT: Record<DType, number> = { f32: 4, i32: 4, bool: 
 /** Allocates zeroed storage of `size` elements for `dtype`. */
 export function allocate(dtype: DType, size: number): TypedArray {
   switch (dtype) {
-    case 'f32': return new Float32Array(size);
-    case 'i32': return new Int32Array(size);
-    case 'bool': return new Uint8Array(size);
+    case 'f32':
+      return new Float32Array(size);
+    case 'i32':
+      return new Int32Array(size);
+    case 'bool':
+      return new Uint8Array(size);
   }
 }
 

@@ -33,11 +33,17 @@ export function formatTensor(data: TypedArray, shape: readonly number[], dtype: 
   const strides = shape.map((_, i) => sizeOf(shape.slice(i + 1)));
   const indices = (n: number): (number | null)[] =>
     summarize && n > 2 * EDGE_ITEMS
-      ? [...Array.from({ length: EDGE_ITEMS }, (_, i) => i), null, ...Array.from({ length: EDGE_ITEMS }, (_, i) => n - EDGE_ITEMS + i)]
+      ? [
+          ...Array.from({ length: EDGE_ITEMS }, (_, i) => i),
+          null,
+          ...Array.from({ length: EDGE_ITEMS }, (_, i) => n - EDGE_ITEMS + i),
+        ]
       : Array.from({ length: n }, (_, i) => i);
   const block = (dim: number, offset: number, indent: string): string => {
     if (dim === shape.length) return strings[offset]!.padStart(width);
-    const parts = indices(shape[dim]!).map((i) => (i === null ? '...' : block(dim + 1, offset + i * strides[dim]!, indent + ' ')));
+    const parts = indices(shape[dim]!).map((i) =>
+      i === null ? '...' : block(dim + 1, offset + i * strides[dim]!, indent + ' '),
+    );
     const sep = dim === shape.length - 1 ? ', ' : ',' + '\n'.repeat(shape.length - dim - 1) + indent + ' ';
     return `[${parts.join(sep)}]`;
   };

@@ -1,5 +1,5 @@
 /**
- * @file @kiln/core: tensors, the op set and its eager interpreter, autodiff, variables, nn helpers
+ * @file @kiln-jit/core: tensors, the op set and its eager interpreter, autodiff, variables, nn helpers
  * and optimizers.
  */
 import './tensor-methods.ts';
@@ -17,16 +17,40 @@ export { kernels, type Kernel } from './kernels/index.ts';
 export { unaryScalar, binaryScalar } from './kernels/elementwise.ts';
 export { erf as erfScalar } from './kernels/scalar-math.ts';
 export { vjpRules, type VjpRule } from './ops/vjp.ts';
-export { bind, currentInterpreter, withInterpreter, interpreterStack, eagerInterpreter, type Interpreter } from './context.ts';
+export {
+  bind,
+  currentInterpreter,
+  withInterpreter,
+  interpreterStack,
+  eagerInterpreter,
+  type Interpreter,
+} from './context.ts';
 export { grad, valueAndGrad, type Grads, type Watchable } from './autodiff.ts';
 export { Variable, type VariableOptions } from './variable.ts';
 export * from './pytree.ts';
 export * as nn from './nn.ts';
 export {
-  softmax, logSoftmax, softmaxCrossEntropy, mse, layerNorm, dropout, dense,
-  glorotUniform, glorotNormal, heNormal, heUniform,
+  softmax,
+  logSoftmax,
+  softmaxCrossEntropy,
+  mse,
+  layerNorm,
+  dropout,
+  dense,
+  glorotUniform,
+  glorotNormal,
+  heNormal,
+  heUniform,
 } from './nn.ts';
-export { sgd, momentum, adam, type Optimizer, type SgdOptions, type MomentumOptions, type AdamOptions } from './optimizers.ts';
+export {
+  sgd,
+  momentum,
+  adam,
+  type Optimizer,
+  type SgdOptions,
+  type MomentumOptions,
+  type AdamOptions,
+} from './optimizers.ts';
 export { uniformGenerator } from './random.ts';
 
 import { Variable, type VariableOptions } from './variable.ts';

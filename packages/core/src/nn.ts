@@ -6,8 +6,25 @@ import { KilnArgumentError, KilnShapeError } from './errors.ts';
 import type { Tensor } from './tensor.ts';
 import { randomNormal, randomUniform } from './creation.ts';
 import {
-  add, asTensor, div, exp, greaterEqual, log, matmul, max, mean, mul, neg, oneHot, rsqrt, square,
-  stopGradient, sub, sum, where, type TensorLike,
+  add,
+  asTensor,
+  div,
+  exp,
+  greaterEqual,
+  log,
+  matmul,
+  max,
+  mean,
+  mul,
+  neg,
+  oneHot,
+  rsqrt,
+  square,
+  stopGradient,
+  sub,
+  sum,
+  where,
+  type TensorLike,
 } from './ops/api.ts';
 import { normalizeAxis, shapesEqual } from './shape.ts';
 
@@ -81,8 +98,10 @@ export function softmaxCrossEntropy(logits: TensorLike, labels: TensorLike): Ten
   const classes = z.shape.at(-1) ?? 0;
   const indexLabels = y.dtype === 'i32' && shapesEqual(y.shape, z.shape.slice(0, -1));
   if (!indexLabels && !(y.dtype === 'f32' && shapesEqual(y.shape, z.shape))) {
-    throw new KilnShapeError(`softmaxCrossEntropy: labels ${y.typeString} do not match logits ${z.typeString}; ` +
-      `give i32 class indices of shape [${z.shape.slice(0, -1).join(',')}] or f32 rows of shape [${z.shape.join(',')}]`);
+    throw new KilnShapeError(
+      `softmaxCrossEntropy: labels ${y.typeString} do not match logits ${z.typeString}; ` +
+        `give i32 class indices of shape [${z.shape.slice(0, -1).join(',')}] or f32 rows of shape [${z.shape.join(',')}]`,
+    );
   }
   const target = indexLabels ? oneHot(y, classes) : y;
   return neg(mean(sum(mul(target, logSoftmax(z, -1)), -1)));
@@ -99,7 +118,12 @@ export interface LayerNormOptions {
 }
 
 /** Normalizes over `axis` (last by default) to zero mean and unit variance, then scales and shifts. */
-export function layerNorm(x: TensorLike, gamma?: TensorLike, beta?: TensorLike, options: LayerNormOptions = {}): Tensor {
+export function layerNorm(
+  x: TensorLike,
+  gamma?: TensorLike,
+  beta?: TensorLike,
+  options: LayerNormOptions = {},
+): Tensor {
   const t = asTensor(x, 'layerNorm');
   const a = checkAxis('layerNorm', t, options.axis ?? -1);
   const centered = sub(t, mean(t, a, true));

@@ -23,14 +23,20 @@ function pairs(params: unknown, grads: unknown): [Variable, Tensor][] {
   const paths = leafPaths(p.def);
   // Leaves pair up by position, so equal leaf counts are not enough: {a, b} against {b, a} would swap them.
   if (treeDefString(p.def) !== treeDefString(g.def)) {
-    throw new KilnArgumentError(`optimizer: grads have structure ${treeDefString(g.def)} but params have ${treeDefString(p.def)}`);
+    throw new KilnArgumentError(
+      `optimizer: grads have structure ${treeDefString(g.def)} but params have ${treeDefString(p.def)}`,
+    );
   }
   return p.leaves.map((v, i) => {
     const grad = g.leaves[i];
-    if (!(v instanceof Variable)) throw new KilnArgumentError(`optimizer: params leaf ${paths[i] || i} is not a Variable`);
-    if (!(grad instanceof Tensor)) throw new KilnArgumentError(`optimizer: grads leaf ${paths[i] || i} is not a Tensor`);
+    if (!(v instanceof Variable))
+      throw new KilnArgumentError(`optimizer: params leaf ${paths[i] || i} is not a Variable`);
+    if (!(grad instanceof Tensor))
+      throw new KilnArgumentError(`optimizer: grads leaf ${paths[i] || i} is not a Tensor`);
     if (grad.typeString !== v.typeString) {
-      throw new KilnArgumentError(`optimizer: gradient ${grad.typeString} does not match variable '${v.name}' ${v.typeString}`);
+      throw new KilnArgumentError(
+        `optimizer: gradient ${grad.typeString} does not match variable '${v.name}' ${v.typeString}`,
+      );
     }
     return [v, grad];
   });
@@ -40,12 +46,14 @@ type Step = (v: Variable, g: Tensor, slot: (name: string, init: () => Tensor) =>
 
 function makeOptimizer(step: Step): Optimizer {
   const state = new Map<Variable, Record<string, Variable>>();
-  const slotOf = (v: Variable) => (name: string, init: () => Tensor): Variable => {
-    const slots = state.get(v) ?? {};
-    state.set(v, slots);
-    slots[name] ??= new Variable(init(), { name: `${v.name}/${name}`, trainable: false });
-    return slots[name];
-  };
+  const slotOf =
+    (v: Variable) =>
+    (name: string, init: () => Tensor): Variable => {
+      const slots = state.get(v) ?? {};
+      state.set(v, slots);
+      slots[name] ??= new Variable(init(), { name: `${v.name}/${name}`, trainable: false });
+      return slots[name];
+    };
   return {
     state,
     apply(params, grads) {
@@ -55,14 +63,20 @@ function makeOptimizer(step: Step): Optimizer {
   };
 }
 
-export interface SgdOptions { learningRate: number }
+export interface SgdOptions {
+  learningRate: number;
+}
 
 /** Plain gradient descent: w -= lr · g. */
 export function sgd({ learningRate }: SgdOptions): Optimizer {
   return makeOptimizer((v, g) => v.assign(sub(v.value, mul(g, learningRate))));
 }
 
-export interface MomentumOptions { learningRate: number; momentum?: number; nesterov?: boolean }
+export interface MomentumOptions {
+  learningRate: number;
+  momentum?: number;
+  nesterov?: boolean;
+}
 
 /** Heavy-ball momentum: m = μ·m + g; w -= lr · m (or lr · (g + μ·m) with Nesterov). */
 export function momentum({ learningRate, momentum: mu = 0.9, nesterov = false }: MomentumOptions): Optimizer {
@@ -74,7 +88,12 @@ export function momentum({ learningRate, momentum: mu = 0.9, nesterov = false }:
   });
 }
 
-export interface AdamOptions { learningRate?: number; beta1?: number; beta2?: number; epsilon?: number }
+export interface AdamOptions {
+  learningRate?: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+}
 
 /** Adam (Kingma & Ba) with bias correction; the step count is a variable per parameter. */
 export function adam({ learningRate = 1e-3, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8 }: AdamOptions = {}): Optimizer {

@@ -32,7 +32,12 @@ export class Tensor {
   /** The graph value a symbolic tensor stands for, or null for a concrete one. */
   readonly symbol: SymbolicHandle | null;
 
-  constructor(shape: readonly number[], dtype: DType, storage: TypedArray | null, symbol: SymbolicHandle | null = null) {
+  constructor(
+    shape: readonly number[],
+    dtype: DType,
+    storage: TypedArray | null,
+    symbol: SymbolicHandle | null = null,
+  ) {
     this.id = nextTensorId++;
     this.shape = shape;
     this.dtype = dtype;
@@ -61,12 +66,14 @@ export class Tensor {
     if (!symbol.isLive()) {
       throw new KilnEscapedTracerError(
         `Cannot ${what}: tensor ${this.typeString} (${symbol.describe()}) is a symbolic tensor from a trace that has ended. ` +
-          'Return it from the traced function instead of keeping it in an outer variable.');
+          'Return it from the traced function instead of keeping it in an outer variable.',
+      );
     }
     throw new KilnConcretizationError(
       `Cannot ${what} of symbolic tensor ${this.typeString} (${symbol.describe()}) while tracing: ` +
         'data-dependent control flow cannot be traced. Use where(cond, a, b) to choose values, ' +
-        'or pass the value as a static (non-tensor) argument.');
+        'or pass the value as a static (non-tensor) argument.',
+    );
   }
 
   /** A copy of the data as a typed array (Float32Array, Int32Array, or Uint8Array for bool). */
@@ -96,7 +103,9 @@ export class Tensor {
   item(): number | boolean {
     const data = this.concreteData('read item()');
     if (this.size !== 1) {
-      throw new KilnArgumentError(`item(): tensor ${this.typeString} has ${this.size} elements; item() needs exactly 1`);
+      throw new KilnArgumentError(
+        `item(): tensor ${this.typeString} has ${this.size} elements; item() needs exactly 1`,
+      );
     }
     return this.dtype === 'bool' ? data[0] !== 0 : data[0]!;
   }
@@ -112,7 +121,8 @@ export class Tensor {
     this.concreteData('use it as a JS number or boolean');
     if (this.size !== 1) {
       throw new KilnArgumentError(
-        `Cannot convert tensor ${this.typeString} to a JS number: only size-1 tensors convert; use item() or dataSync()`);
+        `Cannot convert tensor ${this.typeString} to a JS number: only size-1 tensors convert; use item() or dataSync()`,
+      );
     }
     return this.item();
   }

@@ -48,10 +48,14 @@ export class Variable {
       throw new KilnArgumentError(`assign: variable '${this.name}' needs a Tensor, got ${typeof value}`);
     }
     if (value.dtype !== this.dtype) {
-      throw new KilnDTypeError(`assign: variable '${this.name}' is ${this.typeString}, cannot assign ${value.typeString}`);
+      throw new KilnDTypeError(
+        `assign: variable '${this.name}' is ${this.typeString}, cannot assign ${value.typeString}`,
+      );
     }
     if (!shapesEqual(value.shape, this.shape)) {
-      throw new KilnShapeError(`assign: variable '${this.name}' is ${this.typeString}, cannot assign ${value.typeString}`);
+      throw new KilnShapeError(
+        `assign: variable '${this.name}' is ${this.typeString}, cannot assign ${value.typeString}`,
+      );
     }
     currentInterpreter().assignVariable(this, value);
   }

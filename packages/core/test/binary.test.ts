@@ -1,8 +1,32 @@
 import { describe, expect, it } from '@jest/globals';
 import {
-  add, div, equal, greater, greaterEqual, KilnDTypeError, KilnShapeError, less, lessEqual, logicalAnd, logicalOr,
-  maximum, minimum, mod, mul, notEqual, pow, scalar, sub, tensor, where, zeros,
-  type ArithmeticOp, type BinaryOp, type CompareOp, type Tensor, type TensorLike,
+  add,
+  div,
+  equal,
+  greater,
+  greaterEqual,
+  KilnDTypeError,
+  KilnShapeError,
+  less,
+  lessEqual,
+  logicalAnd,
+  logicalOr,
+  maximum,
+  minimum,
+  mod,
+  mul,
+  notEqual,
+  pow,
+  scalar,
+  sub,
+  tensor,
+  where,
+  zeros,
+  type ArithmeticOp,
+  type BinaryOp,
+  type CompareOp,
+  type Tensor,
+  type TensorLike,
 } from '../src/index.ts';
 import { caught, expectTensor, seededValues } from './helpers.ts';
 
@@ -17,7 +41,13 @@ function broadcastShape(a: number[], b: number[]): number[] {
 }
 
 /** out[i] = f(a[..], b[..]) by unravelling each output index and clamping broadcast dims to 0. */
-function broadcastRef(a: number[], aShape: number[], b: number[], bShape: number[], f: (x: number, y: number) => number): number[] {
+function broadcastRef(
+  a: number[],
+  aShape: number[],
+  b: number[],
+  bShape: number[],
+  f: (x: number, y: number) => number,
+): number[] {
   const out = broadcastShape(aShape, bShape);
   const size = out.reduce((n, d) => n * d, 1);
   const read = (data: number[], shape: number[], index: number[]): number => {
@@ -51,59 +81,185 @@ interface ArithmeticRow {
 
 const ARITHMETIC: Record<ArithmeticOp, ArithmeticRow> = {
   add: {
-    fn: add, ref: (a, b) => a + b, bRange: [-2, 2],
-    special: [[1, 2, 3], [Infinity, -Infinity, NaN], [NaN, 1, NaN], [0.1, 0.2, 0.30000001192092896]],
-    i32: [[7, -7, 2147483647], [2, 2, 1], [9, -5, -2147483648]],
+    fn: add,
+    ref: (a, b) => a + b,
+    bRange: [-2, 2],
+    special: [
+      [1, 2, 3],
+      [Infinity, -Infinity, NaN],
+      [NaN, 1, NaN],
+      [0.1, 0.2, 0.30000001192092896],
+    ],
+    i32: [
+      [7, -7, 2147483647],
+      [2, 2, 1],
+      [9, -5, -2147483648],
+    ],
   },
   sub: {
-    fn: sub, ref: (a, b) => a - b, bRange: [-2, 2],
-    special: [[1, 2, -1], [Infinity, Infinity, NaN], [NaN, NaN, NaN]],
-    i32: [[7, -7, -2147483648], [2, 2, 1], [5, -9, 2147483647]],
+    fn: sub,
+    ref: (a, b) => a - b,
+    bRange: [-2, 2],
+    special: [
+      [1, 2, -1],
+      [Infinity, Infinity, NaN],
+      [NaN, NaN, NaN],
+    ],
+    i32: [
+      [7, -7, -2147483648],
+      [2, 2, 1],
+      [5, -9, 2147483647],
+    ],
   },
   mul: {
-    fn: mul, ref: (a, b) => a * b, bRange: [-2, 2],
-    special: [[3, -2, -6], [0, Infinity, NaN], [1e30, 1e30, Infinity], [NaN, 0, NaN]],
-    i32: [[3, -4, 65536], [5, 6, 65536], [15, -24, 0]],
+    fn: mul,
+    ref: (a, b) => a * b,
+    bRange: [-2, 2],
+    special: [
+      [3, -2, -6],
+      [0, Infinity, NaN],
+      [1e30, 1e30, Infinity],
+      [NaN, 0, NaN],
+    ],
+    i32: [
+      [3, -4, 65536],
+      [5, 6, 65536],
+      [15, -24, 0],
+    ],
   },
   div: {
-    fn: div, ref: (a, b) => a / b, bRange: [0.5, 2],
-    special: [[1, 4, 0.25], [1, 0, Infinity], [-1, 0, -Infinity], [0, 0, NaN]],
+    fn: div,
+    ref: (a, b) => a / b,
+    bRange: [0.5, 2],
+    special: [
+      [1, 4, 0.25],
+      [1, 0, Infinity],
+      [-1, 0, -Infinity],
+      [0, 0, NaN],
+    ],
     // Floor division, and 0 for division by zero.
-    i32: [[7, -7, 7, -7, 5, 6], [2, 2, -2, -2, 0, 3], [3, -4, -4, 3, 0, 2]],
+    i32: [
+      [7, -7, 7, -7, 5, 6],
+      [2, 2, -2, -2, 0, 3],
+      [3, -4, -4, 3, 0, 2],
+    ],
   },
   pow: {
-    fn: pow, ref: (a, b) => Math.exp(b * Math.log(a)), bRange: [-2, 2],
-    special: [[2, 3, 8], [4, 0.5, 2], [2, -1, 0.5], [0, 0, 1], [-8, 1 / 3, NaN], [-2, 2, 4], [0, -1, Infinity]],
-    i32: [[2, 3, 2, -2], [3, 2, -1, 3], [8, 9, 0, -8]],
+    fn: pow,
+    ref: (a, b) => Math.exp(b * Math.log(a)),
+    bRange: [-2, 2],
+    special: [
+      [2, 3, 8],
+      [4, 0.5, 2],
+      [2, -1, 0.5],
+      [0, 0, 1],
+      [-8, 1 / 3, NaN],
+      [-2, 2, 4],
+      [0, -1, Infinity],
+    ],
+    i32: [
+      [2, 3, 2, -2],
+      [3, 2, -1, 3],
+      [8, 9, 0, -8],
+    ],
   },
   maximum: {
-    fn: maximum, ref: (a, b) => (a > b ? a : b), bRange: [-2, 2],
-    special: [[1, 2, 2], [-1, -Infinity, -1], [NaN, 1, NaN], [1, NaN, NaN]],
-    i32: [[1, -5, 3], [2, -6, 3], [2, -5, 3]],
+    fn: maximum,
+    ref: (a, b) => (a > b ? a : b),
+    bRange: [-2, 2],
+    special: [
+      [1, 2, 2],
+      [-1, -Infinity, -1],
+      [NaN, 1, NaN],
+      [1, NaN, NaN],
+    ],
+    i32: [
+      [1, -5, 3],
+      [2, -6, 3],
+      [2, -5, 3],
+    ],
   },
   minimum: {
-    fn: minimum, ref: (a, b) => (a < b ? a : b), bRange: [-2, 2],
-    special: [[1, 2, 1], [-1, -Infinity, -Infinity], [NaN, 1, NaN], [1, NaN, NaN]],
-    i32: [[1, -5, 3], [2, -6, 3], [1, -6, 3]],
+    fn: minimum,
+    ref: (a, b) => (a < b ? a : b),
+    bRange: [-2, 2],
+    special: [
+      [1, 2, 1],
+      [-1, -Infinity, -Infinity],
+      [NaN, 1, NaN],
+      [1, NaN, NaN],
+    ],
+    i32: [
+      [1, -5, 3],
+      [2, -6, 3],
+      [1, -6, 3],
+    ],
   },
   mod: {
     // Floor modulo: the result takes the sign of b, like numpy.
-    fn: mod, ref: (a, b) => a - b * Math.floor(a / b), bRange: [0.5, 2],
-    special: [[-7, 3, 2], [7, -3, -2], [5.5, 2, 1.5], [-5.5, 2, 0.5], [1, 0, NaN], [Infinity, 2, NaN]],
-    i32: [[7, -7, 7, -7, 5], [3, 3, -3, -3, 0], [1, 2, -2, -1, 0]],
+    fn: mod,
+    ref: (a, b) => a - b * Math.floor(a / b),
+    bRange: [0.5, 2],
+    special: [
+      [-7, 3, 2],
+      [7, -3, -2],
+      [5.5, 2, 1.5],
+      [-5.5, 2, 0.5],
+      [1, 0, NaN],
+      [Infinity, 2, NaN],
+    ],
+    i32: [
+      [7, -7, 7, -7, 5],
+      [3, 3, -3, -3, 0],
+      [1, 2, -2, -1, 0],
+    ],
   },
 };
 
 /** Pairs of shapes that broadcast, including 0-d and size-0 cases. */
 const SHAPES: [number[], number[]][] = [
-  [[2, 3], [2, 3]], [[2, 3], [3]], [[2, 3], [2, 1]], [[2, 1], [1, 3]], [[3], []], [[], [2, 2]], [[], []],
-  [[2, 1, 3], [4, 1]], [[4, 1, 3], [1, 5, 1]], [[1], [3, 2]], [[0, 3], [3]], [[2, 0], [2, 1]], [[1, 0], [3, 1]],
+  [
+    [2, 3],
+    [2, 3],
+  ],
+  [[2, 3], [3]],
+  [
+    [2, 3],
+    [2, 1],
+  ],
+  [
+    [2, 1],
+    [1, 3],
+  ],
+  [[3], []],
+  [[], [2, 2]],
+  [[], []],
+  [
+    [2, 1, 3],
+    [4, 1],
+  ],
+  [
+    [4, 1, 3],
+    [1, 5, 1],
+  ],
+  [[1], [3, 2]],
+  [[0, 3], [3]],
+  [
+    [2, 0],
+    [2, 1],
+  ],
+  [
+    [1, 0],
+    [3, 1],
+  ],
 ];
 
 const arithmeticRows = Object.entries(ARITHMETIC) as [ArithmeticOp, ArithmeticRow][];
 
 describe('arithmetic ops (f32)', () => {
-  const cases = arithmeticRows.flatMap(([op, row]) => SHAPES.map(([a, b]) => [op, JSON.stringify(a), JSON.stringify(b), row, a, b] as const));
+  const cases = arithmeticRows.flatMap(([op, row]) =>
+    SHAPES.map(([a, b]) => [op, JSON.stringify(a), JSON.stringify(b), row, a, b] as const),
+  );
 
   it.each(cases)('%s %s with %s matches a broadcasting reference', (op, _a, _b, row, aShape, bShape) => {
     const aSize = aShape.reduce((n, d) => n * d, 1);
@@ -120,7 +276,11 @@ describe('arithmetic ops (f32)', () => {
 
   it.each(arithmeticRows)('%s at special values', (_op, { fn, special }) => {
     const y = fn(tensor(special.map(([a]) => a)), tensor(special.map(([, b]) => b)));
-    expectTensor(y, [special.length], special.map(([, , e]) => e));
+    expectTensor(
+      y,
+      [special.length],
+      special.map(([, , e]) => e),
+    );
   });
 });
 
@@ -132,8 +292,21 @@ describe('arithmetic ops (i32)', () => {
   });
 
   it('broadcasts i32 operands', () => {
-    const y = div(tensor([[7, -7], [9, 10]], undefined, 'i32'), tensor([2, 3], undefined, 'i32'));
-    expect(y.toArray()).toEqual([[3, -3], [4, 3]]);
+    const y = div(
+      tensor(
+        [
+          [7, -7],
+          [9, 10],
+        ],
+        undefined,
+        'i32',
+      ),
+      tensor([2, 3], undefined, 'i32'),
+    );
+    expect(y.toArray()).toEqual([
+      [3, -3],
+      [4, 3],
+    ]);
   });
 
   it.each(arithmeticRows)('%s rejects bool operands', (_op, { fn }) => {
@@ -161,7 +334,10 @@ describe('plain numbers and arrays as operands', () => {
   });
 });
 
-interface CompareRow { fn: BinaryFn; ref: (a: number, b: number) => boolean }
+interface CompareRow {
+  fn: BinaryFn;
+  ref: (a: number, b: number) => boolean;
+}
 
 const COMPARE: Record<CompareOp, CompareRow> = {
   equal: { fn: equal, ref: (a, b) => a === b },
@@ -183,7 +359,10 @@ describe('comparisons', () => {
   });
 
   it.each(Object.entries(COMPARE))('%s broadcasts and works on i32', (_op, { fn, ref }) => {
-    const a = [[1, 5], [3, 3]];
+    const a = [
+      [1, 5],
+      [3, 3],
+    ];
     const y = fn(tensor(a, undefined, 'i32'), tensor([3], undefined, 'i32'));
     expect(y.dtype).toBe('bool');
     expect(y.toArray()).toEqual(a.map((row) => row.map((v) => ref(v, 3))));
@@ -207,7 +386,10 @@ describe('logical ops', () => {
 
   it.each(Object.entries(LOGICAL))('%s truth table, broadcasting, bool only', (op, [fn, table]) => {
     expect(fn(tensor(P), tensor(Q)).toArray()).toEqual(table);
-    expect(fn(tensor([[true], [false]]), tensor([true, false])).toArray()).toEqual([[table[0], table[1]], [table[2], table[3]]]);
+    expect(fn(tensor([[true], [false]]), tensor([true, false])).toArray()).toEqual([
+      [table[0], table[1]],
+      [table[2], table[3]],
+    ]);
     expect(caught(() => fn(tensor([1]), tensor([0]))).detail).toBe(`${op}: expects bool, got f32[1]`);
   });
 });
@@ -215,9 +397,30 @@ describe('logical ops', () => {
 describe('where', () => {
   it('picks elementwise and broadcasts all three operands', () => {
     const y = where(tensor([[true], [false]]), tensor([1, 2, 3]), 0);
-    expectTensor(y, [2, 3], [[1, 2, 3], [0, 0, 0]]);
-    const z = where(tensor([true, false, true]), tensor([[1, 1, 1], [2, 2, 2]]), tensor([[7], [8]]));
-    expectTensor(z, [2, 3], [[1, 7, 1], [2, 8, 2]]);
+    expectTensor(
+      y,
+      [2, 3],
+      [
+        [1, 2, 3],
+        [0, 0, 0],
+      ],
+    );
+    const z = where(
+      tensor([true, false, true]),
+      tensor([
+        [1, 1, 1],
+        [2, 2, 2],
+      ]),
+      tensor([[7], [8]]),
+    );
+    expectTensor(
+      z,
+      [2, 3],
+      [
+        [1, 7, 1],
+        [2, 8, 2],
+      ],
+    );
     expectTensor(where(scalar(false), scalar(1), scalar(2)), [], [2]);
     expect(where(zeros([0], 'bool'), zeros([0]), 1).shape).toEqual([0]);
   });

@@ -1,7 +1,22 @@
 import { describe, expect, it } from '@jest/globals';
 import {
-  arange, cast, eye, full, KilnArgumentError, KilnShapeError, linspace, ones, onesLike, randomNormal, randomUniform,
-  reshape, scalar, tensor, zeros, zerosLike, type DType,
+  arange,
+  cast,
+  eye,
+  full,
+  KilnArgumentError,
+  KilnShapeError,
+  linspace,
+  ones,
+  onesLike,
+  randomNormal,
+  randomUniform,
+  reshape,
+  scalar,
+  tensor,
+  zeros,
+  zerosLike,
+  type DType,
 } from '../src/index.ts';
 import { caught, expectTensor } from './helpers.ts';
 
@@ -17,13 +32,21 @@ function stats(xs: ArrayLike<number>): { mean: number; std: number } {
 
 describe('tensor()', () => {
   it('reads nested arrays in row-major order and infers the shape', () => {
-    const t = tensor([[1, 2, 3], [4, 5, 6]]);
+    const t = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(t.dtype).toBe('f32');
     expect(t.shape).toEqual([2, 3]);
     expect(t.size).toBe(6);
     expect(t.rank).toBe(2);
     expect(Array.from(t.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(tensor([[[1], [2]], [[3], [4]]]).shape).toEqual([2, 2, 1]);
+    expect(
+      tensor([
+        [[1], [2]],
+        [[3], [4]],
+      ]).shape,
+    ).toEqual([2, 2, 1]);
   });
 
   it('makes 0-d tensors from scalars and size-0 tensors from empty arrays', () => {
@@ -56,7 +79,15 @@ describe('tensor()', () => {
   });
 
   it('reshapes to a given shape and converts to a given dtype', () => {
-    expectTensor(tensor([1, 2, 3, 4, 5, 6], [3, 2]), [3, 2], [[1, 2], [3, 4], [5, 6]]);
+    expectTensor(
+      tensor([1, 2, 3, 4, 5, 6], [3, 2]),
+      [3, 2],
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+    );
     expectTensor(tensor(new Float32Array([1, 2, 3, 4]), [2, 2]), [2, 2], [1, 2, 3, 4]);
     expect(tensor(5, [1, 1]).shape).toEqual([1, 1]);
     const i = tensor([1.9, -1.9, 3], undefined, 'i32');
@@ -70,10 +101,21 @@ describe('tensor()', () => {
     const t = tensor([1.5, 2, 3, 4, 5, 6]);
     expect(tensor(t)).toBe(t);
     expect(tensor(t, undefined, 'f32')).toBe(t);
-    expectTensor(tensor(t, [3, 2]), [3, 2], [[1.5, 2], [3, 4], [5, 6]]);
+    expectTensor(
+      tensor(t, [3, 2]),
+      [3, 2],
+      [
+        [1.5, 2],
+        [3, 4],
+        [5, 6],
+      ],
+    );
     const i = tensor(t, [2, 3], 'i32');
     expect(i.dtype).toBe('i32');
-    expect(i.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(i.toArray()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(caught(() => tensor(t, [4])).detail).toBe('tensor: 6 values do not fit shape [4] (4 elements)');
   });
 
@@ -156,8 +198,14 @@ describe('constant fills and ranges', () => {
 
 describe('seeded random', () => {
   // Golden values: a change to the generator (which would silently change every seeded model) fails here.
-  const NORMAL_SEED_42 = [-0.5796002149581909, 0.7002081274986267, 1.1923298835754395, -0.623365581035614, 0.8151980638504028, 0.08741332590579987];
-  const UNIFORM_SEED_42 = [0.6615868806838989, 0.36004555225372314, 0.4044942855834961, 0.9233301281929016, 0.714555561542511, 0.01700115203857422];
+  const NORMAL_SEED_42 = [
+    -0.5796002149581909, 0.7002081274986267, 1.1923298835754395, -0.623365581035614, 0.8151980638504028,
+    0.08741332590579987,
+  ];
+  const UNIFORM_SEED_42 = [
+    0.6615868806838989, 0.36004555225372314, 0.4044942855834961, 0.9233301281929016, 0.714555561542511,
+    0.01700115203857422,
+  ];
 
   it('gives the golden first values for seed 42', () => {
     expect(Array.from(randomNormal([6], { seed: 42 }).dataSync())).toEqual(NORMAL_SEED_42);
@@ -180,13 +228,13 @@ describe('seeded random', () => {
     expect(Math.abs(normal.mean)).toBeLessThan(5 / Math.sqrt(n));
     expect(Math.abs(normal.std - 1)).toBeLessThan(0.03);
     const shifted = stats(randomNormal([n], { seed: 2, mean: 3, stddev: 0.5 }).dataSync());
-    expect(Math.abs(shifted.mean - 3)).toBeLessThan(5 * 0.5 / Math.sqrt(n));
+    expect(Math.abs(shifted.mean - 3)).toBeLessThan((5 * 0.5) / Math.sqrt(n));
     expect(Math.abs(shifted.std - 0.5)).toBeLessThan(0.015);
     const u = randomUniform([n], { seed: 3, min: -2, max: 4 }).dataSync();
     expect(Math.min(...u)).toBeGreaterThanOrEqual(-2);
     expect(Math.max(...u)).toBeLessThan(4);
     const uniform = stats(u);
-    expect(Math.abs(uniform.mean - 1)).toBeLessThan(5 * Math.sqrt(3) / Math.sqrt(n));
+    expect(Math.abs(uniform.mean - 1)).toBeLessThan((5 * Math.sqrt(3)) / Math.sqrt(n));
     expect(Math.abs(uniform.std - Math.sqrt(3))).toBeLessThan(0.03);
   });
 
@@ -218,7 +266,9 @@ describe('reading data', () => {
   it('item reads size-1 tensors only', () => {
     expect(tensor([[3]]).item()).toBe(3);
     expect(scalar(true).item()).toBe(true);
-    expect(caught(() => tensor([1, 2]).item()).detail).toBe('item(): tensor f32[2] has 2 elements; item() needs exactly 1');
+    expect(caught(() => tensor([1, 2]).item()).detail).toBe(
+      'item(): tensor f32[2] has 2 elements; item() needs exactly 1',
+    );
     expect(Number(scalar(2.5))).toBe(2.5);
     expect(caught(() => Number(zeros([2])))).toBeInstanceOf(KilnArgumentError);
   });
@@ -226,10 +276,12 @@ describe('reading data', () => {
 
 describe('toString', () => {
   it('prints a 2x3 f32 tensor with aligned columns and 4 decimals', () => {
-    expect(tensor([[1.5, 2, -3], [4, 5, 6.25]]).toString()).toBe(
-      'Tensor f32[2,3]\n' +
-      '[[ 1.5000,  2.0000, -3.0000],\n' +
-      ' [ 4.0000,  5.0000,  6.2500]]');
+    expect(
+      tensor([
+        [1.5, 2, -3],
+        [4, 5, 6.25],
+      ]).toString(),
+    ).toBe('Tensor f32[2,3]\n' + '[[ 1.5000,  2.0000, -3.0000],\n' + ' [ 4.0000,  5.0000,  6.2500]]');
   });
 
   it('prints integral f32 values with a trailing dot', () => {
@@ -237,7 +289,16 @@ describe('toString', () => {
   });
 
   it('prints i32, bool, 0-d and empty tensors', () => {
-    expect(tensor([[1, 20], [-3, 4]], undefined, 'i32').toString()).toBe('Tensor i32[2,2]\n[[ 1, 20],\n [-3,  4]]');
+    expect(
+      tensor(
+        [
+          [1, 20],
+          [-3, 4],
+        ],
+        undefined,
+        'i32',
+      ).toString(),
+    ).toBe('Tensor i32[2,2]\n[[ 1, 20],\n [-3,  4]]');
     expect(tensor([true, false]).toString()).toBe('Tensor bool[2]\n[ true, false]');
     expect(scalar(0.5).toString()).toBe('Tensor f32[]\n0.5000');
     expect(zeros([0]).toString()).toBe('Tensor f32[0]\n[]');
@@ -246,34 +307,45 @@ describe('toString', () => {
 
   it('separates 3-d blocks by a blank line', () => {
     expect(reshape(arange(8, undefined, undefined, 'i32'), [2, 2, 2]).toString()).toBe(
-      'Tensor i32[2,2,2]\n' +
-      '[[[0, 1],\n' +
-      '  [2, 3]],\n' +
-      '\n' +
-      ' [[4, 5],\n' +
-      '  [6, 7]]]');
+      'Tensor i32[2,2,2]\n' + '[[[0, 1],\n' + '  [2, 3]],\n' + '\n' + ' [[4, 5],\n' + '  [6, 7]]]',
+    );
   });
 
   it('summarizes large tensors with ...', () => {
     expect(reshape(arange(2000, undefined, undefined, 'i32'), [2, 1000]).toString()).toBe(
       'Tensor i32[2,1000]\n' +
-      '[[   0,    1,    2, ...,  997,  998,  999],\n' +
-      ' [1000, 1001, 1002, ..., 1997, 1998, 1999]]');
-    expect(arange(5000, undefined, undefined, 'i32').toString()).toBe('Tensor i32[5000]\n[   0,    1,    2, ..., 4997, 4998, 4999]');
+        '[[   0,    1,    2, ...,  997,  998,  999],\n' +
+        ' [1000, 1001, 1002, ..., 1997, 1998, 1999]]',
+    );
+    expect(arange(5000, undefined, undefined, 'i32').toString()).toBe(
+      'Tensor i32[5000]\n[   0,    1,    2, ..., 4997, 4998, 4999]',
+    );
   });
 });
 
 describe('Tensor methods', () => {
   it('forward to the op functions and chain', () => {
-    const x = tensor([[1, -2], [3, 4]]);
+    const x = tensor([
+      [1, -2],
+      [3, 4],
+    ]);
     expect(x.add(1).mul(2).sum().item()).toBe(2 * (6 + 4));
-    expect(x.relu().toArray()).toEqual([[1, 0], [3, 4]]);
-    expect(x.matmul(x, { transposeB: true }).toArray()).toEqual([[5, -5], [-5, 25]]);
+    expect(x.relu().toArray()).toEqual([
+      [1, 0],
+      [3, 4],
+    ]);
+    expect(x.matmul(x, { transposeB: true }).toArray()).toEqual([
+      [5, -5],
+      [-5, 25],
+    ]);
     expect(x.max(-1).toArray()).toEqual([1, 4]);
     expect(x.argmin(1, true).toArray()).toEqual([[1], [0]]);
     expect(x.reshape([-1]).slice(1, 2).toArray()).toEqual([-2, 3]);
     expect(x.transpose().gather([1], 0).toArray()).toEqual([[-2, 4]]);
-    expect(x.greater(0).logicalNot().toArray()).toEqual([[false, true], [false, false]]);
+    expect(x.greater(0).logicalNot().toArray()).toEqual([
+      [false, true],
+      [false, false],
+    ]);
     expect(x.cast('i32').dtype).toBe('i32');
     expect(x.expandDims(0).squeeze().shape).toEqual([2, 2]);
     expectTensor(x.softmax().sum(-1), [2], [1, 1]);

@@ -4,8 +4,29 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import {
-  adam, add, gather, grad, interpreterStack, KilnArgumentError, KilnDTypeError, KilnError, KilnGradientError, KilnShapeError, matmul,
-  max, mul, ones, relu, reshape, sgd, sum, tensor, Variable, where, zeros, type Tensor,
+  adam,
+  add,
+  gather,
+  grad,
+  interpreterStack,
+  KilnArgumentError,
+  KilnDTypeError,
+  KilnError,
+  KilnGradientError,
+  KilnShapeError,
+  matmul,
+  max,
+  mul,
+  ones,
+  relu,
+  reshape,
+  sgd,
+  sum,
+  tensor,
+  Variable,
+  where,
+  zeros,
+  type Tensor,
 } from '../src/index.ts';
 import { caught, expectTensor, lineHere } from './helpers.ts';
 
@@ -21,7 +42,7 @@ function expectKilnError(err: KilnError, cls: new (...args: never[]) => KilnErro
 
 const x23 = ones([2, 3]);
 
-describe('misuse is a clear error at the user\'s line', () => {
+describe("misuse is a clear error at the user's line", () => {
   it('add with shapes that do not broadcast', () => {
     const [err, line] = [caught(() => add(x23, ones([4]))), lineHere()];
     expectKilnError(err, KilnShapeError, 'add: shapes f32[2,3], f32[4] cannot be broadcast together', line);
@@ -46,13 +67,22 @@ describe('misuse is a clear error at the user\'s line', () => {
 
   it('add of f32 and i32', () => {
     const [err, line] = [caught(() => add(x23, ones([2, 3], 'i32'))), lineHere()];
-    expectKilnError(err, KilnDTypeError, 'add: dtypes differ: f32[2,3] and i32[2,3]; cast one with cast(x, dtype)', line);
+    expectKilnError(
+      err,
+      KilnDTypeError,
+      'add: dtypes differ: f32[2,3] and i32[2,3]; cast one with cast(x, dtype)',
+      line,
+    );
   });
 
   it('grad of a function with a non-scalar output', () => {
     const [err, line] = [caught(() => grad((x: Tensor) => mul(x, 2))(x23)), lineHere()];
-    expectKilnError(err, KilnGradientError,
-      'grad: the function must return a scalar f32 tensor to differentiate, got f32[2,3]; reduce it first, e.g. with sum() or mean()', line);
+    expectKilnError(
+      err,
+      KilnGradientError,
+      'grad: the function must return a scalar f32 tensor to differentiate, got f32[2,3]; reduce it first, e.g. with sum() or mean()',
+      line,
+    );
   });
 
   it('grad with respect to an i32 input, or with argnums out of range', () => {
@@ -63,7 +93,8 @@ describe('misuse is a clear error at the user\'s line', () => {
   });
 
   it('an error inside a differentiated function points at its line inside the function', () => {
-    const f = (x: Tensor) => sum(add(x, ones([5]))); const fLine = lineHere();
+    const fLine = lineHere() + 1;
+    const f = (x: Tensor) => sum(add(x, ones([5])));
     const err = caught(() => grad(f)(x23));
     expectKilnError(err, KilnShapeError, 'add: shapes f32[2,3], f32[5] cannot be broadcast together', fLine);
     // The gradient tape was removed: only the eager interpreter is left.
@@ -79,12 +110,22 @@ describe('misuse is a clear error at the user\'s line', () => {
     ['a bigint', 1n, 'bigint 1'],
   ])('a non-tensor argument: %s', (_name, value, described) => {
     const [err, line] = [caught(() => add(x23, value as never)), lineHere()];
-    expectKilnError(err, KilnArgumentError, `add: second argument must be a tensor, variable, number or array; got ${described}`, line);
+    expectKilnError(
+      err,
+      KilnArgumentError,
+      `add: second argument must be a tensor, variable, number or array; got ${described}`,
+      line,
+    );
   });
 
   it('a non-tensor first argument and a non-bool condition', () => {
     const [err, line] = [caught(() => relu(new Date(0) as never)), lineHere()];
-    expectKilnError(err, KilnArgumentError, 'relu: argument must be a tensor, variable, number or array; got an object (Date)', line);
+    expectKilnError(
+      err,
+      KilnArgumentError,
+      'relu: argument must be a tensor, variable, number or array; got an object (Date)',
+      line,
+    );
     const [err2, line2] = [caught(() => where(x23, 1, 0)), lineHere()];
     expectKilnError(err2, KilnDTypeError, 'where: condition must be bool, got f32[2,3]', line2);
   });
@@ -93,7 +134,12 @@ describe('misuse is a clear error at the user\'s line', () => {
     const [err, line] = [caught(() => tensor([[1, 2], [3]])), lineHere()];
     expectKilnError(err, KilnShapeError, 'tensor: nested arrays are ragged at depth 1: expected length 2, got 1', line);
     const [err2, line2] = [caught(() => tensor([[1, 2], 3] as never)), lineHere()];
-    expectKilnError(err2, KilnShapeError, 'tensor: nested arrays are ragged at depth 1: expected length 2, got a scalar', line2);
+    expectKilnError(
+      err2,
+      KilnShapeError,
+      'tensor: nested arrays are ragged at depth 1: expected length 2, got a scalar',
+      line2,
+    );
   });
 
   it('a gather index out of range', () => {
@@ -129,9 +175,19 @@ describe('a failed operation changes nothing', () => {
     const opt = sgd({ learningRate: 0.1 });
     // Same leaf count and shapes, other key order: pairing by position would swap the updates.
     const [err, line] = [caught(() => opt.apply({ a, b }, { b: ones([2]), a: zeros([2]) })), lineHere()];
-    expectKilnError(err, KilnArgumentError, 'optimizer: grads have structure {"b":*,"a":*} but params have {"a":*,"b":*}', line);
+    expectKilnError(
+      err,
+      KilnArgumentError,
+      'optimizer: grads have structure {"b":*,"a":*} but params have {"a":*,"b":*}',
+      line,
+    );
     const [err2, line2] = [caught(() => opt.apply({ a, b }, [ones([2]), ones([2])])), lineHere()];
-    expectKilnError(err2, KilnArgumentError, 'optimizer: grads have structure [*,*] but params have {"a":*,"b":*}', line2);
+    expectKilnError(
+      err2,
+      KilnArgumentError,
+      'optimizer: grads have structure [*,*] but params have {"a":*,"b":*}',
+      line2,
+    );
     expectTensor(a.value, [2], [1, 2]);
     expectTensor(b.value, [2], [3, 4]);
   });
@@ -155,9 +211,19 @@ describe('a failed operation changes nothing', () => {
   it('a fractional number meeting an i32 tensor is a dtype error, not a silent truncation', () => {
     const ints = tensor([1, 2], undefined, 'i32');
     const [err, line] = [caught(() => add(ints, 2.5)), lineHere()];
-    expectKilnError(err, KilnDTypeError, 'add: second argument 2.5 is not an integer but meets an i32 tensor; cast the tensor with cast(x, "f32") first', line);
+    expectKilnError(
+      err,
+      KilnDTypeError,
+      'add: second argument 2.5 is not an integer but meets an i32 tensor; cast the tensor with cast(x, "f32") first',
+      line,
+    );
     const [err2, line2] = [caught(() => gather(tensor([1, 2, 3]), [0.7])), lineHere()];
-    expectKilnError(err2, KilnDTypeError, 'gather: indices 0.7 is not an integer but meets an i32 tensor; cast the tensor with cast(x, "f32") first', line2);
+    expectKilnError(
+      err2,
+      KilnDTypeError,
+      'gather: indices 0.7 is not an integer but meets an i32 tensor; cast the tensor with cast(x, "f32") first',
+      line2,
+    );
     expectTensor(add(ints, 2), [2], [3, 4]);
   });
 });

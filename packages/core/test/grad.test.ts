@@ -1,12 +1,83 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import {
-  abs, add, bind, broadcastTo, cast, ceil, concat, cos, dense, div, equal, erf, exp, expandDims, expm1, floor,
-  gather, gelu, grad, greater, layerNorm, leakyRelu, log, log1p, logicalNot, logSoftmax, logSumExp, matmul, max,
-  maximum, mean, min, minimum, mod, mse, mul, neg, oneHot, pad, pow, print, prod, reciprocal, relu, reshape, round,
-  rsqrt, scalar, sigmoid, sign, sin, slice, softmax, softmaxCrossEntropy, softplus, sqrt, square, squeeze, stack,
-  stopGradient, sub, sum, tanh, tensor, transpose, valueAndGrad, Variable, where, argmax, argmin, less,
-  lessEqual, greaterEqual, notEqual, logicalAnd, logicalOr,
-  type OpName, type Tensor,
+  abs,
+  add,
+  bind,
+  broadcastTo,
+  cast,
+  ceil,
+  concat,
+  cos,
+  dense,
+  div,
+  equal,
+  erf,
+  exp,
+  expandDims,
+  expm1,
+  floor,
+  gather,
+  gelu,
+  grad,
+  greater,
+  layerNorm,
+  leakyRelu,
+  log,
+  log1p,
+  logicalNot,
+  logSoftmax,
+  logSumExp,
+  matmul,
+  max,
+  maximum,
+  mean,
+  min,
+  minimum,
+  mod,
+  mse,
+  mul,
+  neg,
+  oneHot,
+  pad,
+  pow,
+  print,
+  prod,
+  reciprocal,
+  relu,
+  reshape,
+  round,
+  rsqrt,
+  scalar,
+  sigmoid,
+  sign,
+  sin,
+  slice,
+  softmax,
+  softmaxCrossEntropy,
+  softplus,
+  sqrt,
+  square,
+  squeeze,
+  stack,
+  stopGradient,
+  sub,
+  sum,
+  tanh,
+  tensor,
+  transpose,
+  valueAndGrad,
+  Variable,
+  where,
+  argmax,
+  argmin,
+  less,
+  lessEqual,
+  greaterEqual,
+  notEqual,
+  logicalAnd,
+  logicalOr,
+  type OpName,
+  type Tensor,
 } from '../src/index.ts';
 import { checkGradients, expectTensor, randomTensor } from './helpers.ts';
 
@@ -20,17 +91,62 @@ const r = randomTensor;
 const positive = (shape: number[], seed: number) => randomTensor(shape, seed, 0.5, 2);
 const awayFromZero = (shape: number[], seed: number) => mul(sign(r(shape, seed)), positive(shape, seed + 100));
 
-interface GradCase { name: string; f: (...xs: Tensor[]) => Tensor; inputs: Tensor[] }
-const unary = (name: string, op: (x: Tensor) => Tensor, x: Tensor = r([2, 3], 1)): GradCase => ({ name, f: (a) => weighted(op(a)), inputs: [x] });
+interface GradCase {
+  name: string;
+  f: (...xs: Tensor[]) => Tensor;
+  inputs: Tensor[];
+}
+const unary = (name: string, op: (x: Tensor) => Tensor, x: Tensor = r([2, 3], 1)): GradCase => ({
+  name,
+  f: (a) => weighted(op(a)),
+  inputs: [x],
+});
 /** A binary op over several broadcasting shape pairs. */
-const binaryCases = (name: string, op: (a: Tensor, b: Tensor) => Tensor, make: (shape: number[], seed: number) => Tensor = r,
-  makeB: (shape: number[], seed: number) => Tensor = make): GradCase[] =>
-  ([[[2, 3], [2, 3]], [[2, 3], [3]], [[2, 1], [1, 3]], [[2, 3], []], [[], [3, 1]]] as [number[], number[]][])
-    .map(([sa, sb], i) => ({ name: `${name} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`, f: (a, b) => weighted(op(a, b)), inputs: [make(sa, 10 + i), makeB(sb, 20 + i)] }));
+const binaryCases = (
+  name: string,
+  op: (a: Tensor, b: Tensor) => Tensor,
+  make: (shape: number[], seed: number) => Tensor = r,
+  makeB: (shape: number[], seed: number) => Tensor = make,
+): GradCase[] =>
+  (
+    [
+      [
+        [2, 3],
+        [2, 3],
+      ],
+      [[2, 3], [3]],
+      [
+        [2, 1],
+        [1, 3],
+      ],
+      [[2, 3], []],
+      [[], [3, 1]],
+    ] as [number[], number[]][]
+  ).map(([sa, sb], i) => ({
+    name: `${name} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`,
+    f: (a, b) => weighted(op(a, b)),
+    inputs: [make(sa, 10 + i), makeB(sb, 20 + i)],
+  }));
 
 /** Ops whose gradient is zero or that take no f32 input: tested apart, below. */
-type NoGradient = 'sign' | 'floor' | 'ceil' | 'round' | 'logicalNot' | 'stopGradient' | 'equal' | 'notEqual' | 'less'
-  | 'lessEqual' | 'greater' | 'greaterEqual' | 'logicalAnd' | 'logicalOr' | 'argmax' | 'argmin' | 'oneHot';
+type NoGradient =
+  | 'sign'
+  | 'floor'
+  | 'ceil'
+  | 'round'
+  | 'logicalNot'
+  | 'stopGradient'
+  | 'equal'
+  | 'notEqual'
+  | 'less'
+  | 'lessEqual'
+  | 'greater'
+  | 'greaterEqual'
+  | 'logicalAnd'
+  | 'logicalOr'
+  | 'argmax'
+  | 'argmin'
+  | 'oneHot';
 
 /** Gradient checks for every differentiable op; the Record type makes a missing op a compile error. */
 const GRAD_CASES: Record<Exclude<OpName, NoGradient>, GradCase[]> = {
@@ -50,7 +166,10 @@ const GRAD_CASES: Record<Exclude<OpName, NoGradient>, GradCase[]> = {
   sigmoid: [unary('sigmoid', sigmoid, r([2, 3], 1, -3, 3))],
   relu: [unary('relu', relu, awayFromZero([2, 3], 1))],
   leakyRelu: [unary('leakyRelu', (x) => leakyRelu(x, 0.1), awayFromZero([2, 3], 1))],
-  gelu: [unary('gelu tanh form', (x) => gelu(x), r([2, 3], 1, -3, 3)), unary('gelu erf form', (x) => gelu(x, { approximate: false }), r([2, 3], 1, -3, 3))],
+  gelu: [
+    unary('gelu tanh form', (x) => gelu(x), r([2, 3], 1, -3, 3)),
+    unary('gelu erf form', (x) => gelu(x, { approximate: false }), r([2, 3], 1, -3, 3)),
+  ],
   erf: [unary('erf', erf, r([2, 3], 1, -2, 2))],
   softplus: [unary('softplus', softplus, r([2, 3], 1, -3, 3))],
   // cast() skips a same-dtype cast, so bind the primitive to reach its gradient rule.
@@ -67,10 +186,33 @@ const GRAD_CASES: Record<Exclude<OpName, NoGradient>, GradCase[]> = {
   ],
   maximum: binaryCases('maximum', maximum),
   minimum: binaryCases('minimum', minimum),
-  mod: binaryCases('mod', mod, (s, seed) => r(s, seed, 0.1, 0.9), (s, seed) => r(s, seed, 1.1, 1.9)),
+  mod: binaryCases(
+    'mod',
+    mod,
+    (s, seed) => r(s, seed, 0.1, 0.9),
+    (s, seed) => r(s, seed, 1.1, 1.9),
+  ),
   where: [
-    { name: 'where', f: (a, b) => weighted(where(tensor([[true, false, true], [false, false, true]]), a, b)), inputs: [r([2, 3], 1), r([2, 3], 2)] },
-    { name: 'where broadcasting', f: (a, b) => weighted(where(tensor([[true], [false]]), a, b)), inputs: [r([3], 1), r([2, 1], 2)] },
+    {
+      name: 'where',
+      f: (a, b) =>
+        weighted(
+          where(
+            tensor([
+              [true, false, true],
+              [false, false, true],
+            ]),
+            a,
+            b,
+          ),
+        ),
+      inputs: [r([2, 3], 1), r([2, 3], 2)],
+    },
+    {
+      name: 'where broadcasting',
+      f: (a, b) => weighted(where(tensor([[true], [false]]), a, b)),
+      inputs: [r([3], 1), r([2, 1], 2)],
+    },
   ],
 
   sum: [
@@ -80,8 +222,26 @@ const GRAD_CASES: Record<Exclude<OpName, NoGradient>, GradCase[]> = {
   ],
   prod: [
     { name: 'prod axis 1', f: (x) => weighted(prod(x, 1)), inputs: [r([2, 3], 1)] },
-    { name: 'prod with one zero', f: (x) => weighted(prod(x, 1)), inputs: [tensor([[0.5, 0, 2], [1.5, -1, 0.7]])] },
-    { name: 'prod with two zeros', f: (x) => weighted(prod(x, 0, true)), inputs: [tensor([[0, 0, 2], [0, -1, 0.7]])] },
+    {
+      name: 'prod with one zero',
+      f: (x) => weighted(prod(x, 1)),
+      inputs: [
+        tensor([
+          [0.5, 0, 2],
+          [1.5, -1, 0.7],
+        ]),
+      ],
+    },
+    {
+      name: 'prod with two zeros',
+      f: (x) => weighted(prod(x, 0, true)),
+      inputs: [
+        tensor([
+          [0, 0, 2],
+          [0, -1, 0.7],
+        ]),
+      ],
+    },
   ],
   max: [
     { name: 'max axis -1', f: (x) => weighted(max(x, -1)), inputs: [r([2, 4], 1)] },
@@ -93,27 +253,78 @@ const GRAD_CASES: Record<Exclude<OpName, NoGradient>, GradCase[]> = {
   transpose: [unary('transpose', (x) => transpose(x, [2, 0, 1]), r([2, 3, 2], 1))],
   broadcastTo: [unary('broadcastTo', (x) => broadcastTo(x, [4, 2, 3]), r([2, 1], 1))],
   slice: [unary('slice', (x) => slice(x, [1, -3], [1, 2]), r([2, 4], 1))],
-  concat: [{
-    name: 'concat', f: (a, b, c) => weighted(concat([a, b, c], 1)), inputs: [r([2, 1], 1), r([2, 3], 2), r([2, 2], 3)],
-  }],
-  pad: [unary('pad', (x) => pad(x, [[1, 0], [2, 1]], 3))],
+  concat: [
+    {
+      name: 'concat',
+      f: (a, b, c) => weighted(concat([a, b, c], 1)),
+      inputs: [r([2, 1], 1), r([2, 3], 2), r([2, 2], 3)],
+    },
+  ],
+  pad: [
+    unary('pad', (x) =>
+      pad(
+        x,
+        [
+          [1, 0],
+          [2, 1],
+        ],
+        3,
+      ),
+    ),
+  ],
   gather: [
     { name: 'gather repeated indices', f: (x) => weighted(gather(x, [2, 0, 2, 2])), inputs: [r([3, 2], 1)] },
-    { name: 'gather axis 1, 2-d indices', f: (x) => weighted(gather(x, tensor([[1, 1], [0, 2]], undefined, 'i32'), 1)), inputs: [r([2, 3], 1)] },
+    {
+      name: 'gather axis 1, 2-d indices',
+      f: (x) =>
+        weighted(
+          gather(
+            x,
+            tensor(
+              [
+                [1, 1],
+                [0, 2],
+              ],
+              undefined,
+              'i32',
+            ),
+            1,
+          ),
+        ),
+      inputs: [r([2, 3], 1)],
+    },
   ],
-  scatterAdd: [{
-    name: 'scatterAdd', inputs: [r([4, 2], 1)],
-    f: (u) => weighted(bind('scatterAdd', [u, tensor([2, 0, 2, 1], undefined, 'i32')], { axis: 0, dimSize: 3 })),
-  }],
+  scatterAdd: [
+    {
+      name: 'scatterAdd',
+      inputs: [r([4, 2], 1)],
+      f: (u) => weighted(bind('scatterAdd', [u, tensor([2, 0, 2, 1], undefined, 'i32')], { axis: 0, dimSize: 3 })),
+    },
+  ],
   matmul: [
-    ...([[false, false], [true, false], [false, true], [true, true]] as const).map(([tA, tB]) => ({
+    ...(
+      [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ] as const
+    ).map(([tA, tB]) => ({
       name: `matmul transposeA=${tA} transposeB=${tB}`,
       f: (a: Tensor, b: Tensor) => weighted(matmul(a, b, { transposeA: tA, transposeB: tB })),
       inputs: [r(tA ? [3, 2] : [2, 3], 1), r(tB ? [4, 3] : [3, 4], 2)],
     })),
     { name: 'matmul batch times matrix', f: (a, b) => weighted(matmul(a, b)), inputs: [r([2, 2, 3], 1), r([3, 2], 2)] },
-    { name: 'matmul broadcast batch dims', f: (a, b) => weighted(matmul(a, b, { transposeB: true })), inputs: [r([2, 1, 2, 3], 1), r([3, 2, 3], 2)] },
-    { name: 'matmul broadcast batch dims, transposeA', f: (a, b) => weighted(matmul(a, b, { transposeA: true })), inputs: [r([1, 3, 2], 1), r([2, 1, 3, 2], 2)] },
+    {
+      name: 'matmul broadcast batch dims',
+      f: (a, b) => weighted(matmul(a, b, { transposeB: true })),
+      inputs: [r([2, 1, 2, 3], 1), r([3, 2, 3], 2)],
+    },
+    {
+      name: 'matmul broadcast batch dims, transposeA',
+      f: (a, b) => weighted(matmul(a, b, { transposeA: true })),
+      inputs: [r([1, 3, 2], 1), r([2, 1, 3, 2], 2)],
+    },
   ],
 };
 
@@ -128,9 +339,17 @@ const COMPOSITE_CASES: GradCase[] = [
   { name: 'logSoftmax axis 0', f: (x) => weighted(logSoftmax(x, 0)), inputs: [r([3, 2], 1, -2, 2)] },
   { name: 'softmaxCrossEntropy', f: (z) => softmaxCrossEntropy(z, [2, 0, 1]), inputs: [r([3, 4], 1, -2, 2)] },
   { name: 'mse', f: (p, t) => mse(p, t), inputs: [r([2, 3], 1), r([2, 3], 2)] },
-  { name: 'layerNorm with gamma and beta', f: (x, g, b) => weighted(layerNorm(x, g, b)), inputs: [r([2, 4], 1, -2, 2), r([4], 2), r([4], 3)] },
+  {
+    name: 'layerNorm with gamma and beta',
+    f: (x, g, b) => weighted(layerNorm(x, g, b)),
+    inputs: [r([2, 4], 1, -2, 2), r([4], 2), r([4], 3)],
+  },
   { name: 'dense', f: (x, w, b) => weighted(tanh(dense(x, w, b))), inputs: [r([3, 2], 1), r([2, 4], 2), r([4], 3)] },
-  { name: 'a chain of elementwise ops', f: (x) => sum(div(exp(sin(x)), add(square(x), 1))), inputs: [r([5], 1, -2, 2)] },
+  {
+    name: 'a chain of elementwise ops',
+    f: (x) => sum(div(exp(sin(x)), add(square(x), 1))),
+    inputs: [r([5], 1, -2, 2)],
+  },
 ];
 
 describe('gradients match central differences', () => {
@@ -150,7 +369,19 @@ describe('gradients match central differences', () => {
 describe('gradients at kinks and ties (hand-computed)', () => {
   it('max and min share the gradient equally between tied maxima', () => {
     expectTensor(grad((x: Tensor) => max(x))(tensor([1, 3, 3])), [3], [0, 0.5, 0.5]);
-    expectTensor(grad((x: Tensor) => sum(min(x, 1)))(tensor([[2, 2, 2], [1, 0, 5]])), [2, 3], [[1 / 3, 1 / 3, 1 / 3], [0, 1, 0]]);
+    expectTensor(
+      grad((x: Tensor) => sum(min(x, 1)))(
+        tensor([
+          [2, 2, 2],
+          [1, 0, 5],
+        ]),
+      ),
+      [2, 3],
+      [
+        [1 / 3, 1 / 3, 1 / 3],
+        [0, 1, 0],
+      ],
+    );
   });
 
   it('maximum and minimum send a tie to the first operand', () => {
@@ -187,14 +418,22 @@ describe('gradients at kinks and ties (hand-computed)', () => {
 
 describe('ops without a gradient give zeros', () => {
   const NO_GRADIENT: Record<NoGradient, (x: Tensor) => Tensor> = {
-    sign: sign, floor: floor, ceil: ceil, round: round, stopGradient: stopGradient,
+    sign: sign,
+    floor: floor,
+    ceil: ceil,
+    round: round,
+    stopGradient: stopGradient,
     logicalNot: (x) => cast(logicalNot(greater(x, 0)), 'f32'),
-    equal: (x) => cast(equal(x, 0.5), 'f32'), notEqual: (x) => cast(notEqual(x, 0.5), 'f32'),
-    less: (x) => cast(less(x, 0), 'f32'), lessEqual: (x) => cast(lessEqual(x, 0), 'f32'),
-    greater: (x) => cast(greater(x, 0), 'f32'), greaterEqual: (x) => cast(greaterEqual(x, 0), 'f32'),
+    equal: (x) => cast(equal(x, 0.5), 'f32'),
+    notEqual: (x) => cast(notEqual(x, 0.5), 'f32'),
+    less: (x) => cast(less(x, 0), 'f32'),
+    lessEqual: (x) => cast(lessEqual(x, 0), 'f32'),
+    greater: (x) => cast(greater(x, 0), 'f32'),
+    greaterEqual: (x) => cast(greaterEqual(x, 0), 'f32'),
     logicalAnd: (x) => cast(logicalAnd(greater(x, 0), less(x, 1)), 'f32'),
     logicalOr: (x) => cast(logicalOr(greater(x, 0), less(x, -1)), 'f32'),
-    argmax: (x) => cast(argmax(x), 'f32'), argmin: (x) => cast(argmin(x), 'f32'),
+    argmax: (x) => cast(argmax(x), 'f32'),
+    argmin: (x) => cast(argmin(x), 'f32'),
     oneHot: (x) => oneHot(cast(x, 'i32'), 3),
   };
 
@@ -230,7 +469,13 @@ describe('higher-order gradients', () => {
   it('second derivative of tanh is -2·tanh·(1 - tanh²)', () => {
     const d2 = grad((x: Tensor) => grad((y: Tensor) => sum(tanh(y)))(x).sum());
     const xs = [-1.5, -0.3, 0, 0.7, 2];
-    expectTensor(d2(tensor(xs)), [5], xs.map((x) => -2 * Math.tanh(x) * (1 - Math.tanh(x) ** 2)), 1e-5, 1e-6);
+    expectTensor(
+      d2(tensor(xs)),
+      [5],
+      xs.map((x) => -2 * Math.tanh(x) * (1 - Math.tanh(x) ** 2)),
+      1e-5,
+      1e-6,
+    );
   });
 
   /** A small MLP loss, differentiated w.r.t. its input. */
@@ -302,7 +547,13 @@ describe('grad arguments and pytrees', () => {
 
   it('gradients of nested arrays and objects of tensors and Variables keep the structure', () => {
     const params = {
-      w: new Variable(tensor([[1, 2], [3, 4]]), { name: 'w' }),
+      w: new Variable(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+        { name: 'w' },
+      ),
       layers: [tensor([0.5, -1]), { b: new Variable(tensor([2])), scale: 3 }],
     };
     type P = typeof params;
@@ -316,14 +567,28 @@ describe('grad arguments and pytrees', () => {
     expect(Object.keys(g)).toEqual(['w', 'layers']);
     expect(g.w).not.toBeInstanceOf(Variable);
     // h = x·w + v = [4.5, 5]; loss = 3·2·(4.5 + 5) = 57
-    expectTensor(g.w, [2, 2], [[6, 6], [6, 6]]);
+    expectTensor(
+      g.w,
+      [2, 2],
+      [
+        [6, 6],
+        [6, 6],
+      ],
+    );
     const [gv, inner] = g.layers as unknown as [Tensor, { b: Tensor; scale: Tensor }];
     expectTensor(gv, [2], [6, 6]);
     expectTensor(inner.b, [1], [28.5]);
     expectTensor(inner.scale, [], [19]);
     expectTensor(valueAndGrad(loss)(params, x)[0], [], [57]);
     // The variables are read, not changed.
-    expectTensor(params.w.value, [2, 2], [[1, 2], [3, 4]]);
+    expectTensor(
+      params.w.value,
+      [2, 2],
+      [
+        [1, 2],
+        [3, 4],
+      ],
+    );
   });
 
   it('gradients of an array argument come back as an array', () => {

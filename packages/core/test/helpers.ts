@@ -25,12 +25,20 @@ export function isClose(a: number, b: number, rtol = F32_RTOL, atol = F32_ATOL):
 }
 
 /** Expects two flat lists to agree elementwise; the failure names the first bad index. */
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol = F32_RTOL, atol = F32_ATOL, what = ''): void {
+export function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  rtol = F32_RTOL,
+  atol = F32_ATOL,
+  what = '',
+): void {
   expect(actual.length).toBe(expected.length);
   for (let i = 0; i < expected.length; i++) {
     if (!isClose(actual[i]!, expected[i]!, rtol, atol)) {
-      throw new Error(`${what}[${i}]: got ${actual[i]}, expected ${expected[i]} (rtol ${rtol}, atol ${atol})\n` +
-        `actual:   ${Array.from(actual).join(', ')}\nexpected: ${Array.from(expected).join(', ')}`);
+      throw new Error(
+        `${what}[${i}]: got ${actual[i]}, expected ${expected[i]} (rtol ${rtol}, atol ${atol})\n` +
+          `actual:   ${Array.from(actual).join(', ')}\nexpected: ${Array.from(expected).join(', ')}`,
+      );
     }
   }
 }
@@ -42,7 +50,13 @@ function flat(values: Nested): number[] {
 }
 
 /** Expects `t` to have `shape` and values close to `expected` (nested or flat). */
-export function expectTensor(t: Tensor, shape: readonly number[], expected: Nested, rtol = F32_RTOL, atol = F32_ATOL): void {
+export function expectTensor(
+  t: Tensor,
+  shape: readonly number[],
+  expected: Nested,
+  rtol = F32_RTOL,
+  atol = F32_ATOL,
+): void {
   expect(t.shape).toEqual(shape);
   expectClose(Array.from(t.dataSync()), flat(expected), rtol, atol);
 }
@@ -67,10 +81,22 @@ export function seededValues(n: number, seed: number, lo = -1, hi = 1): number[]
 
 /** An f32 tensor of seeded values in [lo, hi). */
 export function randomTensor(shape: readonly number[], seed: number, lo = -1, hi = 1): Tensor {
-  return tensor(seededValues(shape.reduce((a, b) => a * b, 1), seed, lo, hi), shape);
+  return tensor(
+    seededValues(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+      lo,
+      hi,
+    ),
+    shape,
+  );
 }
 
-export interface GradTolerance { eps?: number; rtol?: number; atol?: number }
+export interface GradTolerance {
+  eps?: number;
+  rtol?: number;
+  atol?: number;
+}
 
 /**
  * Compares `grad(f)` over every input with central differences: each element is moved by ±eps
@@ -78,7 +104,10 @@ export interface GradTolerance { eps?: number; rtol?: number; atol?: number }
  */
 export function checkGradients(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], tol: GradTolerance = {}): void {
   const { eps = GRAD_EPS, rtol = GRAD_RTOL, atol = GRAD_ATOL } = tol;
-  const analytic = grad(f, inputs.map((_, i) => i))(...inputs);
+  const analytic = grad(
+    f,
+    inputs.map((_, i) => i),
+  )(...inputs);
   inputs.forEach((x, i) => {
     expect(analytic[i]!.shape).toEqual(x.shape);
     const base = x.dataSync() as Float32Array;

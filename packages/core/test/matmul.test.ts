@@ -14,7 +14,14 @@ function at(data: number[], off: number, cols: number, transposed: boolean, r: n
  * Naive batched matmul in double precision: the batch dims broadcast (NumPy rules), then a triple
  * loop per batch entry.
  */
-function matmulRef(a: number[], aShape: number[], b: number[], bShape: number[], tA: boolean, tB: boolean): { shape: number[]; values: number[] } {
+function matmulRef(
+  a: number[],
+  aShape: number[],
+  b: number[],
+  bShape: number[],
+  tA: boolean,
+  tB: boolean,
+): { shape: number[]; values: number[] } {
   const [ar, ac] = aShape.slice(-2) as [number, number];
   const [br, bc] = bShape.slice(-2) as [number, number];
   const [m, k] = tA ? [ac, ar] : [ar, ac];
@@ -69,8 +76,18 @@ const CASES: [string, number[], number[], boolean, boolean][] = [
 
 describe('matmul against a naive reference', () => {
   it.each(CASES)('%s', (_name, aShape, bShape, transposeA, transposeB) => {
-    const a = seededValues(aShape.reduce((x, y) => x * y, 1), 21, -1, 1);
-    const b = seededValues(bShape.reduce((x, y) => x * y, 1), 22, -1, 1);
+    const a = seededValues(
+      aShape.reduce((x, y) => x * y, 1),
+      21,
+      -1,
+      1,
+    );
+    const b = seededValues(
+      bShape.reduce((x, y) => x * y, 1),
+      22,
+      -1,
+      1,
+    );
     const y = matmul(tensor(a, aShape), tensor(b, bShape), { transposeA, transposeB });
     const expected = matmulRef(a, aShape, b, bShape, transposeA, transposeB);
     expect(y.dtype).toBe('f32');
@@ -78,13 +95,73 @@ describe('matmul against a naive reference', () => {
   });
 
   it('hand-checked 2x2', () => {
-    expectTensor(matmul(tensor([[1, 2], [3, 4]]), tensor([[5, 6], [7, 8]])), [2, 2], [[19, 22], [43, 50]]);
-    expectTensor(matmul(tensor([[1, 2], [3, 4]]), tensor([[5, 6], [7, 8]]), { transposeA: true }), [2, 2], [[26, 30], [38, 44]]);
-    expectTensor(matmul(tensor([[1, 2], [3, 4]]), tensor([[5, 6], [7, 8]]), { transposeB: true }), [2, 2], [[17, 23], [39, 53]]);
+    expectTensor(
+      matmul(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+        tensor([
+          [5, 6],
+          [7, 8],
+        ]),
+      ),
+      [2, 2],
+      [
+        [19, 22],
+        [43, 50],
+      ],
+    );
+    expectTensor(
+      matmul(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+        tensor([
+          [5, 6],
+          [7, 8],
+        ]),
+        { transposeA: true },
+      ),
+      [2, 2],
+      [
+        [26, 30],
+        [38, 44],
+      ],
+    );
+    expectTensor(
+      matmul(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+        tensor([
+          [5, 6],
+          [7, 8],
+        ]),
+        { transposeB: true },
+      ),
+      [2, 2],
+      [
+        [17, 23],
+        [39, 53],
+      ],
+    );
   });
 
   it('i32 stays integer', () => {
-    const y = matmul(tensor([[1, 2], [3, 4]], undefined, 'i32'), tensor([[5], [-6]], undefined, 'i32'));
+    const y = matmul(
+      tensor(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        undefined,
+        'i32',
+      ),
+      tensor([[5], [-6]], undefined, 'i32'),
+    );
     expect(y.dtype).toBe('i32');
     expect(y.toArray()).toEqual([[-7], [-9]]);
   });
@@ -96,16 +173,36 @@ describe('matmul against a naive reference', () => {
   });
 
   it('NaN and Infinity propagate only to the rows and columns they touch', () => {
-    const y = matmul(tensor([[NaN, 0], [1, 1]]), tensor([[1, 1], [1, Infinity]]));
-    expectTensor(y, [2, 2], [[NaN, NaN], [2, Infinity]]);
+    const y = matmul(
+      tensor([
+        [NaN, 0],
+        [1, 1],
+      ]),
+      tensor([
+        [1, 1],
+        [1, Infinity],
+      ]),
+    );
+    expectTensor(
+      y,
+      [2, 2],
+      [
+        [NaN, NaN],
+        [2, Infinity],
+      ],
+    );
   });
 
   it('rejects mismatched inner and batch dimensions, vectors and mixed dtypes', () => {
-    expect(caught(() => matmul(zeros([2, 3]), zeros([4, 5]))).detail).toBe('matmul: inner dimensions differ: f32[2,3], f32[4,5] gives 3 vs 4');
-    expect(caught(() => matmul(zeros([2, 3]), zeros([2, 5]), { transposeA: true, transposeB: true })).detail)
-      .toBe('matmul: inner dimensions differ: f32[2,3], f32[2,5] (transposeA=true, transposeB=true) gives 2 vs 5');
-    expect(caught(() => matmul(zeros([2, 2, 3]), zeros([3, 3, 4]))).detail)
-      .toBe('matmul: batch dimensions of f32[2,2,3], f32[3,3,4] cannot be broadcast together');
+    expect(caught(() => matmul(zeros([2, 3]), zeros([4, 5]))).detail).toBe(
+      'matmul: inner dimensions differ: f32[2,3], f32[4,5] gives 3 vs 4',
+    );
+    expect(caught(() => matmul(zeros([2, 3]), zeros([2, 5]), { transposeA: true, transposeB: true })).detail).toBe(
+      'matmul: inner dimensions differ: f32[2,3], f32[2,5] (transposeA=true, transposeB=true) gives 2 vs 5',
+    );
+    expect(caught(() => matmul(zeros([2, 2, 3]), zeros([3, 3, 4]))).detail).toBe(
+      'matmul: batch dimensions of f32[2,2,3], f32[3,3,4] cannot be broadcast together',
+    );
     expect(caught(() => matmul(zeros([3]), zeros([3, 2])))).toBeInstanceOf(KilnShapeError);
     expect(caught(() => matmul(zeros([2, 2]), zeros([2, 2], 'i32')))).toBeInstanceOf(KilnDTypeError);
     expect(caught(() => matmul(zeros([1, 1], 'bool'), zeros([1, 1], 'bool')))).toBeInstanceOf(KilnDTypeError);

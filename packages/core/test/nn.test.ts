@@ -1,7 +1,25 @@
 import { describe, expect, it } from '@jest/globals';
 import {
-  dense, dropout, glorotNormal, glorotUniform, heNormal, heUniform, KilnArgumentError, KilnShapeError, layerNorm,
-  logSoftmax, mean, mse, oneHot, softmax, softmaxCrossEntropy, sub, sum, square, tensor, type Tensor,
+  dense,
+  dropout,
+  glorotNormal,
+  glorotUniform,
+  heNormal,
+  heUniform,
+  KilnArgumentError,
+  KilnShapeError,
+  layerNorm,
+  logSoftmax,
+  mean,
+  mse,
+  oneHot,
+  softmax,
+  softmaxCrossEntropy,
+  sub,
+  sum,
+  square,
+  tensor,
+  type Tensor,
 } from '../src/index.ts';
 import { caught, expectTensor, F32_RTOL } from './helpers.ts';
 
@@ -15,9 +33,33 @@ function stddev(t: Tensor): number {
 
 describe('softmax and logSoftmax', () => {
   it('match hand values along the last axis, and along axis 0', () => {
-    expectTensor(softmax(tensor([[1, 2, 3], [1, 2, 3]])), [2, 3], [SOFTMAX_123, SOFTMAX_123]);
+    expectTensor(
+      softmax(
+        tensor([
+          [1, 2, 3],
+          [1, 2, 3],
+        ]),
+      ),
+      [2, 3],
+      [SOFTMAX_123, SOFTMAX_123],
+    );
     expectTensor(logSoftmax(tensor([1, 2, 3])), [3], LOG_SOFTMAX_123);
-    expectTensor(softmax(tensor([[1, 5], [2, 5], [3, 5]]), 0), [3, 2], [[SOFTMAX_123[0]!, 1 / 3], [SOFTMAX_123[1]!, 1 / 3], [SOFTMAX_123[2]!, 1 / 3]]);
+    expectTensor(
+      softmax(
+        tensor([
+          [1, 5],
+          [2, 5],
+          [3, 5],
+        ]),
+        0,
+      ),
+      [3, 2],
+      [
+        [SOFTMAX_123[0]!, 1 / 3],
+        [SOFTMAX_123[1]!, 1 / 3],
+        [SOFTMAX_123[2]!, 1 / 3],
+      ],
+    );
     expectTensor(logSoftmax(tensor([[1], [2], [3]]), -2), [3, 1], LOG_SOFTMAX_123);
   });
 
@@ -29,7 +71,12 @@ describe('softmax and logSoftmax', () => {
   });
 
   it('rows sum to 1', () => {
-    const p = softmax(tensor([[0.3, -2, 4, 1], [7, 7, 7, 7]]));
+    const p = softmax(
+      tensor([
+        [0.3, -2, 4, 1],
+        [7, 7, 7, 7],
+      ]),
+    );
     expectTensor(sum(p, -1), [2], [1, 1]);
     expectTensor(p.slice([1, 0], [1, 4]), [1, 4], [0.25, 0.25, 0.25, 0.25]);
   });
@@ -40,7 +87,10 @@ describe('softmax and logSoftmax', () => {
 });
 
 describe('softmaxCrossEntropy', () => {
-  const logits = tensor([[1, 2, 3], [1, 0, -1]]);
+  const logits = tensor([
+    [1, 2, 3],
+    [1, 0, -1],
+  ]);
   // Row 0, label 2: -logSoftmax[2] of [1,2,3]; row 1, label 1: -logSoftmax[1] of [1,0,-1] = log(e + 1 + e^-1).
   const HAND = (0.4076059644443806 + Math.log(Math.E + 1 + 1 / Math.E)) / 2;
 
@@ -51,37 +101,82 @@ describe('softmaxCrossEntropy', () => {
 
   it('one-hot labels give the same loss; soft labels mix the rows', () => {
     expectTensor(softmaxCrossEntropy(logits, oneHot([2, 1], 3)), [], [HAND]);
-    const soft = tensor([[0.5, 0, 0.5], [0, 1, 0]]);
+    const soft = tensor([
+      [0.5, 0, 0.5],
+      [0, 1, 0],
+    ]);
     const row0 = -(0.5 * LOG_SOFTMAX_123[0]! + 0.5 * LOG_SOFTMAX_123[2]!);
     expectTensor(softmaxCrossEntropy(logits, soft), [], [(row0 + Math.log(Math.E + 1 + 1 / Math.E)) / 2]);
   });
 
   it('works on a batch of sequences [2, 2, 3]', () => {
-    const z = tensor([[[1, 2, 3], [1, 0, -1]], [[1, 2, 3], [1, 0, -1]]]);
-    expectTensor(softmaxCrossEntropy(z, [[2, 1], [2, 1]]), [], [HAND]);
+    const z = tensor([
+      [
+        [1, 2, 3],
+        [1, 0, -1],
+      ],
+      [
+        [1, 2, 3],
+        [1, 0, -1],
+      ],
+    ]);
+    expectTensor(
+      softmaxCrossEntropy(z, [
+        [2, 1],
+        [2, 1],
+      ]),
+      [],
+      [HAND],
+    );
   });
 
   it('rejects labels that fit neither form', () => {
     const err = caught(() => softmaxCrossEntropy(logits, [2, 1, 0]));
     expect(err).toBeInstanceOf(KilnShapeError);
-    expect(err.detail).toBe('softmaxCrossEntropy: labels i32[3] do not match logits f32[2,3]; ' +
-      'give i32 class indices of shape [2] or f32 rows of shape [2,3]');
+    expect(err.detail).toBe(
+      'softmaxCrossEntropy: labels i32[3] do not match logits f32[2,3]; ' +
+        'give i32 class indices of shape [2] or f32 rows of shape [2,3]',
+    );
   });
 });
 
 describe('mse, dense, layerNorm', () => {
   it('mse is the mean squared difference, with broadcasting', () => {
     expectTensor(mse(tensor([1, 2, 3]), tensor([1, 0, 0])), [], [13 / 3]);
-    expectTensor(mse(tensor([[1, 2], [3, 4]]), 2), [], [(1 + 0 + 1 + 4) / 4]);
+    expectTensor(
+      mse(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+        2,
+      ),
+      [],
+      [(1 + 0 + 1 + 4) / 4],
+    );
   });
 
   it('dense is x·w + b', () => {
-    expectTensor(dense(tensor([[1, 2]]), tensor([[1, 0, 2], [3, 1, 0]]), tensor([0.5, 0, -1])), [1, 3], [[7.5, 2, 1]]);
+    expectTensor(
+      dense(
+        tensor([[1, 2]]),
+        tensor([
+          [1, 0, 2],
+          [3, 1, 0],
+        ]),
+        tensor([0.5, 0, -1]),
+      ),
+      [1, 3],
+      [[7.5, 2, 1]],
+    );
     expectTensor(dense(tensor([[1, 2]]), tensor([[1], [1]])), [1, 1], [[3]]);
   });
 
   it('layerNorm gives mean 0 and variance 1 per row, then scales and shifts', () => {
-    const x = tensor([[1, 2, 3, 4], [10, 10, 10, 14]]);
+    const x = tensor([
+      [1, 2, 3, 4],
+      [10, 10, 10, 14],
+    ]);
     const y = layerNorm(x);
     expectTensor(mean(y, -1), [2], [0, 0], 0, 1e-6);
     // Variance v / (v + epsilon) with epsilon = 1e-5: within 1e-5 of 1.
@@ -94,8 +189,23 @@ describe('mse, dense, layerNorm', () => {
 
   it('layerNorm over another axis and with another epsilon', () => {
     // Column 0: mean 2, variance 1; column 1: mean 7, variance 4.
-    const y = layerNorm(tensor([[1, 5], [3, 9]]), undefined, undefined, { axis: 0, epsilon: 0 });
-    expectTensor(y, [2, 2], [[-1, -1], [1, 1]]);
+    const y = layerNorm(
+      tensor([
+        [1, 5],
+        [3, 9],
+      ]),
+      undefined,
+      undefined,
+      { axis: 0, epsilon: 0 },
+    );
+    expectTensor(
+      y,
+      [2, 2],
+      [
+        [-1, -1],
+        [1, 1],
+      ],
+    );
   });
 });
 
@@ -130,7 +240,7 @@ describe('initializers', () => {
   ])('%s has the right spread and is seeded', (_name, init, std, limit) => {
     const w = init([200, 300], 5);
     expect(w.shape).toEqual([200, 300]);
-    expect(Math.abs(mean(w).item() as number)).toBeLessThan(5 * std / Math.sqrt(60000));
+    expect(Math.abs(mean(w).item() as number)).toBeLessThan((5 * std) / Math.sqrt(60000));
     expect(Math.abs(stddev(w) / std - 1)).toBeLessThan(0.02);
     if (limit !== null) {
       const d = w.dataSync();

@@ -36,7 +36,10 @@ describe('sgd', () => {
   });
 
   it('updates a pytree of variables and skips non-trainable ones', () => {
-    const params = { a: new Variable(tensor([1])), rest: [new Variable(tensor([2])), new Variable(tensor([3]), { trainable: false })] };
+    const params = {
+      a: new Variable(tensor([1])),
+      rest: [new Variable(tensor([2])), new Variable(tensor([3]), { trainable: false })],
+    };
     sgd({ learningRate: 0.5 }).apply(params, { a: tensor([1]), rest: [tensor([2]), tensor([2])] });
     expectTensor(params.a.value, [1], [0.5]);
     expectTensor(params.rest[0]!.value, [1], [1]);
@@ -75,7 +78,11 @@ describe('momentum', () => {
     const w = new Variable(tensor(W0));
     momentum({ learningRate: 0.1, momentum: 0.9, nesterov: true }).apply(w, tensor(G1));
     // m1 = g1; step = g1 + 0.9·g1 = 1.9·g1
-    expectTensor(w.value, [3], W0.map((v, i) => v - 0.1 * 1.9 * G1[i]!));
+    expectTensor(
+      w.value,
+      [3],
+      W0.map((v, i) => v - 0.1 * 1.9 * G1[i]!),
+    );
   });
 });
 

@@ -1,7 +1,22 @@
 import { describe, expect, it } from '@jest/globals';
 import {
-  argmax, argmin, KilnArgumentError, KilnDTypeError, KilnShapeError, logSumExp, max, mean, min, prod, scalar,
-  sum, tensor, zeros, type ReduceOp, type Tensor, type TensorLike,
+  argmax,
+  argmin,
+  KilnArgumentError,
+  KilnDTypeError,
+  KilnShapeError,
+  logSumExp,
+  max,
+  mean,
+  min,
+  prod,
+  scalar,
+  sum,
+  tensor,
+  zeros,
+  type ReduceOp,
+  type Tensor,
+  type TensorLike,
 } from '../src/index.ts';
 import { caught, expectTensor, F32_ATOL, F32_RTOL, seededValues } from './helpers.ts';
 
@@ -14,14 +29,16 @@ type GroupRef = (values: number[]) => number;
 const maxRef: GroupRef = (v) => v.reduce((m, x) => (Number.isNaN(m) || x > m || Number.isNaN(x) ? x : m), -Infinity);
 const minRef: GroupRef = (v) => v.reduce((m, x) => (Number.isNaN(m) || x < m || Number.isNaN(x) ? x : m), Infinity);
 /** First position of the extreme value; a NaN counts as the extreme. */
-const argRef = (better: (a: number, b: number) => boolean): GroupRef => (v) => {
-  let best = 0;
-  for (let i = 1; i < v.length; i++) {
-    if (Number.isNaN(v[best]!)) break;
-    if (Number.isNaN(v[i]!) || better(v[i]!, v[best]!)) best = i;
-  }
-  return best;
-};
+const argRef =
+  (better: (a: number, b: number) => boolean): GroupRef =>
+  (v) => {
+    let best = 0;
+    for (let i = 1; i < v.length; i++) {
+      if (Number.isNaN(v[best]!)) break;
+      if (Number.isNaN(v[i]!) || better(v[i]!, v[best]!)) best = i;
+    }
+    return best;
+  };
 
 const REDUCTIONS: Record<ReduceOp | 'mean' | 'logSumExp', [ReduceFn, GroupRef]> = {
   sum: [sum, (v) => v.reduce((a, b) => a + b, 0)],
@@ -35,9 +52,18 @@ const REDUCTIONS: Record<ReduceOp | 'mean' | 'logSumExp', [ReduceFn, GroupRef]> 
 };
 
 /** The reference reduction of `data` (shape `shape`) over `axes`, by explicit index walking. */
-function reduceRef(data: number[], shape: number[], axes: Axes, keepDims: boolean, f: GroupRef): { shape: number[]; values: number[] } {
+function reduceRef(
+  data: number[],
+  shape: number[],
+  axes: Axes,
+  keepDims: boolean,
+  f: GroupRef,
+): { shape: number[]; values: number[] } {
   const rank = shape.length;
-  const list = axes === undefined ? shape.map((_, i) => i) : (typeof axes === 'number' ? [axes] : axes).map((a) => (a + rank) % rank);
+  const list =
+    axes === undefined
+      ? shape.map((_, i) => i)
+      : (typeof axes === 'number' ? [axes] : axes).map((a) => (a + rank) % rank);
   const reduced = new Set(list);
   const outShape = shape.flatMap((d, i) => (reduced.has(i) ? (keepDims ? [1] : []) : [d]));
   const groups = new Map<string, number[]>();
@@ -59,7 +85,9 @@ const AXES: Axes[] = [undefined, 0, 1, 2, -1, -3, [0, 1], [0, 2], [1, 2], [2, 0]
 
 describe('reductions match an index-walking reference', () => {
   const ops = Object.entries(REDUCTIONS) as [string, [ReduceFn, GroupRef]][];
-  const cases = ops.flatMap(([op, row]) => AXES.flatMap((axes) => [false, true].map((keep) => [op, JSON.stringify(axes), keep, row, axes] as const)));
+  const cases = ops.flatMap(([op, row]) =>
+    AXES.flatMap((axes) => [false, true].map((keep) => [op, JSON.stringify(axes), keep, row, axes] as const)),
+  );
 
   it.each(cases)('%s over axes %s keepDims=%s', (op, _label, keepDims, [fn, ref], axes) => {
     const y = fn(tensor(DATA, SHAPE), axes, keepDims);
@@ -71,10 +99,27 @@ describe('reductions match an index-walking reference', () => {
 
 describe('reductions at the edges', () => {
   it('an empty axis list reduces nothing (arg ops give index 0)', () => {
-    const x = tensor([[1, 2], [3, 4]]);
+    const x = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(sum(x, [])).toBe(x);
-    expectTensor(mean(x, []), [2, 2], [[1, 2], [3, 4]]);
-    expectTensor(argmax(x, []), [2, 2], [[0, 0], [0, 0]]);
+    expectTensor(
+      mean(x, []),
+      [2, 2],
+      [
+        [1, 2],
+        [3, 4],
+      ],
+    );
+    expectTensor(
+      argmax(x, []),
+      [2, 2],
+      [
+        [0, 0],
+        [0, 0],
+      ],
+    );
   });
 
   it('0-d inputs reduce to themselves', () => {
@@ -105,7 +150,10 @@ describe('reductions at the edges', () => {
   });
 
   it('NaN propagates through sum, max and min, and wins argmax/argmin', () => {
-    const x = tensor([[1, NaN, 3], [4, 5, 6]]);
+    const x = tensor([
+      [1, NaN, 3],
+      [4, 5, 6],
+    ]);
     expectTensor(sum(x, 1), [2], [NaN, 15]);
     expectTensor(max(x, 1), [2], [NaN, 6]);
     expectTensor(min(x, 1), [2], [NaN, 4]);
@@ -116,18 +164,44 @@ describe('reductions at the edges', () => {
   });
 
   it('argmax and argmin return the first of tied values', () => {
-    const x = tensor([[3, 1, 3, 1], [2, 2, 2, 2]]);
+    const x = tensor([
+      [3, 1, 3, 1],
+      [2, 2, 2, 2],
+    ]);
     expectTensor(argmax(x, 1), [2], [0, 0]);
     expectTensor(argmin(x, -1), [2], [1, 0]);
     expectTensor(argmax(x), [], [0]);
     // Over several axes the index is row-major within them.
     expectTensor(argmin(x), [], [1]);
-    expectTensor(argmax(tensor([[0, 1], [5, 2]]), [0, 1], true), [1, 1], [[2]]);
+    expectTensor(
+      argmax(
+        tensor([
+          [0, 1],
+          [5, 2],
+        ]),
+        [0, 1],
+        true,
+      ),
+      [1, 1],
+      [[2]],
+    );
   });
 
   it('keeps i32 (arg ops always give i32; mean gives f32)', () => {
-    const x = tensor([[1, 7, 3], [4, -5, 6]], undefined, 'i32');
-    for (const [fn, expected] of [[sum, [11, 5]], [prod, [21, -120]], [max, [7, 6]], [min, [1, -5]]] as const) {
+    const x = tensor(
+      [
+        [1, 7, 3],
+        [4, -5, 6],
+      ],
+      undefined,
+      'i32',
+    );
+    for (const [fn, expected] of [
+      [sum, [11, 5]],
+      [prod, [21, -120]],
+      [max, [7, 6]],
+      [min, [1, -5]],
+    ] as const) {
       const y = fn(x, 1);
       expect(y.dtype).toBe('i32');
       expect(y.toArray()).toEqual(expected);
@@ -141,10 +215,31 @@ describe('reductions at the edges', () => {
   it('logSumExp is stable for large, infinite and NaN inputs', () => {
     expectTensor(logSumExp(tensor([1000, 1000])), [], [1000 + Math.LN2]);
     expectTensor(logSumExp(tensor([-1000, -1000])), [], [-1000 + Math.LN2]);
-    expectTensor(logSumExp(tensor([[-Infinity, -Infinity], [0, -Infinity]]), 1), [2], [-Infinity, 0]);
+    expectTensor(
+      logSumExp(
+        tensor([
+          [-Infinity, -Infinity],
+          [0, -Infinity],
+        ]),
+        1,
+      ),
+      [2],
+      [-Infinity, 0],
+    );
     expectTensor(logSumExp(tensor([Infinity, 1])), [], [Infinity]);
     expectTensor(logSumExp(tensor([NaN, 1])), [], [NaN]);
-    expectTensor(logSumExp(tensor([[1, 2], [3, 4]]), -1, true), [2, 1], [[Math.log(Math.E + Math.E ** 2)], [Math.log(Math.E ** 3 + Math.E ** 4)]]);
+    expectTensor(
+      logSumExp(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+        -1,
+        true,
+      ),
+      [2, 1],
+      [[Math.log(Math.E + Math.E ** 2)], [Math.log(Math.E ** 3 + Math.E ** 4)]],
+    );
   });
 
   it('reject bool inputs, bad axes and repeated axes', () => {

@@ -1,8 +1,39 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import {
-  abs, cast, ceil, print, cos, erf, exp, expm1, floor, gelu, KilnDTypeError, leakyRelu, log, log1p, logicalNot, neg,
-  reciprocal, relu, round, rsqrt, scalar, sigmoid, sign, sin, softplus, sqrt, square, stopGradient, tanh, tensor,
-  zeros, type DType, type Tensor, type UnaryOp,
+  abs,
+  cast,
+  ceil,
+  print,
+  cos,
+  erf,
+  exp,
+  expm1,
+  floor,
+  gelu,
+  KilnDTypeError,
+  leakyRelu,
+  log,
+  log1p,
+  logicalNot,
+  neg,
+  reciprocal,
+  relu,
+  round,
+  rsqrt,
+  scalar,
+  sigmoid,
+  sign,
+  sin,
+  softplus,
+  sqrt,
+  square,
+  stopGradient,
+  tanh,
+  tensor,
+  zeros,
+  type DType,
+  type Tensor,
+  type UnaryOp,
 } from '../src/index.ts';
 import { caught, expectTensor } from './helpers.ts';
 
@@ -32,61 +63,264 @@ function erfTable(x: number): number {
 
 /** One row per unary op; the Record type makes a missing op a compile error. */
 const UNARY: Record<Exclude<UnaryOp, 'logicalNot'>, UnaryRow> = {
-  neg: { fn: neg, input: GENERAL, ref: (x) => 0 - x, special: [[Infinity, -Infinity]], i32: [[-3, 0, 5], [3, 0, -5]] },
-  abs: { fn: abs, input: GENERAL, ref: (x) => (x < 0 ? -x : x), special: [[-Infinity, Infinity]], i32: [[-3, 0, 5], [3, 0, 5]] },
-  sign: { fn: sign, input: GENERAL, ref: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), special: [[-Infinity, -1], [1e-30, 1]], i32: [[-3, 0, 5], [-1, 0, 1]] },
-  exp: { fn: exp, input: GENERAL, ref: (x) => Math.E ** x, special: [[1, 2.718281828459045], [-Infinity, 0], [Infinity, Infinity], [100, Infinity]] },
-  log: { fn: log, input: POSITIVE, ref: Math.log, special: [[Math.E, 1], [0, -Infinity], [-1, NaN], [Infinity, Infinity]] },
+  neg: {
+    fn: neg,
+    input: GENERAL,
+    ref: (x) => 0 - x,
+    special: [[Infinity, -Infinity]],
+    i32: [
+      [-3, 0, 5],
+      [3, 0, -5],
+    ],
+  },
+  abs: {
+    fn: abs,
+    input: GENERAL,
+    ref: (x) => (x < 0 ? -x : x),
+    special: [[-Infinity, Infinity]],
+    i32: [
+      [-3, 0, 5],
+      [3, 0, 5],
+    ],
+  },
+  sign: {
+    fn: sign,
+    input: GENERAL,
+    ref: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
+    special: [
+      [-Infinity, -1],
+      [1e-30, 1],
+    ],
+    i32: [
+      [-3, 0, 5],
+      [-1, 0, 1],
+    ],
+  },
+  exp: {
+    fn: exp,
+    input: GENERAL,
+    ref: (x) => Math.E ** x,
+    special: [
+      [1, 2.718281828459045],
+      [-Infinity, 0],
+      [Infinity, Infinity],
+      [100, Infinity],
+    ],
+  },
+  log: {
+    fn: log,
+    input: POSITIVE,
+    ref: Math.log,
+    special: [
+      [Math.E, 1],
+      [0, -Infinity],
+      [-1, NaN],
+      [Infinity, Infinity],
+    ],
+  },
   log1p: {
-    fn: log1p, input: [-0.9, -0.1, 0, 1e-5, 1, 10], ref: (x) => 2 * Math.atanh(x / (2 + x)),
-    special: [[-1, -Infinity], [1e-10, 1e-10], [-2, NaN]],
+    fn: log1p,
+    input: [-0.9, -0.1, 0, 1e-5, 1, 10],
+    ref: (x) => 2 * Math.atanh(x / (2 + x)),
+    special: [
+      [-1, -Infinity],
+      [1e-10, 1e-10],
+      [-2, NaN],
+    ],
   },
   expm1: {
-    fn: expm1, input: GENERAL, ref: (x) => 2 * Math.tanh(x / 2) / (1 - Math.tanh(x / 2)),
-    special: [[1e-10, 1e-10], [-Infinity, -1]],
+    fn: expm1,
+    input: GENERAL,
+    ref: (x) => (2 * Math.tanh(x / 2)) / (1 - Math.tanh(x / 2)),
+    special: [
+      [1e-10, 1e-10],
+      [-Infinity, -1],
+    ],
   },
-  sqrt: { fn: sqrt, input: POSITIVE, ref: (x) => x ** 0.5, special: [[4, 2], [0, 0], [-1, NaN], [Infinity, Infinity]] },
-  rsqrt: { fn: rsqrt, input: POSITIVE, ref: (x) => x ** -0.5, special: [[4, 0.5], [0, Infinity], [Infinity, 0]] },
-  square: { fn: square, input: GENERAL, ref: (x) => x * x, special: [[-Infinity, Infinity]], i32: [[-3, 0, 5], [9, 0, 25]] },
-  reciprocal: { fn: reciprocal, input: [-2.5, -1, -0.3, 0.3, 1, 2.5], ref: (x) => 1 / x, special: [[0, Infinity], [Infinity, 0]] },
-  sin: { fn: sin, input: GENERAL, ref: (x) => Math.cos(x - Math.PI / 2), special: [[Math.PI / 6, 0.5], [Infinity, NaN]] },
+  sqrt: {
+    fn: sqrt,
+    input: POSITIVE,
+    ref: (x) => x ** 0.5,
+    special: [
+      [4, 2],
+      [0, 0],
+      [-1, NaN],
+      [Infinity, Infinity],
+    ],
+  },
+  rsqrt: {
+    fn: rsqrt,
+    input: POSITIVE,
+    ref: (x) => x ** -0.5,
+    special: [
+      [4, 0.5],
+      [0, Infinity],
+      [Infinity, 0],
+    ],
+  },
+  square: {
+    fn: square,
+    input: GENERAL,
+    ref: (x) => x * x,
+    special: [[-Infinity, Infinity]],
+    i32: [
+      [-3, 0, 5],
+      [9, 0, 25],
+    ],
+  },
+  reciprocal: {
+    fn: reciprocal,
+    input: [-2.5, -1, -0.3, 0.3, 1, 2.5],
+    ref: (x) => 1 / x,
+    special: [
+      [0, Infinity],
+      [Infinity, 0],
+    ],
+  },
+  sin: {
+    fn: sin,
+    input: GENERAL,
+    ref: (x) => Math.cos(x - Math.PI / 2),
+    special: [
+      [Math.PI / 6, 0.5],
+      [Infinity, NaN],
+    ],
+  },
   cos: { fn: cos, input: GENERAL, ref: (x) => Math.sin(x + Math.PI / 2), special: [[Math.PI / 3, 0.5]] },
   tanh: {
-    fn: tanh, input: GENERAL, ref: (x) => (Math.exp(2 * x) - 1) / (Math.exp(2 * x) + 1),
-    special: [[Infinity, 1], [-Infinity, -1], [50, 1]],
+    fn: tanh,
+    input: GENERAL,
+    ref: (x) => (Math.exp(2 * x) - 1) / (Math.exp(2 * x) + 1),
+    special: [
+      [Infinity, 1],
+      [-Infinity, -1],
+      [50, 1],
+    ],
   },
   sigmoid: {
-    fn: sigmoid, input: GENERAL, ref: (x) => Math.exp(x) / (1 + Math.exp(x)),
-    special: [[0, 0.5], [Infinity, 1], [-Infinity, 0], [-200, 0]],
+    fn: sigmoid,
+    input: GENERAL,
+    ref: (x) => Math.exp(x) / (1 + Math.exp(x)),
+    special: [
+      [0, 0.5],
+      [Infinity, 1],
+      [-Infinity, 0],
+      [-200, 0],
+    ],
   },
-  relu: { fn: relu, input: GENERAL, ref: (x) => (x > 0 ? x : 0), special: [[-Infinity, 0], [Infinity, Infinity]], i32: [[-3, 0, 5], [0, 0, 5]] },
-  leakyRelu: { fn: (x) => leakyRelu(x), input: GENERAL, ref: (x) => (x > 0 ? x : 0.2 * x), special: [[-Infinity, -Infinity]] },
+  relu: {
+    fn: relu,
+    input: GENERAL,
+    ref: (x) => (x > 0 ? x : 0),
+    special: [
+      [-Infinity, 0],
+      [Infinity, Infinity],
+    ],
+    i32: [
+      [-3, 0, 5],
+      [0, 0, 5],
+    ],
+  },
+  leakyRelu: {
+    fn: (x) => leakyRelu(x),
+    input: GENERAL,
+    ref: (x) => (x > 0 ? x : 0.2 * x),
+    special: [[-Infinity, -Infinity]],
+  },
   gelu: {
     // The tanh form (the default); values at ±1 and 2 computed by hand from the formula.
-    fn: (x) => gelu(x), input: GENERAL,
+    fn: (x) => gelu(x),
+    input: GENERAL,
     ref: (x) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3))),
-    special: [[1, 0.8411919906082768], [-1, -0.15880800939172324], [2, 1.954597694087775], [Infinity, Infinity]],
+    special: [
+      [1, 0.8411919906082768],
+      [-1, -0.15880800939172324],
+      [2, 1.954597694087775],
+      [Infinity, Infinity],
+    ],
   },
   erf: {
-    fn: erf, input: [0, 0.5, 1, -0.5], ref: erfTable,
+    fn: erf,
+    input: [0, 0.5, 1, -0.5],
+    ref: erfTable,
     special: [
-      [0.1, 0.1124629160182849], [2, 0.9953222650189527], [3, 0.9999779095030014], [4, 0.9999999845827421],
-      [-4, -0.9999999845827421], [Infinity, 1], [-Infinity, -1], [1e-8, 1.1283791670955126e-8],
+      [0.1, 0.1124629160182849],
+      [2, 0.9953222650189527],
+      [3, 0.9999779095030014],
+      [4, 0.9999999845827421],
+      [-4, -0.9999999845827421],
+      [Infinity, 1],
+      [-Infinity, -1],
+      [1e-8, 1.1283791670955126e-8],
     ],
   },
   softplus: {
-    fn: softplus, input: GENERAL, ref: (x) => Math.log(1 + Math.exp(x)),
-    special: [[0, Math.LN2], [100, 100], [-100, 0], [Infinity, Infinity], [-Infinity, 0]],
+    fn: softplus,
+    input: GENERAL,
+    ref: (x) => Math.log(1 + Math.exp(x)),
+    special: [
+      [0, Math.LN2],
+      [100, 100],
+      [-100, 0],
+      [Infinity, Infinity],
+      [-Infinity, 0],
+    ],
   },
-  floor: { fn: floor, input: GENERAL, ref: (x) => x - (((x % 1) + 1) % 1), special: [[-0.5, -1], [Infinity, Infinity]], i32: [[-3, 0, 5], [-3, 0, 5]] },
-  ceil: { fn: ceil, input: GENERAL, ref: (x) => -(-x - (((-x % 1) + 1) % 1)), special: [[-0.5, -0], [0.1, 1]], i32: [[-3, 0, 5], [-3, 0, 5]] },
+  floor: {
+    fn: floor,
+    input: GENERAL,
+    ref: (x) => x - (((x % 1) + 1) % 1),
+    special: [
+      [-0.5, -1],
+      [Infinity, Infinity],
+    ],
+    i32: [
+      [-3, 0, 5],
+      [-3, 0, 5],
+    ],
+  },
+  ceil: {
+    fn: ceil,
+    input: GENERAL,
+    ref: (x) => -(-x - (((-x % 1) + 1) % 1)),
+    special: [
+      [-0.5, -0],
+      [0.1, 1],
+    ],
+    i32: [
+      [-3, 0, 5],
+      [-3, 0, 5],
+    ],
+  },
   round: {
     // Half to even, like numpy.
-    fn: round, input: [-2.6, -1.4, 0.4, 1.6], ref: (x) => (x < 0 ? -Math.floor(-x + 0.5) : Math.floor(x + 0.5)),
-    special: [[-2.5, -2], [-1.5, -2], [-0.5, -0], [0.5, 0], [1.5, 2], [2.5, 2], [3.5, 4], [Infinity, Infinity]],
-    i32: [[-3, 0, 5], [-3, 0, 5]],
+    fn: round,
+    input: [-2.6, -1.4, 0.4, 1.6],
+    ref: (x) => (x < 0 ? -Math.floor(-x + 0.5) : Math.floor(x + 0.5)),
+    special: [
+      [-2.5, -2],
+      [-1.5, -2],
+      [-0.5, -0],
+      [0.5, 0],
+      [1.5, 2],
+      [2.5, 2],
+      [3.5, 4],
+      [Infinity, Infinity],
+    ],
+    i32: [
+      [-3, 0, 5],
+      [-3, 0, 5],
+    ],
   },
-  stopGradient: { fn: stopGradient, input: GENERAL, ref: (x) => x, i32: [[-3, 7], [-3, 7]] },
+  stopGradient: {
+    fn: stopGradient,
+    input: GENERAL,
+    ref: (x) => x,
+    i32: [
+      [-3, 7],
+      [-3, 7],
+    ],
+  },
 };
 
 const rows = Object.entries(UNARY) as [UnaryOp, UnaryRow][];
@@ -94,12 +328,20 @@ const rows = Object.entries(UNARY) as [UnaryOp, UnaryRow][];
 describe('unary ops on f32', () => {
   it.each(rows)('%s matches its reference', (_op, { fn, input, ref }) => {
     const x = tensor(input, [input.length]);
-    expectTensor(fn(x), [input.length], input.map((v) => ref(Math.fround(v))));
+    expectTensor(
+      fn(x),
+      [input.length],
+      input.map((v) => ref(Math.fround(v))),
+    );
   });
 
   it.each(rows.filter(([, row]) => row.special))('%s at special values', (_op, { fn, special }) => {
     const x = tensor(special!.map(([v]) => v));
-    expectTensor(fn(x), [special!.length], special!.map(([, e]) => e));
+    expectTensor(
+      fn(x),
+      [special!.length],
+      special!.map(([, e]) => e),
+    );
   });
 
   it.each(rows)('%s passes NaN through', (_op, { fn }) => {
@@ -111,7 +353,11 @@ describe('unary ops on f32', () => {
     expectTensor(fn(x0), [], [ref(Math.fround(input[1]!))]);
     expect(fn(zeros([0, 3])).shape).toEqual([0, 3]);
     const values = [...input, ...input].slice(0, 4);
-    expectTensor(fn(tensor(values, [2, 1, 2])), [2, 1, 2], values.map((v) => ref(Math.fround(v))));
+    expectTensor(
+      fn(tensor(values, [2, 1, 2])),
+      [2, 1, 2],
+      values.map((v) => ref(Math.fround(v))),
+    );
   });
 });
 
@@ -135,9 +381,17 @@ describe('unary ops on i32 and bool', () => {
   });
 
   it('logicalNot negates bool and accepts nothing else', () => {
-    const y = logicalNot(tensor([[true, false], [false, false]]));
+    const y = logicalNot(
+      tensor([
+        [true, false],
+        [false, false],
+      ]),
+    );
     expect(y.dtype).toBe('bool');
-    expect(y.toArray()).toEqual([[false, true], [true, true]]);
+    expect(y.toArray()).toEqual([
+      [false, true],
+      [true, true],
+    ]);
     expect(logicalNot(scalar(true)).toArray()).toBe(false);
     expect(caught(() => logicalNot(tensor([1]))).detail).toBe('logicalNot: expects bool, got f32[1]');
   });
@@ -152,8 +406,13 @@ describe('attributes of unary ops', () => {
     const x = [-2, -1, -0.5, 0, 0.5, 1, 2];
     // Φ(x) from standard normal tables.
     const cdf: Record<number, number> = {
-      [-2]: 0.022750131948179195, [-1]: 0.15865525393145707, [-0.5]: 0.3085375387259869, 0: 0.5,
-      0.5: 0.6914624612740131, 1: 0.8413447460685429, 2: 0.9772498680518208,
+      [-2]: 0.022750131948179195,
+      [-1]: 0.15865525393145707,
+      [-0.5]: 0.3085375387259869,
+      0: 0.5,
+      0.5: 0.6914624612740131,
+      1: 0.8413447460685429,
+      2: 0.9772498680518208,
     };
     const expected = x.map((v) => v * cdf[v]!);
     expectTensor(gelu(tensor(x), { approximate: false }), [7], expected);
@@ -163,7 +422,13 @@ describe('attributes of unary ops', () => {
 
 describe('cast', () => {
   it.each<[string, number[] | boolean[], DType, DType, number[]]>([
-    ['f32 -> i32 truncates toward zero, saturates, NaN -> 0', [1.7, -1.7, NaN, 3e9, -3e9, Infinity], 'f32', 'i32', [1, -1, 0, 2147483647, -2147483648, 2147483647]],
+    [
+      'f32 -> i32 truncates toward zero, saturates, NaN -> 0',
+      [1.7, -1.7, NaN, 3e9, -3e9, Infinity],
+      'f32',
+      'i32',
+      [1, -1, 0, 2147483647, -2147483648, 2147483647],
+    ],
     ['f32 -> bool is x != 0 (NaN is true)', [0, -0, 2, NaN, -0.5], 'f32', 'bool', [0, 0, 1, 1, 1]],
     ['i32 -> f32', [-3, 16777217, 7], 'i32', 'f32', [-3, 16777216, 7]],
     ['i32 -> bool', [0, 5, -1], 'i32', 'bool', [0, 1, 1]],

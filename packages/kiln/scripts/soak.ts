@@ -44,8 +44,12 @@ function trainStepSoak(calls: number): boolean {
   const base = samples[0]!;
   const peak = Math.max(...samples);
   const growth = (samples.at(-1)! - base) / base;
-  console.log(`train step: ${calls} calls in ${seconds.toFixed(1)} s (${((1000 * seconds) / calls).toFixed(2)} ms/call), final loss ${last.toFixed(4)}`);
-  console.log(`  RSS after warm-up ${mib(base)}, at the end ${mib(samples.at(-1)!)}, peak ${mib(peak)}: growth ${(100 * growth).toFixed(2)}% (limit 5%)`);
+  console.log(
+    `train step: ${calls} calls in ${seconds.toFixed(1)} s (${((1000 * seconds) / calls).toFixed(2)} ms/call), final loss ${last.toFixed(4)}`,
+  );
+  console.log(
+    `  RSS after warm-up ${mib(base)}, at the end ${mib(samples.at(-1)!)}, peak ${mib(peak)}: growth ${(100 * growth).toFixed(2)}% (limit 5%)`,
+  );
   console.log(`  traced ${step.tracingCount} time(s); wasm memory reserved ${mib(k.sharedMemory().reservedBytes)}`);
   return growth < 0.05 && step.tracingCount === 1;
 }
@@ -68,7 +72,9 @@ function signatureSoak(signatures: number): boolean {
     console.warn = warn;
   }
   const entries = f.cacheEntries.length;
-  console.log(`signatures: ${signatures} distinct shapes traced; cache holds ${entries} (bound ${f.options.maxCacheEntries ?? 64}, least recently used dropped)`);
+  console.log(
+    `signatures: ${signatures} distinct shapes traced; cache holds ${entries} (bound ${f.options.maxCacheEntries ?? 64}, least recently used dropped)`,
+  );
   console.log(`  RSS every 100 signatures: ${rss.map(mib).join(', ')}`);
   console.log(`  wasm memory reserved: ${wasm.map(mib).join(', ')}`);
   const secondHalfGrowth = (rss.at(-1)! - rss[Math.floor(rss.length / 2)]!) / rss[Math.floor(rss.length / 2)]!;

@@ -1,14 +1,22 @@
 /**
  * @file `kiln`: the one import for users. Re-exports the core API, trace() and the IR tools, and
  * makes the WebAssembly backend the default for trace(). Importing it loads the code generator
- * (binaryen, ~0.3 s) once; @kiln/core alone never does.
+ * (binaryen, ~0.3 s) once; @kiln-jit/core alone never does.
  */
-import { setDefaultBackend } from '@kiln/tracer';
-import { ready } from '@kiln/codegen-wasm';
+import { setDefaultBackend } from '@kiln-jit/tracer';
+import { ready } from '@kiln-jit/codegen-wasm';
 
-export * from '@kiln/core';
-export * from '@kiln/tracer';
-export { ready, wasmBackend, compileGraph, sharedMemory, KilnMemoryLimitError, MAX_MEMORY_BYTES, type WasmStats } from '@kiln/codegen-wasm';
+export * from '@kiln-jit/core';
+export * from '@kiln-jit/tracer';
+export {
+  ready,
+  wasmBackend,
+  compileGraph,
+  sharedMemory,
+  KilnMemoryLimitError,
+  MAX_MEMORY_BYTES,
+  type WasmStats,
+} from '@kiln-jit/codegen-wasm';
 
 await ready();
 setDefaultBackend('wasm');

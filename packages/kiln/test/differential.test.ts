@@ -14,7 +14,10 @@ const BACKENDS: [string, Tolerance][] = [
 ];
 
 describe.each(BACKENDS)('traced on %s equals eager', (backend, tolerance) => {
-  describe.each([['all passes', DEFAULT_PASSES], ['no passes', []]] as const)('with %s', (_label, passes) => {
+  describe.each([
+    ['all passes', DEFAULT_PASSES],
+    ['no passes', []],
+  ] as const)('with %s', (_label, passes) => {
     it.each(PROGRAMS.map((p) => [p.name, p] as const))('%s', (_name, program) => {
       const eager = runProgram(program, null);
       const traced = runProgram(program, { backend, passes });

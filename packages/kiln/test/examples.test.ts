@@ -3,10 +3,16 @@ import { trace, type Tensor, type Traced } from '../src/index.ts';
 import { makeSpirals, trainSpirals } from '../../../examples/spirals.ts';
 
 describe('the examples', () => {
-  it('the traced spirals training reaches the eager run\'s accuracy, tracing once', () => {
+  it("the traced spirals training reaches the eager run's accuracy, tracing once", () => {
     const data = makeSpirals({ pointsPerClass: 100, turns: 2, noise: 0.03, seed: 0 });
     let traced: Traced<(x: Tensor, y: Tensor) => Tensor> | null = null;
-    const result = trainSpirals({ data, steps: 300, learningRate: 0.02, every: 300, compile: (step) => (traced = trace(step)) });
+    const result = trainSpirals({
+      data,
+      steps: 300,
+      learningRate: 0.02,
+      every: 300,
+      compile: (step) => (traced = trace(step)),
+    });
     const eager = trainSpirals({ data, steps: 300, learningRate: 0.02, every: 300 });
     expect(result.accuracy).toBeGreaterThanOrEqual(0.95);
     expect(result.accuracy).toBe(eager.accuracy);

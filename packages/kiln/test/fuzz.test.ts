@@ -24,10 +24,18 @@ describe('differential fuzzing', () => {
   it('catches and shrinks a planted backend bug', () => {
     // The interpreter, but computing sigmoid where the graph says tanh.
     registerBackend({
-      name: 'planted-bug', stages: [],
-      compile: (g) => interpreterBackend.compile(withGraph(g, { nodes: g.nodes.map((n) => (n.op === 'tanh' ? { ...n, op: 'sigmoid' } : n)) })),
+      name: 'planted-bug',
+      stages: [],
+      compile: (g) =>
+        interpreterBackend.compile(
+          withGraph(g, { nodes: g.nodes.map((n) => (n.op === 'tanh' ? { ...n, op: 'sigmoid' } : n)) }),
+        ),
     });
-    const planted: Mode = { name: 'planted', options: { backend: 'planted-bug', passes: [] }, tolerance: INTERPRETER_TOLERANCE };
+    const planted: Mode = {
+      name: 'planted',
+      options: { backend: 'planted-bug', passes: [] },
+      tolerance: INTERPRETER_TOLERANCE,
+    };
     const [failure] = fuzz({ seed: 1, count: 300, modes: [planted] });
     expect(failure).toBeDefined();
     expect(failure!.program.steps.map((s) => s.op)).toEqual(['tanh']);
@@ -43,7 +51,10 @@ describe('differential fuzzing', () => {
   it('shrinks to smaller valid programs', () => {
     const p: FuzzProgram = {
       inputs: [{ dtype: 'f32', shape: [2], data: [1, 2], captured: false }],
-      steps: [{ op: 'exp', args: [{ ref: 0 }], attrs: {} }, { op: 'neg', args: [{ ref: 1 }], attrs: {} }],
+      steps: [
+        { op: 'exp', args: [{ ref: 0 }], attrs: {} },
+        { op: 'neg', args: [{ ref: 1 }], attrs: {} },
+      ],
       outputs: [2],
       grad: null,
     };
@@ -52,7 +63,9 @@ describe('differential fuzzing', () => {
     expect(smaller.slice(0, 2).map((s) => s.steps.map((step) => step.op))).toEqual([['exp'], ['neg']]);
     expect(smaller.at(-1)!.inputs[0]!.data).toEqual([1, 1]);
     expect(smaller.every((s) => analyze(s) !== null)).toBe(true);
-    expect(formatProgram(smaller[1]!)).toContain('const x0 = k.tensor([2.7182817459106445, 7.389056205749512], [2], \'f32\');');
+    expect(formatProgram(smaller[1]!)).toContain(
+      "const x0 = k.tensor([2.7182817459106445, 7.389056205749512], [2], 'f32');",
+    );
   });
 
   it('skips elements whose NaN/Inf status moves under perturbation, and compares the rest', () => {

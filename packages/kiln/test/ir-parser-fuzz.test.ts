@@ -49,18 +49,25 @@ describe('the IR parser under mutated input', () => {
 
   it('fails only with KilnParseError or KilnVerifyError', () => {
     const seen = new Map<string, number>();
-    fc.assert(fc.property(mutatedIr(texts), ({ text }) => {
-      const o = outcome(text);
-      seen.set(o, (seen.get(o) ?? 0) + 1);
-    }), { seed: Number(process.env.IR_FUZZ_SEED ?? 8), numRuns: Number(process.env.IR_FUZZ_RUNS ?? 4000) });
+    fc.assert(
+      fc.property(mutatedIr(texts), ({ text }) => {
+        const o = outcome(text);
+        seen.set(o, (seen.get(o) ?? 0) + 1);
+      }),
+      { seed: Number(process.env.IR_FUZZ_SEED ?? 8), numRuns: Number(process.env.IR_FUZZ_RUNS ?? 4000) },
+    );
     // The mutations reach every outcome, so all three paths are exercised.
     expect([...seen.keys()].sort()).toEqual(['ok', 'parse error', 'verify error']);
   });
 
   it('applies each mutation as described', () => {
     const text = 'graph @g(%x: f32[2]) {\n  %0: f32[2] = neg %x\n  return %0\n}';
-    expect(mutate(text, { kind: 'deleteToken', index: 1 })).toBe('graph g(%x: f32[2]) {\n  %0: f32[2] = neg %x\n  return %0\n}');
-    expect(mutate(text, { kind: 'swapLines', a: 1, b: 2 })).toBe('graph @g(%x: f32[2]) {\n  return %0\n  %0: f32[2] = neg %x\n}');
+    expect(mutate(text, { kind: 'deleteToken', index: 1 })).toBe(
+      'graph g(%x: f32[2]) {\n  %0: f32[2] = neg %x\n  return %0\n}',
+    );
+    expect(mutate(text, { kind: 'swapLines', a: 1, b: 2 })).toBe(
+      'graph @g(%x: f32[2]) {\n  return %0\n  %0: f32[2] = neg %x\n}',
+    );
     expect(mutate(text, { kind: 'truncate', at: 5 })).toBe('graph');
   });
 });

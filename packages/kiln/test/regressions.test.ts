@@ -41,7 +41,10 @@ describe('fuzzer regressions', () => {
 
   // A bool operand of a fused matmul epilogue was addressed with 4-byte elements.
   it('reads bool operands of a matmul epilogue', () => {
-    const a = t([[-0.47, 1.27], [1.12, 0.07]]);
+    const a = t([
+      [-0.47, 1.27],
+      [1.12, 0.07],
+    ]);
     const b = t([[1.5], [0.5]]);
     const cond = t([[false], [true]], [2, 1], 'bool');
     expectAgrees((x, y, c) => k.where(c!, k.matmul(x!, y!, { transposeA: true }), y!), a, b, cond);
@@ -50,7 +53,11 @@ describe('fuzzer regressions', () => {
   // An empty captured constant got no address in Wasm memory.
   it('concatenates an empty captured constant', () => {
     const empty = k.zeros([2, 0], 'i32');
-    expectAgrees((x, y) => k.concat([y!, empty, x!], 1), t([[3], [-2]], [2, 1], 'i32'), t([[64], [-80]], [2, 1], 'i32'));
+    expectAgrees(
+      (x, y) => k.concat([y!, empty, x!], 1),
+      t([[3], [-2]], [2, 1], 'i32'),
+      t([[64], [-80]], [2, 1], 'i32'),
+    );
   });
 
   // Wasm converted the f64 results of i32 pow, div and mod by saturating; eager stores them in an
@@ -66,8 +73,31 @@ describe('fuzzer regressions', () => {
   // bits past 2^53; Wasm wraps like i32 arithmetic (and like eager's mul, via Math.imul).
   it('wraps large i32 products like i32 arithmetic', () => {
     expectAgrees((x) => k.square(x), t([-6, 0, -2147483645, 5], undefined, 'i32'));
-    expectAgrees((x) => k.prod(x, [1, 4]), t([[[[[-1150]]], [[[-1150]]], [[[-1150]]], [[[-1150]]], [[[-1150]]], [[[-1150]]], [[[-1150]]], [[[-1150]]], [[[-1150]]]]], undefined, 'i32'));
-    expectAgrees((a, b) => k.matmul(a!, b!), t([[2147483645, 3]], undefined, 'i32'), t([[2147483645], [7]], undefined, 'i32'));
+    expectAgrees(
+      (x) => k.prod(x, [1, 4]),
+      t(
+        [
+          [
+            [[[-1150]]],
+            [[[-1150]]],
+            [[[-1150]]],
+            [[[-1150]]],
+            [[[-1150]]],
+            [[[-1150]]],
+            [[[-1150]]],
+            [[[-1150]]],
+            [[[-1150]]],
+          ],
+        ],
+        undefined,
+        'i32',
+      ),
+    );
+    expectAgrees(
+      (a, b) => k.matmul(a!, b!),
+      t([[2147483645, 3]], undefined, 'i32'),
+      t([[2147483645], [7]], undefined, 'i32'),
+    );
     expect(k.prod(k.full([30], 5, 'i32')).item()).toBe(433305513);
   });
 
@@ -79,7 +109,9 @@ describe('fuzzer regressions', () => {
       return k.sub(k.matmul(m, w, { transposeB: true }), m);
     };
     expectAgrees(f, k.ones([3, 3]), k.ones([1, 3]));
-    expect(k.trace(f).ir(k.ones([3, 3]), k.ones([1, 3]), { stage: 'fused' })).toContain('%1: f32[1,3] = maximum %x, %0');
+    expect(k.trace(f).ir(k.ones([3, 3]), k.ones([1, 3]), { stage: 'fused' })).toContain(
+      '%1: f32[1,3] = maximum %x, %0',
+    );
   });
 
   // Wasm's sign turned -0 into +0 (eager keeps it, as Math.sign does), flipping 1/sign(x) to +Inf.
@@ -100,8 +132,11 @@ describe('fuzzer regressions', () => {
   it('rejects parameter names the printer gives to node values', () => {
     const text = 'graph @g(%0: f32[2], %ys1: f32[2]) {\n  %ys0: f32[2] = neg %0\n  return %ys0\n}';
     expect(() => k.parseGraph(text)).toThrow(k.KilnParseError);
-    expect(() => k.parseGraph(text)).toThrow('IR parse error at line 1, column 10: a parameter cannot be named like a node value, found "%0"');
-    const body = 'graph @g(%x: f32[2]) {\n  %0: f32[2] = fused.elementwise %x {\n    (%t0: f32[2])\n    %t1: f32[2] = neg %t0\n    yield %t1\n  }\n  return %0\n}';
+    expect(() => k.parseGraph(text)).toThrow(
+      'IR parse error at line 1, column 10: a parameter cannot be named like a node value, found "%0"',
+    );
+    const body =
+      'graph @g(%x: f32[2]) {\n  %0: f32[2] = fused.elementwise %x {\n    (%t0: f32[2])\n    %t1: f32[2] = neg %t0\n    yield %t1\n  }\n  return %0\n}';
     expect(() => k.parseGraph(body)).toThrow('line 3, column 6: a parameter cannot be named like a node value');
   });
 

@@ -2,7 +2,7 @@
  * @file The backend interface and registry. A backend turns an optimized graph into something
  * that runs it; the IR interpreter is always there, codegen-wasm registers 'wasm'.
  */
-import { KilnArgumentError, type Tensor, type Variable } from '@kiln/core';
+import { KilnArgumentError, type Tensor, type Variable } from '@kiln-jit/core';
 import type { Graph } from './ir/graph.ts';
 
 export interface Executable {
@@ -38,7 +38,8 @@ export function registerBackend(backend: Backend): void {
 
 export function getBackend(name: string): Backend {
   const b = backends.get(name);
-  if (!b) throw new KilnArgumentError(`trace: unknown backend '${name}'; available: ${[...backends.keys()].join(', ')}`);
+  if (!b)
+    throw new KilnArgumentError(`trace: unknown backend '${name}'; available: ${[...backends.keys()].join(', ')}`);
   return b;
 }
 

@@ -1,5 +1,5 @@
 /**
- * @file @kiln/tracer: trace() and @trace(), the SSA IR (printer, parser, verifier), the IR
+ * @file @kiln-jit/tracer: trace() and @trace(), the SSA IR (printer, parser, verifier), the IR
  * interpreter, the pass manager and passes, and the backend interface.
  */
 import './interpreter-backend.ts';
@@ -16,12 +16,29 @@ export { interpreterBackend, bindParams } from './interpreter-backend.ts';
 export * from './backend.ts';
 export { TraceInterpreter, INLINE_CONSTANT_LIMIT } from './tracing.ts';
 export {
-  trace, asTraced, runFunctionsEagerly, functionsRunEagerly, tracedFunctions,
-  type Traced, type TraceReport, type TraceOptions, type TracedMethods, type RetraceRecord, type CacheEntryInfo,
+  trace,
+  asTraced,
+  runFunctionsEagerly,
+  functionsRunEagerly,
+  tracedFunctions,
+  type Traced,
+  type TraceReport,
+  type TraceOptions,
+  type TracedMethods,
+  type RetraceRecord,
+  type CacheEntryInfo,
 } from './trace.ts';
 export { isTensorSpec, parseSpec, type TensorSpec } from './tensor-spec.ts';
 export { signatureOf, signatureChanges, type Signature, type SignatureChange } from './signature.ts';
 export { inspectSource, type SourceFacts } from './source-check.ts';
-export { runPipeline, registerPass, passNames, DEFAULT_PASSES, stageChanged, type Pass, type Stage } from './passes/manager.ts';
+export {
+  runPipeline,
+  registerPass,
+  passNames,
+  DEFAULT_PASSES,
+  stageChanged,
+  type Pass,
+  type Stage,
+} from './passes/manager.ts';
 export { warn } from './warnings.ts';
 export * from './passes/index.ts';

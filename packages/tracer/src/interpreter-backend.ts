@@ -1,7 +1,7 @@
 /**
  * @file The reference backend: runs the graph with the IR interpreter on core's eager kernels.
  */
-import type { Tensor, Variable } from '@kiln/core';
+import type { Tensor, Variable } from '@kiln-jit/core';
 import { registerBackend, type Backend, type Executable } from './backend.ts';
 import type { Graph } from './ir/graph.ts';
 import { interpretGraph } from './interpreter.ts';

@@ -3,9 +3,7 @@
  * reference backend every other backend is compared with, and it runs fused and planned graphs
  * too, so every pass can be tested without Wasm.
  */
-import {
-  kernels, makeTensor, allocate, type Kernel, type OpName, type Tensor,
-} from '@kiln/core';
+import { kernels, makeTensor, allocate, type Kernel, type OpName, type Tensor } from '@kiln-jit/core';
 import { CONSTANT_OP, type Graph, type Node, type Value } from './ir/graph.ts';
 
 /** The concrete tensor of a constant node (built once per node). */
@@ -45,4 +43,3 @@ export function interpretGraph(graph: Graph, params: readonly Tensor[]): { resul
     updates: graph.updates.map((u) => env.get(u.value)!),
   };
 }
-

@@ -3,7 +3,7 @@
  * arguments count by dtype and shape, pytree arguments by structure, anything else by value
  * (objects by identity). Two signatures can be compared to say why a retrace happened.
  */
-import { flatten, leafPaths, Tensor, treeDefString, Variable, formatShape } from '@kiln/core';
+import { flatten, leafPaths, Tensor, treeDefString, Variable, formatShape } from '@kiln-jit/core';
 import { isTensorSpec, type TensorSpec } from './tensor-spec.ts';
 
 export interface LeafSignature {
@@ -48,12 +48,13 @@ function describeStatic(x: unknown): string {
   if (x !== null && typeof x === 'object') return `${x.constructor?.name ?? 'object'} #${identity(x)}`;
   if (typeof x === 'number' && Object.is(x, -0)) return '-0';
   if (typeof x === 'bigint') return `${x}n`;
-  return x === undefined ? 'undefined' : JSON.stringify(x) ?? String(x);
+  return x === undefined ? 'undefined' : (JSON.stringify(x) ?? String(x));
 }
 
 function describeLeaf(x: unknown): { kind: 'tensor' | 'static'; text: string } {
   if (x instanceof Tensor) return { kind: 'tensor', text: `${x.dtype}${formatShape(x.shape)}` };
-  if (isTensorSpec(x)) return { kind: 'tensor', text: `${(x as TensorSpec).dtype ?? 'f32'}${formatShape((x as TensorSpec).shape)}` };
+  if (isTensorSpec(x))
+    return { kind: 'tensor', text: `${(x as TensorSpec).dtype ?? 'f32'}${formatShape((x as TensorSpec).shape)}` };
   return { kind: 'static', text: describeStatic(x) };
 }
 
@@ -69,7 +70,8 @@ export function signatureOf(args: readonly unknown[], names: readonly string[], 
     argLeaves.forEach((leaf, j) => leaves.push({ path: paths[j]!, ...describeLeaf(leaf) }));
   });
   const self = thisArg === undefined ? '' : `this=${describeStatic(thisArg)}|`;
-  const key = self + structures.map((s) => s.structure).join(',') + '|' + leaves.map((l) => `${l.kind[0]}:${l.text}`).join(';');
+  const key =
+    self + structures.map((s) => s.structure).join(',') + '|' + leaves.map((l) => `${l.kind[0]}:${l.text}`).join(';');
   return { key, structures, leaves };
 }
 
@@ -81,7 +83,11 @@ export function signatureChanges(before: Signature, after: Signature): Signature
     const b = before.structures[i];
     const a = after.structures[i];
     if (b?.structure !== a?.structure) {
-      changes.push({ argument: a?.name ?? b!.name, from: b ? `structure ${b.structure}` : 'absent', to: a ? `structure ${a.structure}` : 'absent' });
+      changes.push({
+        argument: a?.name ?? b!.name,
+        from: b ? `structure ${b.structure}` : 'absent',
+        to: a ? `structure ${a.structure}` : 'absent',
+      });
     }
   }
   if (changes.length > 0) return changes;

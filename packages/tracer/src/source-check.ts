@@ -18,14 +18,19 @@ export interface SourceFacts {
 /** When the source cannot be read, assume the worst: `this` matters. */
 const EMPTY: SourceFacts = { paramNames: [], restName: null, consoleCalls: [], usesThis: true };
 
-type FunctionLike = AcornNode & { params: (AcornNode & { name?: string; argument?: { name?: string } })[]; body: AcornNode };
+type FunctionLike = AcornNode & {
+  params: (AcornNode & { name?: string; argument?: { name?: string } })[];
+  body: AcornNode;
+};
 
 /** Parses a function's source: as an expression, or (for a method) as the first member of a class. */
 function parseFunction(source: string): FunctionLike | null {
   const attempts = [`(${source})`, `(class { ${source} })`];
   for (const text of attempts) {
     try {
-      const program = parse(text, { ecmaVersion: 'latest', locations: true }) as unknown as { body: { expression: AcornNode & { body?: { body: { value: FunctionLike }[] } } }[] };
+      const program = parse(text, { ecmaVersion: 'latest', locations: true }) as unknown as {
+        body: { expression: AcornNode & { body?: { body: { value: FunctionLike }[] } } }[];
+      };
       const expr = program.body[0]!.expression;
       if (expr.type === 'ClassExpression') return expr.body!.body[0]!.value;
       return expr as unknown as FunctionLike;
@@ -66,9 +71,16 @@ function walk(node: unknown, visit: (n: AcornNode) => void): void {
 function consoleCallsIn(body: AcornNode): SourceFacts['consoleCalls'] {
   const calls: SourceFacts['consoleCalls'] = [];
   walk(body, (n) => {
-    const call = n as AcornNode & { callee?: { type: string; object?: { type: string; name?: string }; property?: { name?: string } } };
+    const call = n as AcornNode & {
+      callee?: { type: string; object?: { type: string; name?: string }; property?: { name?: string } };
+    };
     const callee = call.callee;
-    if (n.type === 'CallExpression' && callee?.type === 'MemberExpression' && callee.object?.type === 'Identifier' && callee.object.name === 'console') {
+    if (
+      n.type === 'CallExpression' &&
+      callee?.type === 'MemberExpression' &&
+      callee.object?.type === 'Identifier' &&
+      callee.object.name === 'console'
+    ) {
       calls.push({ method: callee.property?.name ?? '?', line: n.loc!.start.line });
     }
   });
@@ -80,10 +92,16 @@ export function inspectSource(fn: (...args: never[]) => unknown): SourceFacts {
   const node = parseFunction(Function.prototype.toString.call(fn));
   if (!node) return EMPTY;
   const last = node.params.at(-1);
-  const restName = last?.type === 'RestElement' ? last.argument?.name ?? null : null;
+  const restName = last?.type === 'RestElement' ? (last.argument?.name ?? null) : null;
   const params = restName ? node.params.slice(0, -1) : node.params;
   return {
-    paramNames: params.map((p) => (p.type === 'Identifier' ? p.name! : p.type === 'AssignmentPattern' ? (p as unknown as { left: { name?: string } }).left.name ?? null : null)),
+    paramNames: params.map((p) =>
+      p.type === 'Identifier'
+        ? p.name!
+        : p.type === 'AssignmentPattern'
+          ? ((p as unknown as { left: { name?: string } }).left.name ?? null)
+          : null,
+    ),
     restName,
     consoleCalls: consoleCallsIn(node.body),
     usesThis: node.type !== 'ArrowFunctionExpression' && readsThis(node.body),

@@ -6,9 +6,21 @@
  * tape the body simply runs inline, so traces compose with grad and with each other.
  */
 import {
-  currentInterpreter, eagerInterpreter, flatten, KilnArgumentError, leafPaths, Tensor, unflatten,
-  withInterpreter, callerLocation, formatLocation, type DType, type SourceLocation, type TreeDef, type Variable,
-} from '@kiln/core';
+  currentInterpreter,
+  eagerInterpreter,
+  flatten,
+  KilnArgumentError,
+  leafPaths,
+  Tensor,
+  unflatten,
+  withInterpreter,
+  callerLocation,
+  formatLocation,
+  type DType,
+  type SourceLocation,
+  type TreeDef,
+  type Variable,
+} from '@kiln-jit/core';
 import { TraceInterpreter } from './tracing.ts';
 import { isTensorSpec, type TensorSpec } from './tensor-spec.ts';
 import { isSignatureLeaf, signatureChanges, signatureOf, type Signature, type SignatureChange } from './signature.ts';
@@ -128,9 +140,16 @@ interface StageOptions extends PrintOptions {
 /** Splits a trailing `{ stage, loc }` options object off `.ir()` arguments. */
 function splitOptions(args: unknown[]): [unknown[], StageOptions] {
   const last = args.at(-1);
-  if (last !== null && typeof last === 'object' && !Array.isArray(last) && !isTensorSpec(last) && !(last instanceof Tensor)) {
+  if (
+    last !== null &&
+    typeof last === 'object' &&
+    !Array.isArray(last) &&
+    !isTensorSpec(last) &&
+    !(last instanceof Tensor)
+  ) {
     const keys = Object.keys(last);
-    if (keys.length > 0 && keys.every((k) => k === 'stage' || k === 'loc' || k === 'locRelativeTo')) return [args.slice(0, -1), last as StageOptions];
+    if (keys.length > 0 && keys.every((k) => k === 'stage' || k === 'loc' || k === 'locRelativeTo'))
+      return [args.slice(0, -1), last as StageOptions];
   }
   return [args, {}];
 }
@@ -148,7 +167,11 @@ class TracedFunction {
   private consoleWarned = false;
   readonly name: string;
 
-  constructor(readonly fn: AnyFn, readonly options: TraceOptions, readonly boundThis: unknown) {
+  constructor(
+    readonly fn: AnyFn,
+    readonly options: TraceOptions,
+    readonly boundThis: unknown,
+  ) {
     this.name = options.name ?? (fn.name || 'fn');
   }
 
@@ -159,8 +182,11 @@ class TracedFunction {
   /** Names of the arguments, for graph params and messages. */
   private argNames(count: number): string[] {
     const { paramNames, restName } = this.sourceFacts;
-    return Array.from({ length: count }, (_, i) =>
-      paramNames[i] ?? (restName && i >= paramNames.length ? `${restName}${i - paramNames.length}` : `arg${i}`));
+    return Array.from(
+      { length: count },
+      (_, i) =>
+        paramNames[i] ?? (restName && i >= paramNames.length ? `${restName}${i - paramNames.length}` : `arg${i}`),
+    );
   }
 
   call(thisArg: unknown, args: unknown[]): unknown {
@@ -193,7 +219,9 @@ class TracedFunction {
     const expected = (this.expectedSignature ??= signatureOf(specs, this.argNames(specs.length)));
     if (expected.key === signature.key) return;
     const change = signatureChanges(expected, signature)[0];
-    const detail = change ? `${change.argument} is ${change.to} but inputSignature says ${change.from}` : 'the arguments do not match it';
+    const detail = change
+      ? `${change.argument} is ${change.to} but inputSignature says ${change.from}`
+      : 'the arguments do not match it';
     throw new KilnArgumentError(`${this.name}: call does not match inputSignature: ${detail}`);
   }
 
@@ -210,9 +238,11 @@ class TracedFunction {
     this.stormWarned = true;
     const last = this.retraceLog.at(-1);
     const change = last?.changes[0];
-    warn(`function '${this.name}' retraced ${retraces.length} times in its last ${this.window.length} calls; ` +
-      (change ? `'${change.argument}' keeps changing (latest: ${change.from} -> ${change.to}). ` : '') +
-      'Each retrace traces and compiles again. Keep shapes fixed, pass changing numbers as tensors, or give an inputSignature.');
+    warn(
+      `function '${this.name}' retraced ${retraces.length} times in its last ${this.window.length} calls; ` +
+        (change ? `'${change.argument}' keeps changing (latest: ${change.from} -> ${change.to}). ` : '') +
+        'Each retrace traces and compiles again. Keep shapes fixed, pass changing numbers as tensors, or give an inputSignature.',
+    );
   }
 
   /** Traces a new entry; only a trace that succeeds counts, is logged and enters the cache. */
@@ -228,7 +258,7 @@ class TracedFunction {
       this.retraceLog.push({ call: this.calls, changes, message });
     }
     this.insert(signature.key, entry);
-    if (isCall) this.noteCall(first ? null : this.retraceLog.at(-1)!.changes[0]?.argument ?? 'signature');
+    if (isCall) this.noteCall(first ? null : (this.retraceLog.at(-1)!.changes[0]?.argument ?? 'signature'));
     return entry;
   }
 
@@ -287,10 +317,21 @@ class TracedFunction {
     this.warnAboutConsole(consoleLocations);
     const graph = interp.builder.build();
     const backend = getBackend(this.backendName);
-    const stages = runPipeline(graph, this.options.passes ?? backend.passes ?? DEFAULT_PASSES, { verify: this.options.verify });
+    const stages = runPipeline(graph, this.options.passes ?? backend.passes ?? DEFAULT_PASSES, {
+      verify: this.options.verify,
+    });
     return {
-      signature, stages, graph: stages.at(-1)!.graph, variables: interp.variables, tensorLeaves,
-      outputDef, outputSlots, traceMs: performance.now() - t0, executable: null, compileMs: 0, calls: 0,
+      signature,
+      stages,
+      graph: stages.at(-1)!.graph,
+      variables: interp.variables,
+      tensorLeaves,
+      outputDef,
+      outputSlots,
+      traceMs: performance.now() - t0,
+      executable: null,
+      compileMs: 0,
+      calls: 0,
     };
   }
 
@@ -299,8 +340,10 @@ class TracedFunction {
     if (this.consoleWarned || calls.length === 0) return;
     this.consoleWarned = true;
     const where = seen.length ? `at ${formatLocation(seen[0]!)}` : `line ${calls[0]!.line} of its source`;
-    warn(`console.${calls[0]!.method} in traced function '${this.name}' (${where}) runs only while tracing, not on every call. ` +
-      `Use print(t, label) to print a tensor on every call.`);
+    warn(
+      `console.${calls[0]!.method} in traced function '${this.name}' (${where}) runs only while tracing, not on every call. ` +
+        `Use print(t, label) to print a tensor on every call.`,
+    );
   }
 
   executableOf(entry: CacheEntry): Executable {
@@ -319,7 +362,13 @@ class TracedFunction {
   inspect(args: unknown[]): TraceReport {
     const entry = this.entryFor(args);
     const executable = this.executableOf(entry);
-    return { stages: entry.stages, traceMs: entry.traceMs, compileMs: entry.compileMs, backend: this.backendName, stats: executable.stats ?? {} };
+    return {
+      stages: entry.stages,
+      traceMs: entry.traceMs,
+      compileMs: entry.compileMs,
+      backend: this.backendName,
+      stats: executable.stats ?? {},
+    };
   }
 
   private runEntry(entry: CacheEntry, args: unknown[]): unknown {
@@ -331,7 +380,10 @@ class TracedFunction {
     });
     const results = this.executableOf(entry).run(tensors, entry.variables);
     entry.calls++;
-    return unflatten(entry.outputDef, entry.outputSlots.map((s) => ('result' in s ? results[s.result] : s.value)));
+    return unflatten(
+      entry.outputDef,
+      entry.outputSlots.map((s) => ('result' in s ? results[s.result] : s.value)),
+    );
   }
 
   /** The cache entry for `args` (tensors or specs), tracing it if needed. */
@@ -386,10 +438,14 @@ function makeTraced<F extends AnyFn>(fn: F, options: TraceOptions, boundThis?: u
     name: { value: state.name },
     tracingCount: { get: () => state.tracingCount },
     cacheEntries: {
-      get: () => [...state.cache.values()].map((e) => ({
-        signature: e.signature.leaves.map((l) => `${l.path}: ${l.text}`).join(', '),
-        calls: e.calls, traceMs: e.traceMs, compiled: e.executable !== null, stages: e.stages.map((s) => s.name),
-      })),
+      get: () =>
+        [...state.cache.values()].map((e) => ({
+          signature: e.signature.leaves.map((l) => `${l.path}: ${l.text}`).join(', '),
+          calls: e.calls,
+          traceMs: e.traceMs,
+          compiled: e.executable !== null,
+          stages: e.stages.map((s) => s.name),
+        })),
     },
     retraceLog: { get: () => state.retraceLog },
     ir: { value: (...args: unknown[]) => state.ir(args) },

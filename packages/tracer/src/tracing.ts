@@ -5,9 +5,18 @@
  * (large); variable reads become `var` parameters and assignments become updates.
  */
 import {
-  callerLocation, inferType, registerInternalSource, KilnEscapedTracerError, Tensor, Variable,
-  type Interpreter, type OpAttrs, type OpName, type SymbolicHandle, type TensorType,
-} from '@kiln/core';
+  callerLocation,
+  inferType,
+  registerInternalSource,
+  KilnEscapedTracerError,
+  Tensor,
+  Variable,
+  type Interpreter,
+  type OpAttrs,
+  type OpName,
+  type SymbolicHandle,
+  type TensorType,
+} from '@kiln-jit/core';
 import { CONSTANT_OP, GraphBuilder, type Param, type Value } from './ir/graph.ts';
 
 // Frames in the tracer are Kiln's, not the user's: skip them when locating source lines.
@@ -18,7 +27,10 @@ export const INLINE_CONSTANT_LIMIT = 64;
 
 /** What a symbolic tensor made by a trace points at. */
 class TracedSymbol implements SymbolicHandle {
-  constructor(readonly trace: TraceInterpreter, readonly value: Value) {}
+  constructor(
+    readonly trace: TraceInterpreter,
+    readonly value: Value,
+  ) {}
 
   describe(): string {
     return `value #${this.value.id} of trace @${this.trace.builder.name}`;
@@ -70,13 +82,15 @@ export class TraceInterpreter implements Interpreter {
       if (t.symbol instanceof TracedSymbol && t.symbol.trace === this && this.live) return t.symbol.value;
       throw new KilnEscapedTracerError(
         `A symbolic tensor ${t.typeString} (${t.symbol.describe()}) escaped from another trace and cannot be used in @${this.builder.name}. ` +
-        'Return it from its traced function, or pass it in as an argument.');
+          'Return it from its traced function, or pass it in as an argument.',
+      );
     }
     let v = this.constants.get(t);
     if (v === undefined) {
-      v = t.size <= INLINE_CONSTANT_LIMIT
-        ? this.builder.addNode(CONSTANT_OP, [], { value: t.rank === 0 ? t.storage![0]! : Array.from(t.storage!) }, t)
-        : this.builder.addParam(uniqueName(`k${this.constCount++}`, this.names), 'const', t, t).value;
+      v =
+        t.size <= INLINE_CONSTANT_LIMIT
+          ? this.builder.addNode(CONSTANT_OP, [], { value: t.rank === 0 ? t.storage![0]! : Array.from(t.storage!) }, t)
+          : this.builder.addParam(uniqueName(`k${this.constCount++}`, this.names), 'const', t, t).value;
       this.constants.set(t, v);
     }
     return v;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import * as k from '@kiln/core';
+import * as k from '@kiln-jit/core';
 import { trace, asTraced, runFunctionsEagerly } from '../src/index.ts';
 
 const f32 = (shape: number[], seed = 1) => k.randomNormal(shape, { seed });
@@ -13,10 +13,13 @@ describe('the trace cache', () => {
 
   it('traces once for 100 calls with the same shapes and never re-runs the body', () => {
     let bodyRuns = 0;
-    const f = trace((x: k.Tensor, y: k.Tensor) => {
-      bodyRuns++;
-      return k.add(k.mul(x, y), 1);
-    }, { backend: 'interpreter' });
+    const f = trace(
+      (x: k.Tensor, y: k.Tensor) => {
+        bodyRuns++;
+        return k.add(k.mul(x, y), 1);
+      },
+      { backend: 'interpreter' },
+    );
     for (let i = 0; i < 100; i++) f(f32([3, 4], i), f32([4], i + 1000));
     expect(f.tracingCount).toBe(1);
     expect(bodyRuns).toBe(1);
@@ -49,10 +52,13 @@ describe('the trace cache', () => {
 
   it('treats non-tensor arguments as static: a new value retraces, naming the argument', () => {
     let bodyRuns = 0;
-    const f = trace((x: k.Tensor, scale: number) => {
-      bodyRuns++;
-      return k.mul(x, scale);
-    }, { backend: 'interpreter' });
+    const f = trace(
+      (x: k.Tensor, scale: number) => {
+        bodyRuns++;
+        return k.mul(x, scale);
+      },
+      { backend: 'interpreter' },
+    );
     expect(f(k.tensor([1, 2]), 3).dataSync()).toEqual(new Float32Array([3, 6]));
     expect(f(k.tensor([1, 2]), 3).dataSync()).toEqual(new Float32Array([3, 6]));
     expect(f(k.tensor([1, 2]), 4).dataSync()).toEqual(new Float32Array([4, 8]));
@@ -75,7 +81,9 @@ describe('the trace cache', () => {
     for (let n = 1; n <= 10; n++) f(f32([n]));
     const storms = warnSpy.mock.calls.filter(([m]) => String(m).includes('retraced'));
     expect(storms).toHaveLength(1);
-    expect(String(storms[0]![0])).toMatch(/function 'fn' retraced 6 times in its last 7 calls; 'x' keeps changing \(latest: f32\[6\] -> f32\[7\]\)/);
+    expect(String(storms[0]![0])).toMatch(
+      /function 'fn' retraced 6 times in its last 7 calls; 'x' keeps changing \(latest: f32\[6\] -> f32\[7\]\)/,
+    );
   });
 
   it('does not warn when retraces stay at five or fewer in the last ten calls', () => {
@@ -105,10 +113,13 @@ describe('the trace cache', () => {
 
   it('runFunctionsEagerly runs the body on every call', () => {
     let bodyRuns = 0;
-    const f = trace((x: k.Tensor) => {
-      bodyRuns++;
-      return k.exp(x);
-    }, { backend: 'interpreter' });
+    const f = trace(
+      (x: k.Tensor) => {
+        bodyRuns++;
+        return k.exp(x);
+      },
+      { backend: 'interpreter' },
+    );
     runFunctionsEagerly(true);
     try {
       f(f32([2]));
@@ -124,17 +135,25 @@ describe('the trace cache', () => {
 
   it('inputSignature traces without data and rejects calls that do not match', () => {
     const f = trace((x: k.Tensor, y: k.Tensor) => k.matmul(x, y), {
-      backend: 'interpreter', inputSignature: [{ shape: [2, 3], dtype: 'f32' }, { shape: [3, 4], dtype: 'f32' }],
+      backend: 'interpreter',
+      inputSignature: [
+        { shape: [2, 3], dtype: 'f32' },
+        { shape: [3, 4], dtype: 'f32' },
+      ],
     });
     expect(f.ir()).toContain('graph @fn(%x: f32[2,3], %y: f32[3,4])');
     expect(f.tracingCount).toBe(1);
     expect(f(f32([2, 3]), f32([3, 4])).shape).toEqual([2, 4]);
     expect(f.tracingCount).toBe(1);
-    expect(() => f(f32([5, 3]), f32([3, 4]))).toThrow('fn: call does not match inputSignature: x is f32[5,3] but inputSignature says f32[2,3]');
+    expect(() => f(f32([5, 3]), f32([3, 4]))).toThrow(
+      'fn: call does not match inputSignature: x is f32[5,3] but inputSignature says f32[2,3]',
+    );
   });
 
   it('returns pytrees and static values from the traced body', () => {
-    const f = trace((x: k.Tensor) => ({ double: k.mul(x, 2), parts: [k.neg(x), 'tag'] as const, n: 3 }), { backend: 'interpreter' });
+    const f = trace((x: k.Tensor) => ({ double: k.mul(x, 2), parts: [k.neg(x), 'tag'] as const, n: 3 }), {
+      backend: 'interpreter',
+    });
     const out = f(k.tensor([1, 2]));
     expect(out.double.dataSync()).toEqual(new Float32Array([2, 4]));
     expect(out.parts[0].dataSync()).toEqual(new Float32Array([-1, -2]));

@@ -1,13 +1,22 @@
 import { describe, expect, it } from '@jest/globals';
-import * as k from '@kiln/core';
+import * as k from '@kiln-jit/core';
 import {
-  trace, printGraph, parseGraph, verifyGraph, KilnParseError, KilnVerifyError, GraphBuilder, interpretGraph,
+  trace,
+  printGraph,
+  parseGraph,
+  verifyGraph,
+  KilnParseError,
+  KilnVerifyError,
+  GraphBuilder,
+  interpretGraph,
 } from '../src/index.ts';
 import { PROGRAMS } from './support/programs.ts';
 
 function stageGraph(program: (typeof PROGRAMS)[number], stage: string) {
   const run = program.setup();
-  return trace(run.fn, { name: 'program', backend: 'interpreter' }).stages(...run.args).find((s) => s.name === stage)!.graph;
+  return trace(run.fn, { name: 'program', backend: 'interpreter' })
+    .stages(...run.args)
+    .find((s) => s.name === stage)!.graph;
 }
 
 describe.each(['traced', 'fused'])('printed IR at stage %s round-trips through the parser', (stage) => {
@@ -23,42 +32,53 @@ describe.each(['traced', 'fused'])('printed IR at stage %s round-trips through t
 describe('printed IR of small programs (golden)', () => {
   it('an MLP layer', () => {
     const w = k.variable(k.zeros([4, 3]), { name: 'w' });
-    const layer = trace(function layer(x: k.Tensor) {
-      return k.relu(k.add(k.matmul(x, w), 0.5));
-    }, { backend: 'interpreter' });
+    const layer = trace(
+      function layer(x: k.Tensor) {
+        return k.relu(k.add(k.matmul(x, w), 0.5));
+      },
+      { backend: 'interpreter' },
+    );
     expect(layer.ir({ shape: [2, 4], dtype: 'f32' }, { stage: 'traced' })).toBe(
-`graph @layer(%x: f32[2,4], %w: f32[4,3] var) {
+      `graph @layer(%x: f32[2,4], %w: f32[4,3] var) {
   %0: f32[2,3] = matmul %x, %w
   %1: f32[] = constant 0.5
   %2: f32[2,3] = add %0, %1
   %3: f32[2,3] = relu %2
   return %3
 }
-`);
+`,
+    );
   });
 
   it('a reduction with attributes and an i32 input', () => {
-    const f = trace(function pick(x: k.Tensor, i: k.Tensor) {
-      return k.sum(k.gather(x, i, 1), -1, true);
-    }, { backend: 'interpreter' });
+    const f = trace(
+      function pick(x: k.Tensor, i: k.Tensor) {
+        return k.sum(k.gather(x, i, 1), -1, true);
+      },
+      { backend: 'interpreter' },
+    );
     expect(f.ir({ shape: [3, 5], dtype: 'f32' }, { shape: [2], dtype: 'i32' }, { stage: 'traced' })).toBe(
-`graph @pick(%x: f32[3,5], %i: i32[2]) {
+      `graph @pick(%x: f32[3,5], %i: i32[2]) {
   %0: f32[3,2] = gather[axis=1] %x, %i
   %1: f32[3,1] = sum[axes=[1], keepDims=true] %0
   return %1
 }
-`);
+`,
+    );
   });
 
   it('a variable update from an SGD step (grad watches an alias of its argument)', () => {
     const w = k.variable(k.ones([2]), { name: 'w' });
-    const step = trace(function sgdStep(x: k.Tensor) {
-      const g = k.grad((v: k.Tensor) => k.sum(k.mul(v, x)))(w.value);
-      w.assign(k.sub(w.value, k.mul(g, 0.1)));
-      return k.sum(w.value);
-    }, { backend: 'interpreter' });
+    const step = trace(
+      function sgdStep(x: k.Tensor) {
+        const g = k.grad((v: k.Tensor) => k.sum(k.mul(v, x)))(w.value);
+        w.assign(k.sub(w.value, k.mul(g, 0.1)));
+        return k.sum(w.value);
+      },
+      { backend: 'interpreter' },
+    );
     expect(step.ir({ shape: [2] }, { stage: 'traced' })).toBe(
-`graph @sgdStep(%x: f32[2], %w: f32[2] var) {
+      `graph @sgdStep(%x: f32[2], %w: f32[2] var) {
   %0: f32[2] = reshape[shape=[2]] %w
   %1: f32[2] = mul %0, %x
   %2: f32[] = sum[axes=[0]] %1
@@ -73,14 +93,18 @@ describe('printed IR of small programs (golden)', () => {
   return %10
   update %w <- %9
 }
-`);
+`,
+    );
   });
 
   it('prints special floats, booleans and source locations', () => {
-    const f = trace(function special(x: k.Tensor) {
-      const y = k.where(k.tensor([true, false]), x, k.tensor([Infinity, NaN])); // @loc-line
-      return k.maximum(y, -Infinity);
-    }, { backend: 'interpreter' });
+    const f = trace(
+      function special(x: k.Tensor) {
+        const y = k.where(k.tensor([true, false]), x, k.tensor([Infinity, NaN])); // @loc-line
+        return k.maximum(y, -Infinity);
+      },
+      { backend: 'interpreter' },
+    );
     const text = f.ir({ shape: [2] }, { stage: 'traced', loc: true });
     expect(text).toContain('%0: bool[2] = constant [true, false]');
     expect(text).toContain('%1: f32[2] = constant [inf, nan]');
@@ -133,9 +157,12 @@ describe('the verifier', () => {
   });
 
   it('rejects an update of a non-variable and a type-changing update', () => {
-    expect(() => verifyGraph(parseGraph('graph @g(%x: f32[2], %w: f32[3] var) {\n  return %x\n  update %w <- %x\n}')))
-      .toThrow('update of %w (f32[3]) has type f32[2]');
-    expect(() => parseGraph('graph @g(%x: f32[2]) {\n  return %x\n  update %x <- %x\n}')).toThrow("'%x' is not a var parameter");
+    expect(() =>
+      verifyGraph(parseGraph('graph @g(%x: f32[2], %w: f32[3] var) {\n  return %x\n  update %w <- %x\n}')),
+    ).toThrow('update of %w (f32[3]) has type f32[2]');
+    expect(() => parseGraph('graph @g(%x: f32[2]) {\n  return %x\n  update %x <- %x\n}')).toThrow(
+      "'%x' is not a var parameter",
+    );
   });
 
   it('a parsed graph runs on the IR interpreter', () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import * as k from '@kiln/core';
-import { KilnConcretizationError, KilnEscapedTracerError } from '@kiln/core';
+import * as k from '@kiln-jit/core';
+import { KilnConcretizationError, KilnEscapedTracerError } from '@kiln-jit/core';
 import { trace } from '../src/index.ts';
 import { lineOf } from './support/source-lines.ts';
 
@@ -26,12 +26,15 @@ describe('trace-time mistakes', () => {
   });
 
   it('a symbolic tensor used as a JS boolean (if (loss > 0)) throws at the user line', () => {
-    const f = trace((x: k.Tensor) => {
-      const loss = k.sum(x);
-      // @ts-expect-error TypeScript catches this too; plain JavaScript users do not get that help.
-      if (loss > 0) return k.neg(x); // @bool-line
-      return x;
-    }, { backend: 'interpreter' });
+    const f = trace(
+      (x: k.Tensor) => {
+        const loss = k.sum(x);
+        // @ts-expect-error TypeScript catches this too; plain JavaScript users do not get that help.
+        if (loss > 0) return k.neg(x); // @bool-line
+        return x;
+      },
+      { backend: 'interpreter' },
+    );
     const e = thrown(() => f(k.tensor([1, 2])));
     expect(e).toBeInstanceOf(KilnConcretizationError);
     expect(e.message).toContain('data-dependent control flow cannot be traced');
@@ -59,10 +62,13 @@ describe('trace-time mistakes', () => {
 
   it('a symbolic tensor that escapes its trace is a clear error when used later', () => {
     let leaked: k.Tensor | null = null;
-    const f = trace((x: k.Tensor) => {
-      leaked = k.mul(x, 2);
-      return k.neg(x);
-    }, { backend: 'interpreter' });
+    const f = trace(
+      (x: k.Tensor) => {
+        leaked = k.mul(x, 2);
+        return k.neg(x);
+      },
+      { backend: 'interpreter' },
+    );
     f(k.tensor([1, 2]));
     const e = thrown(() => k.add(leaked!, 1)); // @escape-line
     expect(e).toBeInstanceOf(KilnEscapedTracerError);
@@ -76,10 +82,13 @@ describe('trace-time mistakes', () => {
   });
 
   it('console.log in a traced function is reported once, with its line, and print() is offered', () => {
-    const f = trace((x: k.Tensor) => {
-      console.log('tracing', x.shape); // @console-line
-      return k.exp(x);
-    }, { backend: 'interpreter' });
+    const f = trace(
+      (x: k.Tensor) => {
+        console.log('tracing', x.shape); // @console-line
+        return k.exp(x);
+      },
+      { backend: 'interpreter' },
+    );
     f(k.tensor([1]));
     f(k.tensor([2]));
     f(k.tensor([1, 2]));
@@ -96,7 +105,11 @@ describe('trace-time mistakes', () => {
     const f = trace((x: k.Tensor) => k.print(k.mul(x, 3), 'tripled'), { backend: 'interpreter' });
     for (let i = 0; i < 3; i++) f(k.tensor([i]));
     const printed = logSpy.mock.calls.map(([m]) => String(m));
-    expect(printed).toEqual(['tripled: Tensor f32[1]\n[0.]', 'tripled: Tensor f32[1]\n[3.]', 'tripled: Tensor f32[1]\n[6.]']);
+    expect(printed).toEqual([
+      'tripled: Tensor f32[1]\n[0.]',
+      'tripled: Tensor f32[1]\n[3.]',
+      'tripled: Tensor f32[1]\n[6.]',
+    ]);
     expect(warnSpy).not.toHaveBeenCalled();
   });
 

@@ -1,8 +1,22 @@
 import { describe, expect, it } from '@jest/globals';
-import * as k from '@kiln/core';
+import * as k from '@kiln-jit/core';
 import {
-  trace, parseGraph, printGraph, verifyGraph, constantFold, cse, dce, simplify, fuse, planMemory, kernelCount,
-  memoryPlanOf, runPipeline, DEFAULT_PASSES, type Graph, type Pass,
+  trace,
+  parseGraph,
+  printGraph,
+  verifyGraph,
+  constantFold,
+  cse,
+  dce,
+  simplify,
+  fuse,
+  planMemory,
+  kernelCount,
+  memoryPlanOf,
+  runPipeline,
+  DEFAULT_PASSES,
+  type Graph,
+  type Pass,
 } from '../src/index.ts';
 import { PROGRAMS, geluChain } from './support/programs.ts';
 
@@ -19,63 +33,83 @@ const ir = (lines: string[]): string => lines.join('\n') + '\n';
 
 describe('constant folding', () => {
   it('evaluates constant subexpressions with the eager kernels', () => {
-    expect(after(constantFold, ir([
-      'graph @g(%x: f32[3]) {',
-      '  %0: f32[] = constant 2',
-      '  %1: f32[] = constant 3',
-      '  %2: f32[] = mul %0, %1',
-      '  %3: f32[] = sqrt %2',
-      '  %4: f32[3] = add %x, %3',
-      '  return %4',
-      '}',
-    ]))).toBe(ir([
-      'graph @g(%x: f32[3]) {',
-      '  %0: f32[] = constant 2',
-      '  %1: f32[] = constant 3',
-      '  %2: f32[] = constant 6',
-      '  %3: f32[] = constant 2.4494898',
-      '  %4: f32[3] = add %x, %3',
-      '  return %4',
-      '}',
-    ]));
+    expect(
+      after(
+        constantFold,
+        ir([
+          'graph @g(%x: f32[3]) {',
+          '  %0: f32[] = constant 2',
+          '  %1: f32[] = constant 3',
+          '  %2: f32[] = mul %0, %1',
+          '  %3: f32[] = sqrt %2',
+          '  %4: f32[3] = add %x, %3',
+          '  return %4',
+          '}',
+        ]),
+      ),
+    ).toBe(
+      ir([
+        'graph @g(%x: f32[3]) {',
+        '  %0: f32[] = constant 2',
+        '  %1: f32[] = constant 3',
+        '  %2: f32[] = constant 6',
+        '  %3: f32[] = constant 2.4494898',
+        '  %4: f32[3] = add %x, %3',
+        '  return %4',
+        '}',
+      ]),
+    );
   });
 
   it('leaves results over the size limit to run time', () => {
-    const text = ir(['graph @g() {', '  %0: f32[] = constant 1', '  %1: f32[100] = broadcastTo[shape=[100]] %0', '  return %1', '}']);
+    const text = ir([
+      'graph @g() {',
+      '  %0: f32[] = constant 1',
+      '  %1: f32[100] = broadcastTo[shape=[100]] %0',
+      '  return %1',
+      '}',
+    ]);
     expect(after(constantFold, text)).toBe(text);
   });
 });
 
 describe('common-subexpression elimination', () => {
   it('merges equal nodes, commutative operands in either order, and equal constants', () => {
-    expect(after(cse, ir([
-      'graph @g(%x: f32[2], %y: f32[2]) {',
-      '  %0: f32[] = constant 2',
-      '  %1: f32[] = constant 2',
-      '  %2: f32[2] = mul %x, %0',
-      '  %3: f32[2] = mul %x, %1',
-      '  %4: f32[2] = add %x, %y',
-      '  %5: f32[2] = add %y, %x',
-      '  %6: f32[2] = sub %x, %y',
-      '  %7: f32[2] = sub %y, %x',
-      '  %8: f32[2] = add %2, %3',
-      '  %9: f32[2] = add %4, %5',
-      '  %10: f32[2] = add %6, %7',
-      '  return %8, %9, %10',
-      '}',
-    ]))).toBe(ir([
-      'graph @g(%x: f32[2], %y: f32[2]) {',
-      '  %0: f32[] = constant 2',
-      '  %1: f32[2] = mul %x, %0',
-      '  %2: f32[2] = add %x, %y',
-      '  %3: f32[2] = sub %x, %y',
-      '  %4: f32[2] = sub %y, %x',
-      '  %5: f32[2] = add %1, %1',
-      '  %6: f32[2] = add %2, %2',
-      '  %7: f32[2] = add %3, %4',
-      '  return %5, %6, %7',
-      '}',
-    ]));
+    expect(
+      after(
+        cse,
+        ir([
+          'graph @g(%x: f32[2], %y: f32[2]) {',
+          '  %0: f32[] = constant 2',
+          '  %1: f32[] = constant 2',
+          '  %2: f32[2] = mul %x, %0',
+          '  %3: f32[2] = mul %x, %1',
+          '  %4: f32[2] = add %x, %y',
+          '  %5: f32[2] = add %y, %x',
+          '  %6: f32[2] = sub %x, %y',
+          '  %7: f32[2] = sub %y, %x',
+          '  %8: f32[2] = add %2, %3',
+          '  %9: f32[2] = add %4, %5',
+          '  %10: f32[2] = add %6, %7',
+          '  return %8, %9, %10',
+          '}',
+        ]),
+      ),
+    ).toBe(
+      ir([
+        'graph @g(%x: f32[2], %y: f32[2]) {',
+        '  %0: f32[] = constant 2',
+        '  %1: f32[2] = mul %x, %0',
+        '  %2: f32[2] = add %x, %y',
+        '  %3: f32[2] = sub %x, %y',
+        '  %4: f32[2] = sub %y, %x',
+        '  %5: f32[2] = add %1, %1',
+        '  %6: f32[2] = add %2, %2',
+        '  %7: f32[2] = add %3, %4',
+        '  return %5, %6, %7',
+        '}',
+      ]),
+    );
   });
 
   it('keeps NaN, infinity and -0 constants apart and never merges prints', () => {
@@ -96,26 +130,33 @@ describe('common-subexpression elimination', () => {
 
 describe('dead-code elimination', () => {
   it('keeps what results, updates and prints need', () => {
-    expect(after(dce, ir([
-      'graph @g(%x: f32[2], %w: f32[2] var) {',
-      '  %0: f32[2] = exp %x',
-      '  %1: f32[2] = log %x',
-      '  %2: f32[2] = print[label=x] %x',
-      '  %3: f32[2] = sub %w, %1',
-      '  %4: f32[2] = neg %3',
-      '  return %0',
-      '  update %w <- %3',
-      '}',
-    ]))).toBe(ir([
-      'graph @g(%x: f32[2], %w: f32[2] var) {',
-      '  %0: f32[2] = exp %x',
-      '  %1: f32[2] = log %x',
-      '  %2: f32[2] = print[label=x] %x',
-      '  %3: f32[2] = sub %w, %1',
-      '  return %0',
-      '  update %w <- %3',
-      '}',
-    ]));
+    expect(
+      after(
+        dce,
+        ir([
+          'graph @g(%x: f32[2], %w: f32[2] var) {',
+          '  %0: f32[2] = exp %x',
+          '  %1: f32[2] = log %x',
+          '  %2: f32[2] = print[label=x] %x',
+          '  %3: f32[2] = sub %w, %1',
+          '  %4: f32[2] = neg %3',
+          '  return %0',
+          '  update %w <- %3',
+          '}',
+        ]),
+      ),
+    ).toBe(
+      ir([
+        'graph @g(%x: f32[2], %w: f32[2] var) {',
+        '  %0: f32[2] = exp %x',
+        '  %1: f32[2] = log %x',
+        '  %2: f32[2] = print[label=x] %x',
+        '  %3: f32[2] = sub %w, %1',
+        '  return %0',
+        '  update %w <- %3',
+        '}',
+      ]),
+    );
   });
 });
 
@@ -123,34 +164,41 @@ describe('algebraic simplification', () => {
   const simplifyThenDce: Pass = (g) => dce(simplify(g));
 
   it('applies the identity rules of its table (dead nodes left for DCE, run after it here)', () => {
-    expect(after(simplifyThenDce, ir([
-      'graph @g(%x: f32[2,3], %y: f32[3]) {',
-      '  %0: f32[] = constant 1',
-      '  %1: f32[] = constant -0',
-      '  %2: f32[2,3] = mul %x, %0',
-      '  %3: f32[2,3] = add %1, %2',
-      '  %4: f32[] = constant 0',
-      '  %5: f32[2,3] = sub %3, %4',
-      '  %6: f32[2,3] = neg %5',
-      '  %7: f32[2,3] = neg %6',
-      '  %8: f32[3,2] = transpose[perm=[1,0]] %7',
-      '  %9: f32[2,3] = transpose[perm=[1,0]] %8',
-      '  %10: f32[6] = reshape[shape=[6]] %9',
-      '  %11: f32[3,2] = reshape[shape=[3,2]] %10',
-      '  %12: f32[2,3] = cast[dtype=f32] %x',
-      '  %13: f32[2,3] = broadcastTo[shape=[2,3]] %y',
-      '  %14: f32[2,3] = add %12, %13',
-      '  %15: f32[2,3] = stopGradient %14',
-      '  %16: f32[2,3] = pow %15, %0',
-      '  return %11, %16',
-      '}',
-    ]))).toBe(ir([
-      'graph @g(%x: f32[2,3], %y: f32[3]) {',
-      '  %0: f32[3,2] = reshape[shape=[3,2]] %x',
-      '  %1: f32[2,3] = add %x, %y',
-      '  return %0, %1',
-      '}',
-    ]));
+    expect(
+      after(
+        simplifyThenDce,
+        ir([
+          'graph @g(%x: f32[2,3], %y: f32[3]) {',
+          '  %0: f32[] = constant 1',
+          '  %1: f32[] = constant -0',
+          '  %2: f32[2,3] = mul %x, %0',
+          '  %3: f32[2,3] = add %1, %2',
+          '  %4: f32[] = constant 0',
+          '  %5: f32[2,3] = sub %3, %4',
+          '  %6: f32[2,3] = neg %5',
+          '  %7: f32[2,3] = neg %6',
+          '  %8: f32[3,2] = transpose[perm=[1,0]] %7',
+          '  %9: f32[2,3] = transpose[perm=[1,0]] %8',
+          '  %10: f32[6] = reshape[shape=[6]] %9',
+          '  %11: f32[3,2] = reshape[shape=[3,2]] %10',
+          '  %12: f32[2,3] = cast[dtype=f32] %x',
+          '  %13: f32[2,3] = broadcastTo[shape=[2,3]] %y',
+          '  %14: f32[2,3] = add %12, %13',
+          '  %15: f32[2,3] = stopGradient %14',
+          '  %16: f32[2,3] = pow %15, %0',
+          '  return %11, %16',
+          '}',
+        ]),
+      ),
+    ).toBe(
+      ir([
+        'graph @g(%x: f32[2,3], %y: f32[3]) {',
+        '  %0: f32[3,2] = reshape[shape=[3,2]] %x',
+        '  %1: f32[2,3] = add %x, %y',
+        '  return %0, %1',
+        '}',
+      ]),
+    );
   });
 
   it('does not apply the rules its table lists as unsafe', () => {
@@ -177,26 +225,33 @@ describe('algebraic simplification', () => {
   });
 
   it('turns a broadcast 1-element constant into a scalar the consumer broadcasts, and drops kept dims', () => {
-    expect(after(simplifyThenDce, ir([
-      'graph @g(%x: f32[4,1]) {',
-      '  %0: f32[1] = constant [0.5]',
-      '  %1: f32[4] = broadcastTo[shape=[4]] %0',
-      '  %2: f32[4,1] = reshape[shape=[4,1]] %1',
-      '  %3: f32[4,1] = mul %2, %x',
-      '  %4: f32[4,3] = broadcastTo[shape=[4,3]] %x',
-      '  %5: f32[1,3] = sum[axes=[0], keepDims=true] %4',
-      '  %6: f32[3] = reshape[shape=[3]] %5',
-      '  return %3, %6',
-      '}',
-    ]))).toBe(ir([
-      'graph @g(%x: f32[4,1]) {',
-      '  %0: f32[] = constant 0.5',
-      '  %1: f32[4,1] = mul %0, %x',
-      '  %2: f32[4,3] = broadcastTo[shape=[4,3]] %x',
-      '  %3: f32[3] = sum[axes=[0]] %2',
-      '  return %1, %3',
-      '}',
-    ]));
+    expect(
+      after(
+        simplifyThenDce,
+        ir([
+          'graph @g(%x: f32[4,1]) {',
+          '  %0: f32[1] = constant [0.5]',
+          '  %1: f32[4] = broadcastTo[shape=[4]] %0',
+          '  %2: f32[4,1] = reshape[shape=[4,1]] %1',
+          '  %3: f32[4,1] = mul %2, %x',
+          '  %4: f32[4,3] = broadcastTo[shape=[4,3]] %x',
+          '  %5: f32[1,3] = sum[axes=[0], keepDims=true] %4',
+          '  %6: f32[3] = reshape[shape=[3]] %5',
+          '  return %3, %6',
+          '}',
+        ]),
+      ),
+    ).toBe(
+      ir([
+        'graph @g(%x: f32[4,1]) {',
+        '  %0: f32[] = constant 0.5',
+        '  %1: f32[4,1] = mul %0, %x',
+        '  %2: f32[4,3] = broadcastTo[shape=[4,3]] %x',
+        '  %3: f32[3] = sum[axes=[0]] %2',
+        '  return %1, %3',
+        '}',
+      ]),
+    );
   });
 });
 
@@ -225,43 +280,55 @@ describe('fusion', () => {
   });
 
   it('prints a fused node with its body inline', () => {
-    const f = trace(function block(x: k.Tensor, w: k.Tensor, b: k.Tensor) {
-      return k.relu(k.add(k.matmul(x, w), b));
-    }, { backend: 'interpreter' });
-    expect(f.ir({ shape: [4, 3] }, { shape: [3, 2] }, { shape: [2] }, { stage: 'fused' })).toBe(ir([
-      'graph @block(%x: f32[4,3], %w: f32[3,2], %b: f32[2]) {',
-      '  %0: f32[4,2] = fused.matmul %x, %w, %b {',
-      '    (%in0: f32[4,3], %in1: f32[3,2], %in2: f32[2])',
-      '    %t0: f32[4,2] = matmul %in0, %in1',
-      '    %t1: f32[4,2] = add %t0, %in2',
-      '    %t2: f32[4,2] = relu %t1',
-      '    yield %t2',
-      '  }',
-      '  return %0',
-      '}',
-    ]));
+    const f = trace(
+      function block(x: k.Tensor, w: k.Tensor, b: k.Tensor) {
+        return k.relu(k.add(k.matmul(x, w), b));
+      },
+      { backend: 'interpreter' },
+    );
+    expect(f.ir({ shape: [4, 3] }, { shape: [3, 2] }, { shape: [2] }, { stage: 'fused' })).toBe(
+      ir([
+        'graph @block(%x: f32[4,3], %w: f32[3,2], %b: f32[2]) {',
+        '  %0: f32[4,2] = fused.matmul %x, %w, %b {',
+        '    (%in0: f32[4,3], %in1: f32[3,2], %in2: f32[2])',
+        '    %t0: f32[4,2] = matmul %in0, %in1',
+        '    %t1: f32[4,2] = add %t0, %in2',
+        '    %t2: f32[4,2] = relu %t1',
+        '    yield %t2',
+        '  }',
+        '  return %0',
+        '}',
+      ]),
+    );
   });
 
   it('fuses elementwise producers into the reduction that consumes them', () => {
-    expect(after(fuse, ir([
-      'graph @g(%x: f32[8,4], %m: f32[4]) {',
-      '  %0: f32[8,4] = sub %x, %m',
-      '  %1: f32[8,4] = square %0',
-      '  %2: f32[4] = sum[axes=[0]] %1',
-      '  return %2',
-      '}',
-    ]))).toBe(ir([
-      'graph @g(%x: f32[8,4], %m: f32[4]) {',
-      '  %0: f32[4] = fused.reduce %x, %m {',
-      '    (%in0: f32[8,4], %in1: f32[4])',
-      '    %t0: f32[8,4] = sub %in0, %in1',
-      '    %t1: f32[8,4] = square %t0',
-      '    %t2: f32[4] = sum[axes=[0]] %t1',
-      '    yield %t2',
-      '  }',
-      '  return %0',
-      '}',
-    ]));
+    expect(
+      after(
+        fuse,
+        ir([
+          'graph @g(%x: f32[8,4], %m: f32[4]) {',
+          '  %0: f32[8,4] = sub %x, %m',
+          '  %1: f32[8,4] = square %0',
+          '  %2: f32[4] = sum[axes=[0]] %1',
+          '  return %2',
+          '}',
+        ]),
+      ),
+    ).toBe(
+      ir([
+        'graph @g(%x: f32[8,4], %m: f32[4]) {',
+        '  %0: f32[4] = fused.reduce %x, %m {',
+        '    (%in0: f32[8,4], %in1: f32[4])',
+        '    %t0: f32[8,4] = sub %in0, %in1',
+        '    %t1: f32[8,4] = square %t0',
+        '    %t2: f32[4] = sum[axes=[0]] %t1',
+        '    yield %t2',
+        '  }',
+        '  return %0',
+        '}',
+      ]),
+    );
   });
 
   it('does not fuse a value that is also needed elsewhere', () => {
@@ -278,18 +345,24 @@ describe('fusion', () => {
 
 function mlpTrainStep(optimizer: k.Optimizer) {
   const p = {
-    w1: k.variable(k.zeros([784, 512]), { name: 'w1' }), b1: k.variable(k.zeros([512]), { name: 'b1' }),
-    w2: k.variable(k.zeros([512, 512]), { name: 'w2' }), b2: k.variable(k.zeros([512]), { name: 'b2' }),
-    w3: k.variable(k.zeros([512, 10]), { name: 'w3' }), b3: k.variable(k.zeros([10]), { name: 'b3' }),
+    w1: k.variable(k.zeros([784, 512]), { name: 'w1' }),
+    b1: k.variable(k.zeros([512]), { name: 'b1' }),
+    w2: k.variable(k.zeros([512, 512]), { name: 'w2' }),
+    b2: k.variable(k.zeros([512]), { name: 'b2' }),
+    w3: k.variable(k.zeros([512, 10]), { name: 'w3' }),
+    b3: k.variable(k.zeros([10]), { name: 'b3' }),
   };
   type P = { [K in keyof typeof p]: k.Tensor };
   const loss = (q: P, x: k.Tensor, y: k.Tensor) =>
     k.softmaxCrossEntropy(k.dense(k.relu(k.dense(k.relu(k.dense(x, q.w1, q.b1)), q.w2, q.b2)), q.w3, q.b3), y);
-  return trace(function trainStep(x: k.Tensor, y: k.Tensor) {
-    const [l, g] = k.valueAndGrad(loss)(p, x, y);
-    optimizer.apply(p, g);
-    return l;
-  }, { backend: 'interpreter' });
+  return trace(
+    function trainStep(x: k.Tensor, y: k.Tensor) {
+      const [l, g] = k.valueAndGrad(loss)(p, x, y);
+      optimizer.apply(p, g);
+      return l;
+    },
+    { backend: 'interpreter' },
+  );
 }
 
 const MLP_ARGS = [{ shape: [128, 784] }, { shape: [128], dtype: 'i32' }] as const;
@@ -334,7 +407,14 @@ function expectNoLiveOverlap(plan: NonNullable<ReturnType<typeof memoryPlanOf>>)
 }
 
 describe('the verifier passes after every pass on every program', () => {
-  const passes: [string, Pass][] = [['constantFold', constantFold], ['simplify', simplify], ['cse', cse], ['dce', dce], ['fuse', fuse], ['planMemory', planMemory]];
+  const passes: [string, Pass][] = [
+    ['constantFold', constantFold],
+    ['simplify', simplify],
+    ['cse', cse],
+    ['dce', dce],
+    ['fuse', fuse],
+    ['planMemory', planMemory],
+  ];
   it.each(PROGRAMS.map((p) => [p.name, p] as const))('%s', (_name, program) => {
     const run = program.setup();
     const traced = trace(run.fn, { name: 'program', backend: 'interpreter', passes: [] }).lower(...run.args);

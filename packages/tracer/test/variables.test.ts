@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import * as k from '@kiln/core';
+import * as k from '@kiln-jit/core';
 import { trace, asTraced } from '../src/index.ts';
 import { expectTreeClose, TRACE_TOLERANCE } from './support/compare.ts';
 
@@ -73,11 +73,14 @@ describe('@trace() on methods', () => {
 describe('variables inside traces', () => {
   it('a variable assigned twice in one step holds the last value', () => {
     const v = k.variable(k.tensor([1, 2]), { name: 'v' });
-    const f = trace(() => {
-      v.assign(k.mul(v.value, 10));
-      v.assign(k.add(v.value, 1));
-      return v.value;
-    }, { backend: 'interpreter' });
+    const f = trace(
+      () => {
+        v.assign(k.mul(v.value, 10));
+        v.assign(k.add(v.value, 1));
+        return v.value;
+      },
+      { backend: 'interpreter' },
+    );
     expect(f().dataSync()).toEqual(new Float32Array([11, 21]));
     expect(v.value.dataSync()).toEqual(new Float32Array([11, 21]));
     expect(f().dataSync()).toEqual(new Float32Array([111, 211]));
@@ -86,9 +89,12 @@ describe('variables inside traces', () => {
 
   it('a variable only written becomes an update without being read', () => {
     const v = k.variable(k.zeros([2]), { name: 'out' });
-    const f = trace((x: k.Tensor) => {
-      v.assign(k.exp(x));
-    }, { backend: 'interpreter' });
+    const f = trace(
+      (x: k.Tensor) => {
+        v.assign(k.exp(x));
+      },
+      { backend: 'interpreter' },
+    );
     expect(f(k.tensor([0, 1]))).toBeUndefined();
     expect(Array.from(v.value.dataSync())).toEqual([1, Math.fround(Math.E)]);
   });
@@ -104,10 +110,13 @@ describe('variables inside traces', () => {
 
   it('a failed traced call leaves every variable unchanged', () => {
     const v = k.variable(k.tensor([1, 2]), { name: 'v' });
-    const f = trace((i: k.Tensor) => {
-      v.assign(k.add(v.value, 1));
-      return k.gather(v.value, i);
-    }, { backend: 'interpreter' });
+    const f = trace(
+      (i: k.Tensor) => {
+        v.assign(k.add(v.value, 1));
+        return k.gather(v.value, i);
+      },
+      { backend: 'interpreter' },
+    );
     expect(() => f(k.tensor([5], undefined, 'i32'))).toThrow('gather: index 5 is out of range [0, 2)');
     expect(v.value.dataSync()).toEqual(new Float32Array([1, 2]));
   });
@@ -122,18 +131,24 @@ describe('composition', () => {
 
   it('a traced function called inside another trace is inlined into it', () => {
     const inner = trace((x: k.Tensor) => k.exp(x), { backend: 'interpreter' });
-    const outer = trace(function outer(x: k.Tensor) {
-      return k.add(inner(x), 1);
-    }, { backend: 'interpreter' });
+    const outer = trace(
+      function outer(x: k.Tensor) {
+        return k.add(inner(x), 1);
+      },
+      { backend: 'interpreter' },
+    );
     expect(outer(k.tensor([0])).item()).toBe(2);
     expect(outer.ir({ shape: [1] }, { stage: 'traced' })).toContain('= exp %x');
     expect(inner.tracingCount).toBe(0);
   });
 
   it('grad inside a traced function records the backward pass in the same graph', () => {
-    const f = trace(function slope(x: k.Tensor) {
-      return k.grad((u: k.Tensor) => k.sum(k.mul(k.sin(u), 2)))(x);
-    }, { backend: 'interpreter' });
+    const f = trace(
+      function slope(x: k.Tensor) {
+        return k.grad((u: k.Tensor) => k.sum(k.mul(k.sin(u), 2)))(x);
+      },
+      { backend: 'interpreter' },
+    );
     const x = k.tensor([0, 1]);
     expectTreeClose(f(x), k.mul(k.cos(x), 2));
     expect(f.ir({ shape: [2] }, { stage: 'simplify' })).toContain('= cos %x');

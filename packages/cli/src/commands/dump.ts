@@ -3,7 +3,7 @@
  * with what each one changed marked.
  */
 import { Option, type Command } from 'commander';
-import { getBackend, getDefaultBackend, printGraph, type Stage } from 'kiln';
+import { getBackend, getDefaultBackend, printGraph, type Stage } from 'kiln-jit';
 import { asProgramStep, UsageError } from '../errors.ts';
 import { checkStageName, graphAt, isGraphStage, passStages } from '../stages.ts';
 import { openTarget, stagesOf, type Target, type TargetOptions } from '../target.ts';
@@ -36,10 +36,20 @@ function stageDumps(stages: readonly Stage[], loc: boolean): StageDump[] {
   let previous: string[] = [];
   return passStages(stages).map((stage, i) => {
     const ir = printGraph(stage.graph, { loc });
-    const lines = i === 0 ? irLines(ir).map((text): DiffLine => ({ mark: ' ', text })) : diffLines(previous, irLines(ir));
+    const lines =
+      i === 0 ? irLines(ir).map((text): DiffLine => ({ mark: ' ', text })) : diffLines(previous, irLines(ir));
     const { added, removed } = diffSummary(lines);
     previous = irLines(ir);
-    return { name: stage.name, ms: stage.ms, nodes: stage.graph.nodes.length, changed: added + removed > 0, added, removed, ir, lines };
+    return {
+      name: stage.name,
+      ms: stage.ms,
+      nodes: stage.graph.nodes.length,
+      changed: added + removed > 0,
+      added,
+      removed,
+      ir,
+      lines,
+    };
   });
 }
 
@@ -53,7 +63,9 @@ const markLine = (l: DiffLine): string =>
   l.mark === '+' ? out.green(`+ ${l.text}`) : l.mark === '-' ? out.red(`- ${l.text}`) : `  ${l.text}`;
 
 function allStagesText(dumps: readonly StageDump[]): string {
-  return dumps.flatMap((d, i) => [stageHeader(d, i === 0), ...(i === 0 || d.changed ? d.lines.map(markLine) : [])]).join('\n');
+  return dumps
+    .flatMap((d, i) => [stageHeader(d, i === 0), ...(i === 0 || d.changed ? d.lines.map(markLine) : [])])
+    .join('\n');
 }
 
 /** The backend text of a stage such as wat, checked to exist for the function's backend. */
@@ -85,18 +97,32 @@ async function dump(fileArg: string, options: DumpOptions): Promise<void> {
 /** Registers `dump` on the program. */
 export function registerDump(program: Command): void {
   addTargetOptions(program.command('dump'))
-    .description('print the IR of a traced function after a stage, traced abstractly from its inputSignature or --args (no data needed)')
+    .description(
+      'print the IR of a traced function after a stage, traced abstractly from its inputSignature or --args (no data needed)',
+    )
     .argument('<file>', 'a TypeScript or JavaScript file')
-    .option('--stage <stage>', 'traced, a pass (constantFold, simplify, cse, dce, fuse, planMemory), optimized, fused, planned, or wat', 'optimized')
-    .addOption(new Option('--all-stages', 'print the IR after every pass, marking the lines each pass removed (-) and added (+)').conflicts('stage'))
+    .option(
+      '--stage <stage>',
+      'traced, a pass (constantFold, simplify, cse, dce, fuse, planMemory), optimized, fused, planned, or wat',
+      'optimized',
+    )
+    .addOption(
+      new Option(
+        '--all-stages',
+        'print the IR after every pass, marking the lines each pass removed (-) and added (+)',
+      ).conflicts('stage'),
+    )
     .option('--loc', "show each node's source location (the user's file:line recorded while tracing)")
     .option('--json', 'print JSON: the IR text with the function, file and stage')
-    .addHelpText('after', [
-      '',
-      'Examples:',
-      '  kiln dump examples/train-step.ts --fn trainStep --stage fused --loc',
-      '  kiln dump examples/train-step.ts --fn predict --args "f32[8,784]" --stage traced',
-      '  kiln dump examples/train-step.ts --fn trainStep --all-stages',
-    ].join('\n'))
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  kiln dump examples/train-step.ts --fn trainStep --stage fused --loc',
+        '  kiln dump examples/train-step.ts --fn predict --args "f32[8,784]" --stage traced',
+        '  kiln dump examples/train-step.ts --fn trainStep --all-stages',
+      ].join('\n'),
+    )
     .action(dump);
 }

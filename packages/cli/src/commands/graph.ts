@@ -30,7 +30,8 @@ function formatOf(options: GraphOptions): Format {
 async function graph(fileArg: string, options: GraphOptions): Promise<void> {
   checkStageName(options.stage, { allowText: false });
   const format = formatOf(options);
-  if (format === 'png' && !options.output && process.stdout.isTTY) throw new UsageError('PNG is binary: write it to a file with -o FILE');
+  if (format === 'png' && !options.output && process.stdout.isTTY)
+    throw new UsageError('PNG is binary: write it to a file with -o FILE');
   const target = await openTarget(fileArg, options);
   const dot = graphToDot(graphAt(await stagesOf(target), options.stage, target.fn.traceName));
   const data = format === 'dot' ? dot : renderDot(dot, format);
@@ -44,15 +45,23 @@ export function registerGraph(program: Command): void {
     .description('draw the IR as a Graphviz graph: fused groups as clusters, source locations as tooltips')
     .argument('<file>', 'a TypeScript or JavaScript file')
     .option('--stage <stage>', 'the IR stage to draw: traced, a pass name, optimized, fused or planned', 'fused')
-    .addOption(new Option('--format <format>', "dot, or svg/png rendered by Graphviz's dot (default: -o's extension, else dot)").choices(FORMATS))
+    .addOption(
+      new Option(
+        '--format <format>',
+        "dot, or svg/png rendered by Graphviz's dot (default: -o's extension, else dot)",
+      ).choices(FORMATS),
+    )
     .option('-o, --output <file>', 'write to FILE instead of standard output')
-    .addHelpText('after', [
-      '',
-      'Examples:',
-      '  kiln graph examples/train-step.ts --fn trainStep -o train-step.svg',
-      '  kiln graph examples/train-step.ts --fn predict --stage traced --format dot | dot -Tpng > predict.png',
-      '',
-      "svg and png need Graphviz's dot (Debian/Ubuntu: apt-get install graphviz).",
-    ].join('\n'))
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  kiln graph examples/train-step.ts --fn trainStep -o train-step.svg',
+        '  kiln graph examples/train-step.ts --fn predict --stage traced --format dot | dot -Tpng > predict.png',
+        '',
+        "svg and png need Graphviz's dot (Debian/Ubuntu: apt-get install graphviz).",
+      ].join('\n'),
+    )
     .action(graph);
 }

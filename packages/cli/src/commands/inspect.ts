@@ -41,41 +41,68 @@ function fusionText(r: InspectReport): string {
 function memoryText(r: InspectReport): string {
   const m = r.memory;
   if (!m) return '  (no memory plan: the pipeline has no planMemory pass)';
-  const summary = `${m.buffers.length} buffers, peak ${formatBytes(m.peakBytes)} (${m.peakBytes} B) ` +
+  const summary =
+    `${m.buffers.length} buffers, peak ${formatBytes(m.peakBytes)} (${m.peakBytes} B) ` +
     `vs ${formatBytes(m.totalBytes)} with a buffer per value; ${m.inPlace} computed in place, ${m.views} views; ` +
     `variables updated in their own storage: ${m.variablesInPlace.length ? m.variablesInPlace.join(', ') : 'none'}`;
-  const rows = m.buffers.map((b) => [String(b.offset), String(b.bytes), `${b.firstNode}-${b.lastNode}`, b.values.join(' ')]);
+  const rows = m.buffers.map((b) => [
+    String(b.offset),
+    String(b.bytes),
+    `${b.firstNode}-${b.lastNode}`,
+    b.values.join(' '),
+  ]);
   return `${summary}\n${formatTable(['offset', 'bytes', 'nodes', 'values'], rows, out)}`;
 }
 
 function timingText(r: InspectReport): string {
   const t = r.timings;
-  const rows = [['trace', ms(t.traceMs)], ...Object.entries(t.passesMs).map(([name, x]) => [name, ms(x)]), [`compile (${r.backend})`, ms(t.compileMs)]];
+  const rows = [
+    ['trace', ms(t.traceMs)],
+    ...Object.entries(t.passesMs).map(([name, x]) => [name, ms(x)]),
+    [`compile (${r.backend})`, ms(t.compileMs)],
+  ];
   if (t.binaryen) {
-    rows.push(['  binaryen build', ms(t.binaryen.buildMs)], ['  binaryen validate+optimize', ms(t.binaryen.optimizeMs)],
-      ['  instantiate', ms(t.binaryen.instantiateMs)]);
+    rows.push(
+      ['  binaryen build', ms(t.binaryen.buildMs)],
+      ['  binaryen validate+optimize', ms(t.binaryen.optimizeMs)],
+      ['  instantiate', ms(t.binaryen.instantiateMs)],
+    );
   }
   return formatTable(['step', 'time'], rows, out);
 }
 
 /** The report as text for a terminal. */
 export function inspectText(r: InspectReport): string {
-  const code = r.wasm ? `; wasm module ${formatBytes(r.wasm.bytes)} (${r.wasm.bytes} B) with ${r.wasm.kernels} kernel functions, frame ${formatBytes(r.wasm.frameBytes)}` : '';
+  const code = r.wasm
+    ? `; wasm module ${formatBytes(r.wasm.bytes)} (${r.wasm.bytes} B) with ${r.wasm.kernels} kernel functions, frame ${formatBytes(r.wasm.frameBytes)}`
+    : '';
   return [
     `${out.bold(r.function)}(${r.arguments.join(', ')})  ${out.dim(r.file)}`,
     `captures ${r.variables.length ? r.variables.join(', ') : 'no variables'}; backend ${r.backend}`,
-    '', heading('ops per stage'), opTable(r),
-    '', heading(`fusion groups (${r.fusionGroups.length})`), fusionText(r),
-    '', heading('memory plan'), memoryText(r),
-    '', heading('kernels'), `${r.kernels} kernels${code}`,
-    '', heading('time'), timingText(r),
+    '',
+    heading('ops per stage'),
+    opTable(r),
+    '',
+    heading(`fusion groups (${r.fusionGroups.length})`),
+    fusionText(r),
+    '',
+    heading('memory plan'),
+    memoryText(r),
+    '',
+    heading('kernels'),
+    `${r.kernels} kernels${code}`,
+    '',
+    heading('time'),
+    timingText(r),
   ].join('\n');
 }
 
 /** Registers `inspect` on the program. */
 export function registerInspect(program: Command): void {
   addTargetOptions(program.command('inspect'))
-    .description('report op counts per stage, fusion groups, the memory plan, kernel count and Wasm size, and time per pass')
+    .description(
+      'report op counts per stage, fusion groups, the memory plan, kernel count and Wasm size, and time per pass',
+    )
     .argument('<file>', 'a TypeScript or JavaScript file')
     .option('--json', 'print the report as JSON')
     .addHelpText('after', '\nExample:\n  kiln inspect examples/train-step.ts --fn trainStep --json')

@@ -9,7 +9,9 @@ import { displayPath } from '../errors.ts';
 import { out, print, printJson } from '../output.ts';
 import { formatTable } from '../table.ts';
 
-interface ListOptions { json?: boolean }
+interface ListOptions {
+  json?: boolean;
+}
 
 function listText(found: readonly TracedSource[], file: string): string {
   if (found.length === 0) return `no trace() calls or @trace() methods in ${file}`;
@@ -19,7 +21,8 @@ function listText(found: readonly TracedSource[], file: string): string {
 
 /** Registers `list` on the program. */
 export function registerList(program: Command): void {
-  program.command('list')
+  program
+    .command('list')
     .description('list the traced functions of a file: every trace(...) call and @trace() method, read from the source')
     .argument('<file>', 'a TypeScript or JavaScript file')
     .option('--json', 'print the list as JSON')

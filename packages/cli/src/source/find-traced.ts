@@ -37,8 +37,11 @@ function traceBindings(file: SourceFile): { names: Set<string>; namespaces: Set<
 
 function isTraceCallee(callee: Expression, bindings: ReturnType<typeof traceBindings>): boolean {
   if (Node.isIdentifier(callee)) return bindings.names.has(callee.getText());
-  return Node.isPropertyAccessExpression(callee) && callee.getName() === 'trace' &&
-    bindings.namespaces.has(callee.getExpression().getText());
+  return (
+    Node.isPropertyAccessExpression(callee) &&
+    callee.getName() === 'trace' &&
+    bindings.namespaces.has(callee.getExpression().getText())
+  );
 }
 
 /** Follows an identifier to the initializer of a top-level `const` of this file. */
@@ -50,8 +53,13 @@ function resolveConst(expr: Node): Node {
 
 /** Strips `as`, `satisfies`, `!` and parentheses. */
 function unwrap(expr: Node): Node {
-  if (Node.isAsExpression(expr) || Node.isSatisfiesExpression(expr) || Node.isParenthesizedExpression(expr) ||
-    Node.isNonNullExpression(expr)) return unwrap(expr.getExpression());
+  if (
+    Node.isAsExpression(expr) ||
+    Node.isSatisfiesExpression(expr) ||
+    Node.isParenthesizedExpression(expr) ||
+    Node.isNonNullExpression(expr)
+  )
+    return unwrap(expr.getExpression());
   return expr;
 }
 

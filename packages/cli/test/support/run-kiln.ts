@@ -49,7 +49,13 @@ function spawnKiln(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Kil
 
 /** Runs `kiln ...args` from the repository root; `env` entries override (undefined removes). */
 export function kiln(args: readonly string[], env: Record<string, string | undefined> = {}): Promise<KilnRun> {
-  const merged: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, NODE_OPTIONS: undefined, ...env };
+  const merged: NodeJS.ProcessEnv = {
+    ...process.env,
+    NO_COLOR: undefined,
+    FORCE_COLOR: undefined,
+    NODE_OPTIONS: undefined,
+    ...env,
+  };
   for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
   return slot(() => spawnKiln(args, merged));
 }

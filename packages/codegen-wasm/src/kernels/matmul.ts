@@ -139,7 +139,11 @@ export function matmulScratchBytes(spec: MatmulSpec, options: MatmulOptions = {}
  * blocks. The module needs Features.SIMD128 (and Features.RelaxedSIMD with `fma`).
  */
 export function addMatmulFunction(
-  binaryen: Binaryen, mod: BinaryenModule, name: string, spec: MatmulSpec, options: MatmulOptions = {},
+  binaryen: Binaryen,
+  mod: BinaryenModule,
+  name: string,
+  spec: MatmulSpec,
+  options: MatmulOptions = {},
 ): void {
   const blk = resolveBlocking(spec, options);
   const g: Gen = { b: binaryen, mod, name, spec, blk, layouts: operandLayouts(spec, blk), fma: options.fma ?? false };
@@ -166,7 +170,11 @@ interface Gen {
 
 /** An i32/v128/f32 local of a function under construction. */
 class Local {
-  constructor(private readonly g: Gen, readonly index: number, readonly type: TypeRef) {}
+  constructor(
+    private readonly g: Gen,
+    readonly index: number,
+    readonly type: TypeRef,
+  ) {}
   get(): ExpressionRef {
     return this.g.mod.local.get(this.index, this.type);
   }
@@ -179,7 +187,10 @@ class Local {
 class FunctionBuilder {
   private readonly vars: TypeRef[] = [];
   private labels = 0;
-  constructor(private readonly g: Gen, private readonly paramCount: number) {}
+  constructor(
+    private readonly g: Gen,
+    private readonly paramCount: number,
+  ) {}
   param(i: number): Local {
     return new Local(this.g, i, this.g.b.i32);
   }
@@ -230,33 +241,49 @@ function addPackFunction(g: Gen, fnName: string, layout: PanelLayout): void {
   const { mod } = g;
   const f = new FunctionBuilder(g, 4);
   const [src, dst, size, kc] = range(4).map((i) => f.param(i)) as [Local, Local, Local, Local];
-  const lane0 = f.local(), lanes = f.local(), s = f.local(), dEnd = f.local();
+  const lane0 = f.local(),
+    lanes = f.local(),
+    s = f.local(),
+    dEnd = f.local();
   const w = layout.width;
   const panel = [
-    lanes.set(minI32(g, () => mod.i32.const(w), () => mod.i32.sub(size.get(), lane0.get()))),
+    lanes.set(
+      minI32(
+        g,
+        () => mod.i32.const(w),
+        () => mod.i32.sub(size.get(), lane0.get()),
+      ),
+    ),
     s.set(src.get()),
     dEnd.set(mod.i32.add(dst.get(), mod.i32.mul(kc.get(), mod.i32.const(w * 4)))),
-    mod.if(mod.i32.eq(lanes.get(), mod.i32.const(w)),
+    mod.if(
+      mod.i32.eq(lanes.get(), mod.i32.const(w)),
       packPanelLoop(g, f, layout, s, dst, dEnd, copyFullStep(g, layout, s, dst)),
-      packPanelLoop(g, f, layout, s, dst, dEnd, copyPartialStep(g, layout, s, dst, lanes))),
+      packPanelLoop(g, f, layout, s, dst, dEnd, copyPartialStep(g, layout, s, dst, lanes)),
+    ),
     addConst(g, src, w * layout.laneStride * 4),
     addConst(g, lane0, w),
   ];
-  f.finish(fnName, mod.block(null, [
-    lane0.set(mod.i32.const(0)),
-    f.doWhile(panel, mod.i32.lt_s(lane0.get(), size.get())),
-  ]));
+  f.finish(
+    fnName,
+    mod.block(null, [lane0.set(mod.i32.const(0)), f.doWhile(panel, mod.i32.lt_s(lane0.get(), size.get()))]),
+  );
 }
 
 /** Steps `d` through one panel (to `dEnd`), running `copies` (one k step of all lanes) each time. */
 function packPanelLoop(
-  g: Gen, f: FunctionBuilder, layout: PanelLayout, s: Local, d: Local, dEnd: Local, copies: ExpressionRef[],
+  g: Gen,
+  f: FunctionBuilder,
+  layout: PanelLayout,
+  s: Local,
+  d: Local,
+  dEnd: Local,
+  copies: ExpressionRef[],
 ): ExpressionRef {
-  return f.whileLoop(() => g.mod.i32.lt_u(d.get(), dEnd.get()), [
-    ...copies,
-    addConst(g, s, layout.kStride * 4),
-    addConst(g, d, layout.width * 4),
-  ]);
+  return f.whileLoop(
+    () => g.mod.i32.lt_u(d.get(), dEnd.get()),
+    [...copies, addConst(g, s, layout.kStride * 4), addConst(g, d, layout.width * 4)],
+  );
 }
 
 /** Copies `width` consecutive floats from s to d in 16-, 8- and 4-byte pieces. */
@@ -278,17 +305,26 @@ function copyFullStep(g: Gen, layout: PanelLayout, s: Local, d: Local): Expressi
   const { mod } = g;
   if (layout.laneStride === 1) return copyContiguous(g, layout.width, s, d);
   return range(layout.width).map((l) =>
-    mod.i32.store(l * 4, 4, d.get(), mod.i32.load(l * layout.laneStride * 4, 4, s.get())));
+    mod.i32.store(l * 4, 4, d.get(), mod.i32.load(l * layout.laneStride * 4, 4, s.get())),
+  );
 }
 
 /** One k step of the last, partial panel: lanes past `lanes` are not in the operand (reading them
  *  could run off the end of memory), so they are zero-filled instead. */
 function copyPartialStep(g: Gen, layout: PanelLayout, s: Local, d: Local, lanes: Local): ExpressionRef[] {
   const { mod } = g;
-  return range(layout.width).map((l) => mod.i32.store(l * 4, 4, d.get(), mod.if(
-    mod.i32.lt_s(mod.i32.const(l), lanes.get()),
-    mod.i32.load(l * layout.laneStride * 4, 4, s.get()),
-    mod.i32.const(0))));
+  return range(layout.width).map((l) =>
+    mod.i32.store(
+      l * 4,
+      4,
+      d.get(),
+      mod.if(
+        mod.i32.lt_s(mod.i32.const(l), lanes.get()),
+        mod.i32.load(l * layout.laneStride * 4, 4, s.get()),
+        mod.i32.const(0),
+      ),
+    ),
+  );
 }
 
 function range(n: number): number[] {
@@ -321,30 +357,46 @@ function addTileFunction(g: Gen): void {
     acc: range(blk.mr).map(() => range(nv).map(() => f.local(b.v128))),
     bv: range(nv).map(() => f.local(b.v128)),
     a: f.local(b.v128),
-    pa, pb,
+    pa,
+    pb,
   };
-  const full = f.local(), paEnd = f.local();
+  const full = f.local(),
+    paEnd = f.local();
   const flag = (bit: number) => mod.i32.and(flags.get(), mod.i32.const(bit));
   const at = { c, row, col };
   const isFull = mod.i32.and(
-    mod.i32.eq(rows.get(), mod.i32.const(blk.mr)), mod.i32.eq(cols.get(), mod.i32.const(blk.nr)));
+    mod.i32.eq(rows.get(), mod.i32.const(blk.mr)),
+    mod.i32.eq(cols.get(), mod.i32.const(blk.nr)),
+  );
   const extras = range(extraCount(g)).map((i) => f.param(TILE_FIXED + i));
   const edgeArgs = [tileBuf, c, rows, cols, row, col, flags, ...extras];
-  f.finish(`${g.name}$tile`, mod.block(null, [
-    full.set(isFull),
-    // Only a full tile may read C: an edge tile's rectangle runs past the end of C's rows.
-    mod.if(mod.i32.and(full.get(), flag(FLAG_LOAD_C)),
-      mod.block(null, loadTile(g, t, c)), mod.block(null, zeroTile(g, t))),
-    ...kLoop(g, f, t, kc, paEnd),
-    mod.if(full.get(),
-      g.spec.epilogue
-        ? mod.if(flag(FLAG_LAST), storeTile(g, f, t, at, true), storeTile(g, f, t, at, false))
-        : storeTile(g, f, t, at, false),
-      mod.block(null, [
-        ...spillTile(g, t, tileBuf),
-        mod.call(`${g.name}$edge`, edgeArgs.map((p) => p.get()), b.none),
-      ])),
-  ]));
+  f.finish(
+    `${g.name}$tile`,
+    mod.block(null, [
+      full.set(isFull),
+      // Only a full tile may read C: an edge tile's rectangle runs past the end of C's rows.
+      mod.if(
+        mod.i32.and(full.get(), flag(FLAG_LOAD_C)),
+        mod.block(null, loadTile(g, t, c)),
+        mod.block(null, zeroTile(g, t)),
+      ),
+      ...kLoop(g, f, t, kc, paEnd),
+      mod.if(
+        full.get(),
+        g.spec.epilogue
+          ? mod.if(flag(FLAG_LAST), storeTile(g, f, t, at, true), storeTile(g, f, t, at, false))
+          : storeTile(g, f, t, at, false),
+        mod.block(null, [
+          ...spillTile(g, t, tileBuf),
+          mod.call(
+            `${g.name}$edge`,
+            edgeArgs.map((p) => p.get()),
+            b.none,
+          ),
+        ]),
+      ),
+    ]),
+  );
 }
 
 function extraCount(g: Gen): number {
@@ -359,11 +411,14 @@ function kLoop(g: Gen, f: FunctionBuilder, t: TileRegs, kc: Local, paEnd: Local)
   const { mod, blk } = g;
   const loopUntil = (steps: number, count: ExpressionRef) => [
     paEnd.set(mod.i32.add(t.pa.get(), mod.i32.mul(count, mod.i32.const(blk.mr * 4)))),
-    f.whileLoop(() => mod.i32.lt_u(t.pa.get(), paEnd.get()), [
-      ...range(steps).flatMap((u) => kStep(g, t, u)),
-      addConst(g, t.pa, steps * blk.mr * 4),
-      addConst(g, t.pb, steps * blk.nr * 4),
-    ]),
+    f.whileLoop(
+      () => mod.i32.lt_u(t.pa.get(), paEnd.get()),
+      [
+        ...range(steps).flatMap((u) => kStep(g, t, u)),
+        addConst(g, t.pa, steps * blk.mr * 4),
+        addConst(g, t.pb, steps * blk.nr * 4),
+      ],
+    ),
   ];
   if (blk.unroll === 1) return loopUntil(1, kc.get());
   const tail = () => mod.i32.rem_u(kc.get(), mod.i32.const(blk.unroll));
@@ -399,34 +454,57 @@ function cOffset(g: Gen, r: number, v: number): number {
 }
 
 function loadTile(g: Gen, t: TileRegs, c: Local): ExpressionRef[] {
-  return t.acc.flatMap((accRow, r) => accRow.map((acc, v) =>
-    acc.set(g.mod.v128.load(cOffset(g, r, v), 4, c.get()))));
+  return t.acc.flatMap((accRow, r) => accRow.map((acc, v) => acc.set(g.mod.v128.load(cOffset(g, r, v), 4, c.get()))));
 }
 
 /** Stores every accumulator to C, through the epilogue when `withEpilogue`. */
 function storeTile(
-  g: Gen, f: FunctionBuilder, t: TileRegs, at: { c: Local; row: Local; col: Local }, withEpilogue: boolean,
+  g: Gen,
+  f: FunctionBuilder,
+  t: TileRegs,
+  at: { c: Local; row: Local; col: Local },
+  withEpilogue: boolean,
 ): ExpressionRef {
   const { mod } = g;
-  const stores = t.acc.flatMap((accRow, r) => accRow.map((acc, v) => {
-    const value = withEpilogue
-      ? applyEpilogue(g, f, TILE_FIXED, acc, () => mod.i32.add(at.row.get(), mod.i32.const(r)),
-        () => mod.i32.add(at.col.get(), mod.i32.const(v * 4)), 4)
-      : acc.get();
-    return mod.v128.store(cOffset(g, r, v), 4, at.c.get(), value);
-  }));
+  const stores = t.acc.flatMap((accRow, r) =>
+    accRow.map((acc, v) => {
+      const value = withEpilogue
+        ? applyEpilogue(
+            g,
+            f,
+            TILE_FIXED,
+            acc,
+            () => mod.i32.add(at.row.get(), mod.i32.const(r)),
+            () => mod.i32.add(at.col.get(), mod.i32.const(v * 4)),
+            4,
+          )
+        : acc.get();
+      return mod.v128.store(cOffset(g, r, v), 4, at.c.get(), value);
+    }),
+  );
   return mod.block(null, stores);
 }
 
 /** Calls the spec's epilogue with fresh-expression getters for the value and its position. */
 function applyEpilogue(
-  g: Gen, f: FunctionBuilder, fixedParams: number, acc: Local,
-  row: () => ExpressionRef, col: () => ExpressionRef, lanes: 1 | 4,
+  g: Gen,
+  f: FunctionBuilder,
+  fixedParams: number,
+  acc: Local,
+  row: () => ExpressionRef,
+  col: () => ExpressionRef,
+  lanes: 1 | 4,
 ): ExpressionRef {
   return g.spec.epilogue!.apply({
-    get acc() { return acc.get(); },
-    get row() { return row(); },
-    get col() { return col(); },
+    get acc() {
+      return acc.get();
+    },
+    get row() {
+      return row();
+    },
+    get col() {
+      return col();
+    },
     lanes,
     param: (i) => {
       if (!(i >= 0 && i < extraCount(g))) {
@@ -441,8 +519,9 @@ function applyEpilogue(
 /** Writes the accumulators to tileBuf as an mr × nr row-major tile. */
 function spillTile(g: Gen, t: TileRegs, tileBuf: Local): ExpressionRef[] {
   const { nr } = g.blk;
-  return t.acc.flatMap((accRow, r) => accRow.map((acc, v) =>
-    g.mod.v128.store((r * nr + v * 4) * 4, 16, tileBuf.get(), acc.get())));
+  return t.acc.flatMap((accRow, r) =>
+    accRow.map((acc, v) => g.mod.v128.store((r * nr + v * 4) * 4, 16, tileBuf.get(), acc.get())),
+  );
 }
 
 /**
@@ -453,15 +532,34 @@ function addEdgeFunction(g: Gen): void {
   const { mod, b, blk, spec } = g;
   const f = new FunctionBuilder(g, EDGE_FIXED + extraCount(g));
   const [tile, c, rows, cols, row, col, flags] = range(EDGE_FIXED).map((i) => f.param(i));
-  const r = f.local(), cc = f.local(), value = f.local(b.f32);
+  const r = f.local(),
+    cc = f.local(),
+    value = f.local(b.f32);
   const flag = (bit: number) => mod.i32.and(flags.get(), mod.i32.const(bit));
-  const elementAddr = (base: Local, rowLength: number) => mod.i32.add(base.get(),
-    mod.i32.shl(mod.i32.add(mod.i32.mul(r.get(), mod.i32.const(rowLength)), cc.get()), mod.i32.const(2)));
+  const elementAddr = (base: Local, rowLength: number) =>
+    mod.i32.add(
+      base.get(),
+      mod.i32.shl(mod.i32.add(mod.i32.mul(r.get(), mod.i32.const(rowLength)), cc.get()), mod.i32.const(2)),
+    );
   const cAddr = () => elementAddr(c, spec.n);
   const tAddr = () => elementAddr(tile, blk.nr);
   const epilogue = spec.epilogue
-    ? [mod.if(flag(FLAG_LAST), value.set(applyEpilogue(g, f, EDGE_FIXED, value,
-      () => mod.i32.add(row.get(), r.get()), () => mod.i32.add(col.get(), cc.get()), 1)))]
+    ? [
+        mod.if(
+          flag(FLAG_LAST),
+          value.set(
+            applyEpilogue(
+              g,
+              f,
+              EDGE_FIXED,
+              value,
+              () => mod.i32.add(row.get(), r.get()),
+              () => mod.i32.add(col.get(), cc.get()),
+              1,
+            ),
+          ),
+        ),
+      ]
     : [];
   const element = [
     value.set(mod.f32.load(0, 4, tAddr())),
@@ -470,15 +568,11 @@ function addEdgeFunction(g: Gen): void {
     mod.f32.store(0, 4, cAddr(), value.get()),
     addConst(g, cc, 1),
   ];
-  const rowBody = [
-    cc.set(mod.i32.const(0)),
-    f.doWhile(element, mod.i32.lt_s(cc.get(), cols.get())),
-    addConst(g, r, 1),
-  ];
-  f.finish(`${g.name}$edge`, mod.block(null, [
-    r.set(mod.i32.const(0)),
-    f.doWhile(rowBody, mod.i32.lt_s(r.get(), rows.get())),
-  ]));
+  const rowBody = [cc.set(mod.i32.const(0)), f.doWhile(element, mod.i32.lt_s(cc.get(), cols.get())), addConst(g, r, 1)];
+  f.finish(
+    `${g.name}$edge`,
+    mod.block(null, [r.set(mod.i32.const(0)), f.doWhile(rowBody, mod.i32.lt_s(r.get(), rows.get()))]),
+  );
 }
 
 /** Panel layouts of op(A) (lanes are rows of C) and op(B) (lanes are columns of C). */
@@ -495,9 +589,18 @@ function operandLayouts(spec: MatmulSpec, blk: MatmulBlocking): { a: PanelLayout
 
 /** The driver's loop counters and block extents. */
 interface DriverVars {
-  jc: Local; pc: Local; ic: Local; jr: Local; ir: Local;
-  nCur: Local; kCur: Local; mCur: Local; flags: Local;
-  packedA: Local; packedB: Local; tileBuf: Local;
+  jc: Local;
+  pc: Local;
+  ic: Local;
+  jr: Local;
+  ir: Local;
+  nCur: Local;
+  kCur: Local;
+  mCur: Local;
+  flags: Local;
+  packedA: Local;
+  packedB: Local;
+  tileBuf: Local;
 }
 
 /**
@@ -511,9 +614,18 @@ function addDriverFunction(g: Gen): void {
   const f = new FunctionBuilder(g, FIXED_PARAMS + extraCount(g));
   const scratch = f.param(3);
   const v: DriverVars = {
-    jc: f.local(), pc: f.local(), ic: f.local(), jr: f.local(), ir: f.local(),
-    nCur: f.local(), kCur: f.local(), mCur: f.local(), flags: f.local(),
-    packedA: f.local(), packedB: f.local(), tileBuf: f.local(),
+    jc: f.local(),
+    pc: f.local(),
+    ic: f.local(),
+    jr: f.local(),
+    ir: f.local(),
+    nCur: f.local(),
+    kCur: f.local(),
+    mCur: f.local(),
+    flags: f.local(),
+    packedA: f.local(),
+    packedB: f.local(),
+    tileBuf: f.local(),
   };
   const layout = scratchLayout(blk);
   const counted = (i: Local, step: number, bound: () => ExpressionRef, body: ExpressionRef[]) => [
@@ -524,7 +636,12 @@ function addDriverFunction(g: Gen): void {
   const mBlock = counted(v.ic, blk.mc, cnst(spec.m), [
     v.mCur.set(minI32(g, cnst(blk.mc), () => mod.i32.sub(mod.i32.const(spec.m), v.ic.get()))),
     packCall(g, f, 'A', v, v.ic, v.mCur),
-    ...counted(v.ir, blk.mr, () => v.mCur.get(), counted(v.jr, blk.nr, () => v.nCur.get(), [tileCall(g, f, v)])),
+    ...counted(
+      v.ir,
+      blk.mr,
+      () => v.mCur.get(),
+      counted(v.jr, blk.nr, () => v.nCur.get(), [tileCall(g, f, v)]),
+    ),
   ]);
   const kBlock = counted(v.pc, blk.kc, cnst(spec.k), [
     v.kCur.set(minI32(g, cnst(blk.kc), () => mod.i32.sub(mod.i32.const(spec.k), v.pc.get()))),
@@ -532,15 +649,18 @@ function addDriverFunction(g: Gen): void {
     packCall(g, f, 'B', v, v.jc, v.nCur),
     ...mBlock,
   ]);
-  f.finish(g.name, mod.block(null, [
-    v.packedB.set(scratch.get()),
-    v.packedA.set(mod.i32.add(scratch.get(), mod.i32.const(layout.packedA))),
-    v.tileBuf.set(mod.i32.add(scratch.get(), mod.i32.const(layout.tile))),
-    ...counted(v.jc, blk.nc, cnst(spec.n), [
-      v.nCur.set(minI32(g, cnst(blk.nc), () => mod.i32.sub(mod.i32.const(spec.n), v.jc.get()))),
-      ...kBlock,
+  f.finish(
+    g.name,
+    mod.block(null, [
+      v.packedB.set(scratch.get()),
+      v.packedA.set(mod.i32.add(scratch.get(), mod.i32.const(layout.packedA))),
+      v.tileBuf.set(mod.i32.add(scratch.get(), mod.i32.const(layout.tile))),
+      ...counted(v.jc, blk.nc, cnst(spec.n), [
+        v.nCur.set(minI32(g, cnst(blk.nc), () => mod.i32.sub(mod.i32.const(spec.n), v.jc.get()))),
+        ...kBlock,
+      ]),
     ]),
-  ]));
+  );
 }
 
 /** FLAG_LOAD_C after the first k block, FLAG_LAST on the last one (both when k is one block). */
@@ -549,18 +669,25 @@ function kBlockFlags(g: Gen, v: DriverVars): ExpressionRef {
   const flagIf = (cond: ExpressionRef, bit: number) => mod.select(cond, mod.i32.const(bit), mod.i32.const(0));
   return mod.i32.or(
     flagIf(mod.i32.gt_s(v.pc.get(), mod.i32.const(0)), FLAG_LOAD_C),
-    flagIf(mod.i32.ge_s(mod.i32.add(v.pc.get(), v.kCur.get()), mod.i32.const(g.spec.k)), FLAG_LAST));
+    flagIf(mod.i32.ge_s(mod.i32.add(v.pc.get(), v.kCur.get()), mod.i32.const(g.spec.k)), FLAG_LAST),
+  );
 }
 
 /** Packs the block of operand `which` whose lanes start at `lane0` (and k at pc), `lanes` wide. */
 function packCall(
-  g: Gen, f: FunctionBuilder, which: 'A' | 'B', v: DriverVars, lane0: Local, lanes: Local,
+  g: Gen,
+  f: FunctionBuilder,
+  which: 'A' | 'B',
+  v: DriverVars,
+  lane0: Local,
+  lanes: Local,
 ): ExpressionRef {
   const { mod } = g;
   const layout = which === 'A' ? g.layouts.a : g.layouts.b;
   const origin = mod.i32.add(
     mod.i32.mul(lane0.get(), mod.i32.const(layout.laneStride * 4)),
-    mod.i32.mul(v.pc.get(), mod.i32.const(layout.kStride * 4)));
+    mod.i32.mul(v.pc.get(), mod.i32.const(layout.kStride * 4)),
+  );
   const src = mod.i32.add(f.param(which === 'A' ? 0 : 1).get(), origin);
   const dst = (which === 'A' ? v.packedA : v.packedB).get();
   return mod.call(`${g.name}$pack${which}`, [src, dst, lanes.get(), v.kCur.get()], g.b.none);
@@ -572,16 +699,29 @@ function tileCall(g: Gen, f: FunctionBuilder, v: DriverVars): ExpressionRef {
   const row = () => mod.i32.add(v.ic.get(), v.ir.get());
   const col = () => mod.i32.add(v.jc.get(), v.jr.get());
   const panelOffset = (i: Local) => mod.i32.shl(mod.i32.mul(i.get(), v.kCur.get()), mod.i32.const(2));
-  const cAddr = mod.i32.add(f.param(2).get(),
-    mod.i32.shl(mod.i32.add(mod.i32.mul(row(), mod.i32.const(spec.n)), col()), mod.i32.const(2)));
+  const cAddr = mod.i32.add(
+    f.param(2).get(),
+    mod.i32.shl(mod.i32.add(mod.i32.mul(row(), mod.i32.const(spec.n)), col()), mod.i32.const(2)),
+  );
   const args = [
     mod.i32.add(v.packedA.get(), panelOffset(v.ir)),
     mod.i32.add(v.packedB.get(), panelOffset(v.jr)),
     cAddr,
     v.kCur.get(),
-    minI32(g, () => mod.i32.const(blk.mr), () => mod.i32.sub(v.mCur.get(), v.ir.get())),
-    minI32(g, () => mod.i32.const(blk.nr), () => mod.i32.sub(v.nCur.get(), v.jr.get())),
-    row(), col(), v.flags.get(), v.tileBuf.get(),
+    minI32(
+      g,
+      () => mod.i32.const(blk.mr),
+      () => mod.i32.sub(v.mCur.get(), v.ir.get()),
+    ),
+    minI32(
+      g,
+      () => mod.i32.const(blk.nr),
+      () => mod.i32.sub(v.nCur.get(), v.jr.get()),
+    ),
+    row(),
+    col(),
+    v.flags.get(),
+    v.tileBuf.get(),
     ...range(extraCount(g)).map((i) => f.param(FIXED_PARAMS + i).get()),
   ];
   return mod.call(`${g.name}$tile`, args, g.b.none);

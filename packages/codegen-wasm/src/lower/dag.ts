@@ -2,9 +2,9 @@
  * @file Evaluates a list of elementwise nodes (a fused body, or a stretch of one) as vectors:
  * each node's value goes to a local, so later nodes and the caller can read it freely.
  */
-import type { DType } from '@kiln/core';
+import type { DType } from '@kiln-jit/core';
 import type { ExpressionRef } from '../binaryen.ts';
-import { CONSTANT_OP, type Node, type Value } from '@kiln/tracer';
+import { CONSTANT_OP, type Node, type Value } from '@kiln-jit/tracer';
 import { elementwiseLowering, type ElementwiseOp } from './elementwise-ops.ts';
 import type { KernelBuilder, Vec } from './kernel-builder.ts';
 import { splatConstant } from './lanes.ts';

@@ -2,7 +2,7 @@
  * @file Elementwise kernels: a plain elementwise op, or a fused.elementwise body, as one strided
  * map over the output with every input broadcast into it.
  */
-import type { Node, Value } from '@kiln/tracer';
+import type { Node, Value } from '@kiln-jit/tracer';
 import { KernelBuilder, type Vec } from './kernel-builder.ts';
 import type { ModuleContext } from './module-context.ts';
 import { evaluateNodes } from './dag.ts';
@@ -19,7 +19,11 @@ export function lowerElementwise(ctx: ModuleContext, node: Node): Kernel {
   const stmts = emitStridedMap(b, {
     shape: out.shape,
     output: { base: () => b.param(0), dtype: out.dtype, strides: contiguousStrides(out.shape) },
-    inputs: inputs.map((v, i) => ({ base: () => b.param(i + 1), dtype: v.type.dtype, strides: broadcastStridesTo(v.type.shape, out.shape) })),
+    inputs: inputs.map((v, i) => ({
+      base: () => b.param(i + 1),
+      dtype: v.type.dtype,
+      strides: broadcastStridesTo(v.type.shape, out.shape),
+    })),
     compute: (ins, body) => {
       const values = new Map<Value, Vec>(inputs.map((v, i) => [v, ins[i]!]));
       body.push(...evaluateNodes(b, nodes, values));

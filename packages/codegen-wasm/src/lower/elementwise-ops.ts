@@ -5,24 +5,38 @@
  * instruction use our approximations (simd-math) or, for rare integer and pow cases, a scalar
  * JavaScript helper per lane.
  */
-import type { BinaryOp, DType, OpAttrs, UnaryOp } from '@kiln/core';
+import type { BinaryOp, DType, OpAttrs, UnaryOp } from '@kiln-jit/core';
 import type { ExpressionRef } from '../binaryen.ts';
 import { simdMath } from '../simd-math.ts';
 import type { KernelBuilder, Vec } from './kernel-builder.ts';
 import type { ScalarImport } from './module-context.ts';
 
 export type ElementwiseOp = UnaryOp | BinaryOp | 'where' | 'cast';
-type Lowering<K extends ElementwiseOp> = (b: KernelBuilder, x: Vec[], dtypes: DType[], attrs: OpAttrs[K]) => ExpressionRef;
+type Lowering<K extends ElementwiseOp> = (
+  b: KernelBuilder,
+  x: Vec[],
+  dtypes: DType[],
+  attrs: OpAttrs[K],
+) => ExpressionRef;
 
 /** Picks the f32 or the i32 form of a numeric op by the first operand's dtype. */
-function numeric(f32: (b: KernelBuilder, x: Vec[]) => ExpressionRef, i32: (b: KernelBuilder, x: Vec[]) => ExpressionRef): Lowering<ElementwiseOp> {
+function numeric(
+  f32: (b: KernelBuilder, x: Vec[]) => ExpressionRef,
+  i32: (b: KernelBuilder, x: Vec[]) => ExpressionRef,
+): Lowering<ElementwiseOp> {
   return (b, x, dtypes) => (dtypes[0] === 'f32' ? f32(b, x) : i32(b, x));
 }
 
 /** f32-only ops. */
-const float = (f: (b: KernelBuilder, x: Vec[]) => ExpressionRef): Lowering<ElementwiseOp> => (b, x) => f(b, x);
+const float =
+  (f: (b: KernelBuilder, x: Vec[]) => ExpressionRef): Lowering<ElementwiseOp> =>
+  (b, x) =>
+    f(b, x);
 const identity: Lowering<ElementwiseOp> = (_b, x) => x[0]!();
-const math = (name: keyof typeof simdMath): Lowering<ElementwiseOp> => (b, x) => simdMath[name](b, x[0]!());
+const math =
+  (name: keyof typeof simdMath): Lowering<ElementwiseOp> =>
+  (b, x) =>
+    simdMath[name](b, x[0]!());
 
 /** Applies an imported (f64, f64) -> f64 JavaScript helper to each lane. */
 function perLane(helper: ScalarImport): Lowering<ElementwiseOp> {
@@ -35,7 +49,8 @@ function perLane(helper: ScalarImport): Lowering<ElementwiseOp> {
     const call = (i: number): ExpressionRef => mod.call(name, [lane(x[0]!, i), lane(x[1]!, i)], binaryen.f64);
     const toLane = (i: number): ExpressionRef => (isInt ? mod.i32.trunc_s_sat.f64(call(i)) : mod.f32.demote(call(i)));
     let v = isInt ? mod.i32x4.splat(toLane(0)) : mod.f32x4.splat(toLane(0));
-    for (let i = 1; i < 4; i++) v = isInt ? mod.i32x4.replace_lane(v, i, toLane(i)) : mod.f32x4.replace_lane(v, i, toLane(i));
+    for (let i = 1; i < 4; i++)
+      v = isInt ? mod.i32x4.replace_lane(v, i, toLane(i)) : mod.f32x4.replace_lane(v, i, toLane(i));
     return v;
   };
 }
@@ -55,7 +70,13 @@ function geluLowering(b: KernelBuilder, x: Vec[], _d: DType[], { approximate }: 
   const { mod } = b;
   const f = mod.f32x4;
   const inner = approximate
-    ? simdMath.tanh(b, f.mul(f.add(x[0]!(), f.mul(b.f32x4(0.044715), f.mul(x[0]!(), f.mul(x[0]!(), x[0]!())))), b.f32x4(SQRT_2_OVER_PI)))
+    ? simdMath.tanh(
+        b,
+        f.mul(
+          f.add(x[0]!(), f.mul(b.f32x4(0.044715), f.mul(x[0]!(), f.mul(x[0]!(), x[0]!())))),
+          b.f32x4(SQRT_2_OVER_PI),
+        ),
+      )
     : simdMath.erf(b, f.mul(x[0]!(), b.f32x4(Math.SQRT1_2)));
   return f.mul(f.mul(b.f32x4(0.5), x[0]!()), f.add(b.f32x4(1), inner));
 }
@@ -72,50 +93,93 @@ function castLowering(b: KernelBuilder, x: Vec[], dtypes: DType[], { dtype }: Op
 /** Comparisons: f32 or i32 lanes give masks; bool operands compare their masks. */
 function compare(f: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge'): Lowering<ElementwiseOp> {
   const signed = { eq: 'eq', ne: 'ne', lt: 'lt_s', le: 'le_s', gt: 'gt_s', ge: 'ge_s' } as const;
-  return (b, x, dtypes) => (dtypes[0] === 'f32'
-    ? b.mod.f32x4[f](x[0]!(), x[1]!())
-    : b.mod.i32x4[signed[f]](x[0]!(), x[1]!()));
+  return (b, x, dtypes) =>
+    dtypes[0] === 'f32' ? b.mod.f32x4[f](x[0]!(), x[1]!()) : b.mod.i32x4[signed[f]](x[0]!(), x[1]!());
 }
 
 export const elementwiseLowering: { [K in ElementwiseOp]: Lowering<K> } = {
-  neg: numeric((b, x) => b.mod.f32x4.neg(x[0]!()), (b, x) => b.mod.i32x4.neg(x[0]!())),
-  abs: numeric((b, x) => b.mod.f32x4.abs(x[0]!()), (b, x) => b.mod.i32x4.abs(x[0]!())),
-  sign: numeric(signF32, (b, x) => b.mod.i32x4.sub(
-    b.mod.v128.and(b.mod.i32x4.gt_s(x[0]!(), b.i32x4(0)), b.i32x4(1)),
-    b.mod.v128.and(b.mod.i32x4.lt_s(x[0]!(), b.i32x4(0)), b.i32x4(1)))),
+  neg: numeric(
+    (b, x) => b.mod.f32x4.neg(x[0]!()),
+    (b, x) => b.mod.i32x4.neg(x[0]!()),
+  ),
+  abs: numeric(
+    (b, x) => b.mod.f32x4.abs(x[0]!()),
+    (b, x) => b.mod.i32x4.abs(x[0]!()),
+  ),
+  sign: numeric(signF32, (b, x) =>
+    b.mod.i32x4.sub(
+      b.mod.v128.and(b.mod.i32x4.gt_s(x[0]!(), b.i32x4(0)), b.i32x4(1)),
+      b.mod.v128.and(b.mod.i32x4.lt_s(x[0]!(), b.i32x4(0)), b.i32x4(1)),
+    ),
+  ),
   exp: math('exp'),
   log: math('log'),
   log1p: math('log1p'),
   expm1: math('expm1'),
   sqrt: float((b, x) => b.mod.f32x4.sqrt(x[0]!())),
   rsqrt: float((b, x) => b.mod.f32x4.div(b.f32x4(1), b.mod.f32x4.sqrt(x[0]!()))),
-  square: numeric((b, x) => b.mod.f32x4.mul(x[0]!(), x[0]!()), (b, x) => b.mod.i32x4.mul(x[0]!(), x[0]!())),
+  square: numeric(
+    (b, x) => b.mod.f32x4.mul(x[0]!(), x[0]!()),
+    (b, x) => b.mod.i32x4.mul(x[0]!(), x[0]!()),
+  ),
   reciprocal: float((b, x) => b.mod.f32x4.div(b.f32x4(1), x[0]!())),
   sin: math('sin'),
   cos: math('cos'),
   tanh: math('tanh'),
   sigmoid: math('sigmoid'),
   // max keeps NaN in WebAssembly, as Math.max does.
-  relu: numeric((b, x) => b.mod.f32x4.max(x[0]!(), b.f32x4(0)), (b, x) => b.mod.i32x4.max_s(x[0]!(), b.i32x4(0))),
-  leakyRelu: (b, x, _d, { alpha }) => b.mod.v128.bitselect(x[0]!(), b.mod.f32x4.mul(x[0]!(), b.f32x4(alpha)), b.mod.f32x4.gt(x[0]!(), b.f32x4(0))),
+  relu: numeric(
+    (b, x) => b.mod.f32x4.max(x[0]!(), b.f32x4(0)),
+    (b, x) => b.mod.i32x4.max_s(x[0]!(), b.i32x4(0)),
+  ),
+  leakyRelu: (b, x, _d, { alpha }) =>
+    b.mod.v128.bitselect(x[0]!(), b.mod.f32x4.mul(x[0]!(), b.f32x4(alpha)), b.mod.f32x4.gt(x[0]!(), b.f32x4(0))),
   gelu: geluLowering,
   erf: math('erf'),
   // log(1 + e^x) = max(x, 0) + log1p(e^-|x|), which never overflows.
-  softplus: float((b, x) => b.mod.f32x4.add(b.mod.f32x4.max(x[0]!(), b.f32x4(0)),
-    simdMath.log1p(b, simdMath.exp(b, b.mod.f32x4.neg(b.mod.f32x4.abs(x[0]!())))))),
-  floor: numeric((b, x) => b.mod.f32x4.floor(x[0]!()), (_b, x) => x[0]!()),
-  ceil: numeric((b, x) => b.mod.f32x4.ceil(x[0]!()), (_b, x) => x[0]!()),
+  softplus: float((b, x) =>
+    b.mod.f32x4.add(
+      b.mod.f32x4.max(x[0]!(), b.f32x4(0)),
+      simdMath.log1p(b, simdMath.exp(b, b.mod.f32x4.neg(b.mod.f32x4.abs(x[0]!())))),
+    ),
+  ),
+  floor: numeric(
+    (b, x) => b.mod.f32x4.floor(x[0]!()),
+    (_b, x) => x[0]!(),
+  ),
+  ceil: numeric(
+    (b, x) => b.mod.f32x4.ceil(x[0]!()),
+    (_b, x) => x[0]!(),
+  ),
   // nearest rounds half to even, like the eager kernel.
-  round: numeric((b, x) => b.mod.f32x4.nearest(x[0]!()), (_b, x) => x[0]!()),
+  round: numeric(
+    (b, x) => b.mod.f32x4.nearest(x[0]!()),
+    (_b, x) => x[0]!(),
+  ),
   logicalNot: (b, x) => b.mod.v128.not(x[0]!()),
   stopGradient: identity,
-  add: numeric((b, x) => b.mod.f32x4.add(x[0]!(), x[1]!()), (b, x) => b.mod.i32x4.add(x[0]!(), x[1]!())),
-  sub: numeric((b, x) => b.mod.f32x4.sub(x[0]!(), x[1]!()), (b, x) => b.mod.i32x4.sub(x[0]!(), x[1]!())),
-  mul: numeric((b, x) => b.mod.f32x4.mul(x[0]!(), x[1]!()), (b, x) => b.mod.i32x4.mul(x[0]!(), x[1]!())),
+  add: numeric(
+    (b, x) => b.mod.f32x4.add(x[0]!(), x[1]!()),
+    (b, x) => b.mod.i32x4.add(x[0]!(), x[1]!()),
+  ),
+  sub: numeric(
+    (b, x) => b.mod.f32x4.sub(x[0]!(), x[1]!()),
+    (b, x) => b.mod.i32x4.sub(x[0]!(), x[1]!()),
+  ),
+  mul: numeric(
+    (b, x) => b.mod.f32x4.mul(x[0]!(), x[1]!()),
+    (b, x) => b.mod.i32x4.mul(x[0]!(), x[1]!()),
+  ),
   div: (b, x, d, a) => (d[0] === 'f32' ? b.mod.f32x4.div(x[0]!(), x[1]!()) : perLane('intFloorDiv')(b, x, d, a)),
   pow: (b, x, d, a) => perLane(d[0] === 'f32' ? 'pow' : 'intPow')(b, x, d, a),
-  maximum: numeric((b, x) => b.mod.f32x4.max(x[0]!(), x[1]!()), (b, x) => b.mod.i32x4.max_s(x[0]!(), x[1]!())),
-  minimum: numeric((b, x) => b.mod.f32x4.min(x[0]!(), x[1]!()), (b, x) => b.mod.i32x4.min_s(x[0]!(), x[1]!())),
+  maximum: numeric(
+    (b, x) => b.mod.f32x4.max(x[0]!(), x[1]!()),
+    (b, x) => b.mod.i32x4.max_s(x[0]!(), x[1]!()),
+  ),
+  minimum: numeric(
+    (b, x) => b.mod.f32x4.min(x[0]!(), x[1]!()),
+    (b, x) => b.mod.i32x4.min_s(x[0]!(), x[1]!()),
+  ),
   mod: (b, x, d, a) => perLane(d[0] === 'f32' ? 'floorMod' : 'intFloorMod')(b, x, d, a),
   equal: compare('eq'),
   notEqual: compare('ne'),

@@ -19,7 +19,11 @@ export class KernelBuilder implements SimdMathContext {
    * @param allocate adds a local to a function someone else is building (a matmul epilogue runs
    *   inside the matmul generator's functions); by default locals belong to this builder.
    */
-  constructor(readonly module: ModuleContext, readonly paramCount: number, private readonly allocate?: (type: TypeRef) => number) {
+  constructor(
+    readonly module: ModuleContext,
+    readonly paramCount: number,
+    private readonly allocate?: (type: TypeRef) => number,
+  ) {
     this.binaryen = module.binaryen;
     this.mod = module.mod;
   }
@@ -90,12 +94,15 @@ export class KernelBuilder implements SimdMathContext {
     return mod.block(null, [
       this.set(counter, start),
       mod.block(exit, [
-        mod.loop(next, mod.block(null, [
-          mod.br(exit, mod.i32.ge_s(this.get(counter, i32), end)),
-          ...body,
-          this.set(counter, mod.i32.add(this.get(counter, i32), this.i32(step))),
-          mod.br(next),
-        ])),
+        mod.loop(
+          next,
+          mod.block(null, [
+            mod.br(exit, mod.i32.ge_s(this.get(counter, i32), end)),
+            ...body,
+            this.set(counter, mod.i32.add(this.get(counter, i32), this.i32(step))),
+            mod.br(next),
+          ]),
+        ),
       ]),
     ]);
   }

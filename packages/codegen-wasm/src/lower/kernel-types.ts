@@ -2,7 +2,7 @@
  * @file The contract between the entry function and the kernels: every kernel is a function of
  * i32 byte addresses (output, then inputs, then a scratch block), with no result.
  */
-import type { Node } from '@kiln/tracer';
+import type { Node } from '@kiln-jit/tracer';
 import type { ModuleContext } from './module-context.ts';
 
 export interface Kernel {

@@ -3,7 +3,7 @@
  * ones for true), and how to load and store four elements or one. bool tensors are one byte per
  * element in memory, so their loads widen and their stores narrow.
  */
-import type { DType } from '@kiln/core';
+import type { DType } from '@kiln-jit/core';
 import type { ExpressionRef } from '../binaryen.ts';
 import type { KernelBuilder } from './kernel-builder.ts';
 
@@ -36,12 +36,16 @@ function narrowBools(b: KernelBuilder, mask: ExpressionRef): ExpressionRef {
 
 /** Stores the four lanes of value at ptr. */
 export function storeVector(b: KernelBuilder, dtype: DType, ptr: ExpressionRef, value: ExpressionRef): ExpressionRef {
-  return dtype === 'bool' ? b.mod.v128.store32_lane(0, 1, 0, ptr, narrowBools(b, value)) : b.mod.v128.store(0, 4, ptr, value);
+  return dtype === 'bool'
+    ? b.mod.v128.store32_lane(0, 1, 0, ptr, narrowBools(b, value))
+    : b.mod.v128.store(0, 4, ptr, value);
 }
 
 /** Stores lane 0 of value at ptr. */
 export function storeOne(b: KernelBuilder, dtype: DType, ptr: ExpressionRef, value: ExpressionRef): ExpressionRef {
-  return dtype === 'bool' ? b.mod.v128.store8_lane(0, 1, 0, ptr, narrowBools(b, value)) : b.mod.v128.store32_lane(0, 4, 0, ptr, value);
+  return dtype === 'bool'
+    ? b.mod.v128.store8_lane(0, 1, 0, ptr, narrowBools(b, value))
+    : b.mod.v128.store32_lane(0, 4, 0, ptr, value);
 }
 
 /** A constant in every lane, in the dtype's lane form. */

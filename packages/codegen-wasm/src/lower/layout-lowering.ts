@@ -3,8 +3,8 @@
  * copies (the strided map with the identity); gather, scatterAdd and oneHot index with i32
  * values, and an index out of range stops the call through the `fail` import.
  */
-import { sizeOf, type DType } from '@kiln/core';
-import type { Node } from '@kiln/tracer';
+import { sizeOf, type DType } from '@kiln-jit/core';
+import type { Node } from '@kiln-jit/tracer';
 import type { ExpressionRef } from '../binaryen.ts';
 import { KernelBuilder } from './kernel-builder.ts';
 import type { ModuleContext } from './module-context.ts';
@@ -15,7 +15,13 @@ import type { Kernel } from './kernel-types.ts';
 type LayoutBody = (b: KernelBuilder, node: Node) => ExpressionRef[];
 
 /** A copy of `x` (read through strides from an offset) into contiguous output. */
-function copyInto(b: KernelBuilder, node: Node, strides: readonly number[], offsetElements = 0, input = 1): ExpressionRef[] {
+function copyInto(
+  b: KernelBuilder,
+  node: Node,
+  strides: readonly number[],
+  offsetElements = 0,
+  input = 1,
+): ExpressionRef[] {
   const out = node.output.type;
   const x = node.inputs[input - 1]!.type;
   return emitStridedMap(b, {
@@ -27,9 +33,17 @@ function copyInto(b: KernelBuilder, node: Node, strides: readonly number[], offs
 }
 
 /** Fills `count` elements at `base` with `value`. */
-function fill(b: KernelBuilder, dtype: DType, shape: readonly number[], base: () => ExpressionRef, value: number): ExpressionRef[] {
+function fill(
+  b: KernelBuilder,
+  dtype: DType,
+  shape: readonly number[],
+  base: () => ExpressionRef,
+  value: number,
+): ExpressionRef[] {
   return emitStridedMap(b, {
-    shape, inputs: [], output: { base, dtype, strides: contiguousStrides(shape) },
+    shape,
+    inputs: [],
+    output: { base, dtype, strides: contiguousStrides(shape) },
     compute: () => splatConstant(b, dtype, value),
   });
 }
@@ -43,19 +57,39 @@ function loadIndex(b: KernelBuilder, p: number, index: ExpressionRef): Expressio
 function checkIndex(b: KernelBuilder, op: string, idx: () => ExpressionRef, limit: number): ExpressionRef {
   const { mod } = b;
   const bad = mod.i32.or(mod.i32.lt_s(idx(), b.i32(0)), mod.i32.ge_s(idx(), b.i32(limit)));
-  return mod.if(bad, mod.block(null, [mod.call(b.module.failImport(), [b.i32(b.module.opCode(op)), idx(), b.i32(limit)], b.binaryen.none), mod.unreachable()]));
+  return mod.if(
+    bad,
+    mod.block(null, [
+      mod.call(b.module.failImport(), [b.i32(b.module.opCode(op)), idx(), b.i32(limit)], b.binaryen.none),
+      mod.unreachable(),
+    ]),
+  );
 }
 
 /** Splits a shape around an axis into [outer, middle, inner] element counts. */
 function around(shape: readonly number[], axis: number, middleRank = 1): [number, number, number] {
-  return [sizeOf(shape.slice(0, axis)), sizeOf(shape.slice(axis, axis + middleRank)), sizeOf(shape.slice(axis + middleRank))];
+  return [
+    sizeOf(shape.slice(0, axis)),
+    sizeOf(shape.slice(axis, axis + middleRank)),
+    sizeOf(shape.slice(axis + middleRank)),
+  ];
 }
 
 const bodies: Record<string, LayoutBody> = {
-  reshape: (b, node) => [b.mod.memory.copy(b.param(0), b.param(1), b.i32(sizeOf(node.output.type.shape) * elementBytes(node.output.type.dtype)))],
+  reshape: (b, node) => [
+    b.mod.memory.copy(
+      b.param(0),
+      b.param(1),
+      b.i32(sizeOf(node.output.type.shape) * elementBytes(node.output.type.dtype)),
+    ),
+  ],
   transpose: (b, node) => {
     const own = contiguousStrides(node.inputs[0]!.type.shape);
-    return copyInto(b, node, (node.attrs.perm as number[]).map((p) => own[p]!));
+    return copyInto(
+      b,
+      node,
+      (node.attrs.perm as number[]).map((p) => own[p]!),
+    );
   },
   broadcastTo: (b, node) => copyInto(b, node, broadcastStridesTo(node.inputs[0]!.type.shape, node.output.type.shape)),
   slice: (b, node) => {
@@ -83,12 +117,15 @@ const bodies: Record<string, LayoutBody> = {
     const out = node.output.type;
     const x = node.inputs[0]!.type;
     const outStrides = contiguousStrides(out.shape);
-    const start = (node.attrs.paddings as [number, number][]).reduce((acc, [before], i) => acc + before * outStrides[i]!, 0) * elementBytes(out.dtype);
+    const start =
+      (node.attrs.paddings as [number, number][]).reduce((acc, [before], i) => acc + before * outStrides[i]!, 0) *
+      elementBytes(out.dtype);
     const interior: MapOperand = { base: () => b.addr(b.param(0), start), dtype: out.dtype, strides: outStrides };
     return [
       ...fill(b, out.dtype, out.shape, () => b.param(0), node.attrs.value as number),
       ...emitStridedMap(b, {
-        shape: x.shape, output: interior,
+        shape: x.shape,
+        output: interior,
         inputs: [{ base: () => b.param(1), dtype: x.dtype, strides: contiguousStrides(x.shape) }],
         compute: (ins) => ins[0]!(),
       }),
@@ -102,14 +139,26 @@ const bodies: Record<string, LayoutBody> = {
     const bytes = elementBytes(x.dtype) * inner;
     const [o, t, idx] = [b.local(binaryen.i32), b.local(binaryen.i32), b.local(binaryen.i32)];
     const get = (l: number) => (): ExpressionRef => b.get(l, binaryen.i32);
-    const check = b.loop(t, b.i32(0), b.i32(count), 1, [b.set(idx, loadIndex(b, 2, get(t)())), checkIndex(b, 'gather', get(idx), dim)]);
-    const copy = b.loop(o, b.i32(0), b.i32(outer), 1, [b.loop(t, b.i32(0), b.i32(count), 1, [
+    const check = b.loop(t, b.i32(0), b.i32(count), 1, [
       b.set(idx, loadIndex(b, 2, get(t)())),
-      mod.memory.copy(
-        mod.i32.add(b.param(0), mod.i32.mul(mod.i32.add(mod.i32.mul(get(o)(), b.i32(count)), get(t)()), b.i32(bytes))),
-        mod.i32.add(b.param(1), mod.i32.mul(mod.i32.add(mod.i32.mul(get(o)(), b.i32(dim)), get(idx)()), b.i32(bytes))),
-        b.i32(bytes)),
-    ])]);
+      checkIndex(b, 'gather', get(idx), dim),
+    ]);
+    const copy = b.loop(o, b.i32(0), b.i32(outer), 1, [
+      b.loop(t, b.i32(0), b.i32(count), 1, [
+        b.set(idx, loadIndex(b, 2, get(t)())),
+        mod.memory.copy(
+          mod.i32.add(
+            b.param(0),
+            mod.i32.mul(mod.i32.add(mod.i32.mul(get(o)(), b.i32(count)), get(t)()), b.i32(bytes)),
+          ),
+          mod.i32.add(
+            b.param(1),
+            mod.i32.mul(mod.i32.add(mod.i32.mul(get(o)(), b.i32(dim)), get(idx)()), b.i32(bytes)),
+          ),
+          b.i32(bytes),
+        ),
+      ]),
+    ]);
     return [check, copy];
   },
   scatterAdd: (b, node) => {
@@ -122,19 +171,26 @@ const bodies: Record<string, LayoutBody> = {
     const [o, t, j, idx] = [b.local(binaryen.i32), b.local(binaryen.i32), b.local(binaryen.i32), b.local(binaryen.i32)];
     const get = (l: number) => (): ExpressionRef => b.get(l, binaryen.i32);
     const isF32 = out.dtype === 'f32';
-    const at = (base: ExpressionRef, row: ExpressionRef): ExpressionRef => mod.i32.add(base, mod.i32.mul(mod.i32.add(mod.i32.mul(row, b.i32(inner)), get(j)()), b.i32(4)));
+    const at = (base: ExpressionRef, row: ExpressionRef): ExpressionRef =>
+      mod.i32.add(base, mod.i32.mul(mod.i32.add(mod.i32.mul(row, b.i32(inner)), get(j)()), b.i32(4)));
     const dst = (): ExpressionRef => at(b.param(0), mod.i32.add(mod.i32.mul(get(o)(), b.i32(dim)), get(idx)()));
     const src = (): ExpressionRef => at(b.param(1), mod.i32.add(mod.i32.mul(get(o)(), b.i32(count)), get(t)()));
-    const sum = isF32 ? mod.f32.store(0, 4, dst(), mod.f32.add(mod.f32.load(0, 4, dst()), mod.f32.load(0, 4, src())))
+    const sum = isF32
+      ? mod.f32.store(0, 4, dst(), mod.f32.add(mod.f32.load(0, 4, dst()), mod.f32.load(0, 4, src())))
       : mod.i32.store(0, 4, dst(), mod.i32.add(mod.i32.load(0, 4, dst()), mod.i32.load(0, 4, src())));
-    const check = b.loop(t, b.i32(0), b.i32(count), 1, [b.set(idx, loadIndex(b, 2, get(t)())), checkIndex(b, 'scatterAdd', get(idx), dim)]);
+    const check = b.loop(t, b.i32(0), b.i32(count), 1, [
+      b.set(idx, loadIndex(b, 2, get(t)())),
+      checkIndex(b, 'scatterAdd', get(idx), dim),
+    ]);
     return [
       check,
       ...fill(b, out.dtype, out.shape, () => b.param(0), 0),
-      b.loop(o, b.i32(0), b.i32(outer), 1, [b.loop(t, b.i32(0), b.i32(count), 1, [
-        b.set(idx, loadIndex(b, 2, get(t)())),
-        b.loop(j, b.i32(0), b.i32(inner), 1, [sum]),
-      ])]),
+      b.loop(o, b.i32(0), b.i32(outer), 1, [
+        b.loop(t, b.i32(0), b.i32(count), 1, [
+          b.set(idx, loadIndex(b, 2, get(t)())),
+          b.loop(j, b.i32(0), b.i32(inner), 1, [sum]),
+        ]),
+      ]),
     ];
   },
   oneHot: (b, node) => {
@@ -149,15 +205,28 @@ const bodies: Record<string, LayoutBody> = {
       ...fill(b, 'f32', node.output.type.shape, () => b.param(0), 0),
       b.loop(i, b.i32(0), b.i32(count), 1, [
         b.set(idx, mod.i32.load(0, 4, mod.i32.add(b.param(1), mod.i32.mul(get(i)(), b.i32(4))))),
-        mod.if(inRange, mod.f32.store(0, 4,
-          mod.i32.add(b.param(0), mod.i32.mul(mod.i32.add(mod.i32.mul(get(i)(), b.i32(depth)), get(idx)()), b.i32(4))),
-          mod.f32.const(1))),
+        mod.if(
+          inRange,
+          mod.f32.store(
+            0,
+            4,
+            mod.i32.add(
+              b.param(0),
+              mod.i32.mul(mod.i32.add(mod.i32.mul(get(i)(), b.i32(depth)), get(idx)()), b.i32(4)),
+            ),
+            mod.f32.const(1),
+          ),
+        ),
       ]),
     ];
   },
   print: (b, node) => [
     b.mod.call(b.module.printImport(), [b.i32(b.module.printIndex(node)), b.param(1)], b.binaryen.none),
-    b.mod.memory.copy(b.param(0), b.param(1), b.i32(sizeOf(node.output.type.shape) * elementBytes(node.output.type.dtype))),
+    b.mod.memory.copy(
+      b.param(0),
+      b.param(1),
+      b.i32(sizeOf(node.output.type.shape) * elementBytes(node.output.type.dtype)),
+    ),
   ],
 };
 

@@ -19,7 +19,10 @@ export interface Strided {
  * Drops size-1 dimensions and merges neighbours every operand walks as one (stride[d] ==
  * stride[d+1] * size[d+1]). Returns the new sizes and each operand's new strides.
  */
-export function collapse(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
+export function collapse(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+): { shape: number[]; strides: number[][] } {
   const keep = shape.map((d, i) => i).filter((i) => shape[i] !== 1);
   let dims = keep.map((i) => shape[i]!);
   let ss = strides.map((s) => keep.map((i) => s[i]!));
@@ -42,8 +45,12 @@ export function addressAt(b: KernelBuilder, op: Strided, stride: number, index: 
  * Emits loops over `shape` (all but the last dimension), giving `inner` operands whose bases
  * point at the start of each innermost row. `inner` builds the statements for one row.
  */
-export function outerLoops(b: KernelBuilder, shape: readonly number[], operands: readonly Strided[],
-  inner: (rowOperands: Strided[]) => ExpressionRef[]): ExpressionRef[] {
+export function outerLoops(
+  b: KernelBuilder,
+  shape: readonly number[],
+  operands: readonly Strided[],
+  inner: (rowOperands: Strided[]) => ExpressionRef[],
+): ExpressionRef[] {
   const level = (d: number, ops: Strided[]): ExpressionRef[] => {
     if (d >= shape.length - 1) return inner(ops);
     const i = b.local(b.binaryen.i32);

@@ -3,8 +3,8 @@
  * whose operands a specialised kernel cannot walk is lowered unfused instead: its body nodes
  * become kernels of their own, with the intermediate values in scratch.
  */
-import { isOpName, opFamily, sizeOf, type OpName } from '@kiln/core';
-import { CONSTANT_OP, type Node, type Value } from '@kiln/tracer';
+import { isOpName, opFamily, sizeOf, type OpName } from '@kiln-jit/core';
+import { CONSTANT_OP, type Node, type Value } from '@kiln-jit/tracer';
 import type { ExpressionRef } from '../binaryen.ts';
 import { KernelBuilder } from './kernel-builder.ts';
 import type { ModuleContext } from './module-context.ts';
@@ -30,7 +30,8 @@ function lowerPlain(ctx: ModuleContext, node: Node): Kernel {
   if (op === 'matmul') return lowerMatmul(ctx, node);
   const family = opFamily(op);
   if (family === 'reduce') return lowerReduce(ctx, node);
-  if (family === 'unary' || family === 'binary' || family === 'select' || family === 'cast') return lowerElementwise(ctx, node);
+  if (family === 'unary' || family === 'binary' || family === 'select' || family === 'cast')
+    return lowerElementwise(ctx, node);
   if (hasLayoutLowering(op)) return lowerLayout(ctx, node);
   throw new Error(`codegen-wasm: no lowering for ${op}`);
 }
@@ -72,9 +73,18 @@ function lowerUnfused(ctx: ModuleContext, node: Node): Kernel {
   };
   const stmts = body.nodes.map((n, i) => {
     if (n.op === CONSTANT_OP) {
-      return storeOne(b, n.output.type.dtype, address(n.output), splatConstant(b, n.output.type.dtype, n.attrs.value as number));
+      return storeOne(
+        b,
+        n.output.type.dtype,
+        address(n.output),
+        splatConstant(b, n.output.type.dtype, n.attrs.value as number),
+      );
     }
-    return b.mod.call(subKernels[i]!.name, [address(n.output), ...n.inputs.map(address), b.addr(scratch(), offset)], b.binaryen.none);
+    return b.mod.call(
+      subKernels[i]!.name,
+      [address(n.output), ...n.inputs.map(address), b.addr(scratch(), offset)],
+      b.binaryen.none,
+    );
   });
   b.finish(name, stmts);
   return { name, scratchBytes: offset + subScratch };

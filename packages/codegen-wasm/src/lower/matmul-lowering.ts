@@ -3,8 +3,8 @@
  * each matrix of a batch (batch dims broadcast by stride), with a fused node's elementwise
  * epilogue applied as each output vector is stored. i32 matmuls use a plain loop.
  */
-import { matrixDims, sizeOf } from '@kiln/core';
-import type { Node, Value } from '@kiln/tracer';
+import { matrixDims, sizeOf } from '@kiln-jit/core';
+import type { Node, Value } from '@kiln-jit/tracer';
 import type { ExpressionRef } from '../binaryen.ts';
 import { addMatmulFunction, matmulScratchBytes, type EpilogueInputs, type MatmulSpec } from '../kernels/matmul.ts';
 import { KernelBuilder, type Vec } from './kernel-builder.ts';
@@ -32,7 +32,8 @@ function partsOf(node: Node): MatmulParts {
   const epilogue = node.body.nodes.filter((n) => n !== matmul);
   const used = new Set(epilogue.flatMap((n) => n.inputs));
   return {
-    matmul, epilogue,
+    matmul,
+    epilogue,
     aParam: params.indexOf(matmul.inputs[0]!) + 1,
     bParam: params.indexOf(matmul.inputs[1]!) + 1,
     extra: params.filter((v) => used.has(v)),
@@ -61,7 +62,9 @@ function epilogueOf(ctx: ModuleContext, parts: MatmulParts, root: Value, m: numb
         let addr = e.param(i);
         if (sR) addr = mod.i32.add(addr, mod.i32.mul(e.row, b.i32(sR * bytes)));
         if (sC) addr = mod.i32.add(addr, mod.i32.mul(e.col, b.i32(bytes)));
-        const [set, get] = b.keep(e.lanes === 4 && sC === 1 ? loadVector(b, v.type.dtype, addr) : loadSplat(b, v.type.dtype, addr));
+        const [set, get] = b.keep(
+          e.lanes === 4 && sC === 1 ? loadVector(b, v.type.dtype, addr) : loadSplat(b, v.type.dtype, addr),
+        );
         stmts.push(set);
         values.set(v, get);
       });
@@ -103,10 +106,19 @@ export function lowerMatmul(ctx: ModuleContext, node: Node): Kernel {
   const scratch = (): ExpressionRef => b.param(paramCount - 1);
   const operands: Strided[] = [
     { base: () => b.param(0), bytes: 1, strides: [...batchStrides(out.shape, batch).map((s) => s * 4), 0] },
-    { base: () => b.param(parts.aParam), bytes: 1, strides: [...batchStrides(a.type.shape, batch).map((s) => s * 4), 0] },
-    { base: () => b.param(parts.bParam), bytes: 1, strides: [...batchStrides(bIn.type.shape, batch).map((s) => s * 4), 0] },
+    {
+      base: () => b.param(parts.aParam),
+      bytes: 1,
+      strides: [...batchStrides(a.type.shape, batch).map((s) => s * 4), 0],
+    },
+    {
+      base: () => b.param(parts.bParam),
+      bytes: 1,
+      strides: [...batchStrides(bIn.type.shape, batch).map((s) => s * 4), 0],
+    },
   ];
-  const extraArgs = (): ExpressionRef[] => parts.extra.map((v) => b.param(node.body!.params.findIndex((p) => p.value === v) + 1));
+  const extraArgs = (): ExpressionRef[] =>
+    parts.extra.map((v) => b.param(node.body!.params.findIndex((p) => p.value === v) + 1));
   const stmts = outerLoops(b, [...batch, 1], operands, ([o, x, y]) => [
     b.mod.call(kernel2d, [x!.base(), y!.base(), o!.base(), scratch(), ...extraArgs()], b.binaryen.none),
   ]);
@@ -115,7 +127,15 @@ export function lowerMatmul(ctx: ModuleContext, node: Node): Kernel {
 }
 
 /** i32 matmul (rare): a plain triple loop, wrapping like Math.imul sums. */
-function lowerIntMatmul(ctx: ModuleContext, node: Node, m: number, n: number, k: number, transA: boolean, transB: boolean): Kernel {
+function lowerIntMatmul(
+  ctx: ModuleContext,
+  node: Node,
+  m: number,
+  n: number,
+  k: number,
+  transA: boolean,
+  transB: boolean,
+): Kernel {
   const [a, bIn] = node.inputs as [Value, Value];
   const out = node.output.type;
   const batch = out.shape.slice(0, -2);
@@ -132,13 +152,29 @@ function lowerIntMatmul(ctx: ModuleContext, node: Node, m: number, n: number, k:
     { base: () => b.param(2), bytes: 1, strides: [...batchStrides(bIn.type.shape, batch).map((s) => s * 4), 0] },
   ];
   const stmts = outerLoops(b, [...batch, 1], operands, ([o, x, y]) => [
-    b.loop(i, b.i32(0), b.i32(m), 1, [b.loop(j, b.i32(0), b.i32(n), 1, [
-      b.set(acc, b.i32(0)),
-      b.loop(p, b.i32(0), b.i32(k), 1, [b.set(acc, mod.i32.add(get(acc), mod.i32.mul(
-        transA ? at(x!.base(), get(p), m, get(i), 1) : at(x!.base(), get(i), k, get(p), 1),
-        transB ? at(y!.base(), get(j), k, get(p), 1) : at(y!.base(), get(p), n, get(j), 1))))]),
-      mod.i32.store(0, 4, mod.i32.add(o!.base(), mod.i32.mul(mod.i32.add(mod.i32.mul(get(i), b.i32(n)), get(j)), b.i32(4))), get(acc)),
-    ])]),
+    b.loop(i, b.i32(0), b.i32(m), 1, [
+      b.loop(j, b.i32(0), b.i32(n), 1, [
+        b.set(acc, b.i32(0)),
+        b.loop(p, b.i32(0), b.i32(k), 1, [
+          b.set(
+            acc,
+            mod.i32.add(
+              get(acc),
+              mod.i32.mul(
+                transA ? at(x!.base(), get(p), m, get(i), 1) : at(x!.base(), get(i), k, get(p), 1),
+                transB ? at(y!.base(), get(j), k, get(p), 1) : at(y!.base(), get(p), n, get(j), 1),
+              ),
+            ),
+          ),
+        ]),
+        mod.i32.store(
+          0,
+          4,
+          mod.i32.add(o!.base(), mod.i32.mul(mod.i32.add(mod.i32.mul(get(i), b.i32(n)), get(j)), b.i32(4))),
+          get(acc),
+        ),
+      ]),
+    ]),
   ]);
   b.finish(name, stmts);
   return { name, scratchBytes: 0 };

@@ -4,7 +4,7 @@
  * division, floor modulo, pow) and for `print`.
  */
 import type { Binaryen, BinaryenModule } from '../binaryen.ts';
-import type { Node } from '@kiln/tracer';
+import type { Node } from '@kiln-jit/tracer';
 
 /** Scalar helpers the module may import from the `kiln` namespace, all (f64, f64) -> f64. */
 export const SCALAR_IMPORTS = ['pow', 'floorMod', 'intPow', 'intFloorDiv', 'intFloorMod'] as const;
@@ -18,7 +18,10 @@ export class ModuleContext {
   /** Ops that can stop a call, by the code the fail import receives. */
   readonly failingOps: string[] = [];
 
-  constructor(readonly binaryen: Binaryen, readonly mod: BinaryenModule) {}
+  constructor(
+    readonly binaryen: Binaryen,
+    readonly mod: BinaryenModule,
+  ) {}
 
   /** A function name not used before in this module. */
   uniqueName(prefix: string): string {
@@ -41,7 +44,13 @@ export class ModuleContext {
     const internal = 'import_fail';
     if (!this.imported.has(internal)) {
       const i32 = this.binaryen.i32;
-      this.mod.addFunctionImport(internal, 'kiln', 'fail', this.binaryen.createType([i32, i32, i32]), this.binaryen.none);
+      this.mod.addFunctionImport(
+        internal,
+        'kiln',
+        'fail',
+        this.binaryen.createType([i32, i32, i32]),
+        this.binaryen.none,
+      );
       this.imported.add(internal);
     }
     return internal;

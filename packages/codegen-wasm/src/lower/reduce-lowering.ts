@@ -4,8 +4,8 @@
  * in an order that puts the reduced axes last (a strided map), and the row kernel runs on that.
  */
 import { rowShapeOf } from './shapes.ts';
-import { CONSTANT_OP, GraphBuilder, type Node, type Value } from '@kiln/tracer';
-import { sizeOf } from '@kiln/core';
+import { CONSTANT_OP, GraphBuilder, type Node, type Value } from '@kiln-jit/tracer';
+import { sizeOf } from '@kiln-jit/core';
 import type { ExpressionRef } from '../binaryen.ts';
 import { KernelBuilder, type Vec } from './kernel-builder.ts';
 import type { ModuleContext } from './module-context.ts';
@@ -33,7 +33,12 @@ function programRoot(node: Node): Value {
   return node.body ? node.body.results[0]! : node.output;
 }
 
-function finishRowKernel(ctx: ModuleContext, name: string, paramCount: number, build: (b: KernelBuilder) => { stmts: ExpressionRef[]; scratch: number }): Kernel {
+function finishRowKernel(
+  ctx: ModuleContext,
+  name: string,
+  paramCount: number,
+  build: (b: KernelBuilder) => { stmts: ExpressionRef[]; scratch: number },
+): Kernel {
   const b = new KernelBuilder(ctx, paramCount);
   const { stmts, scratch } = build(b);
   b.finish(name, stmts);
@@ -49,7 +54,14 @@ export function lowerRows(ctx: ModuleContext, node: Node): Kernel {
 }
 
 /** Builds and emits a row program over `nodes` with the given full shape and split. */
-function lowerRowProgram(ctx: ModuleContext, node: Node, nodes: readonly Node[], full: readonly number[], split: number, perRow: readonly number[]): Kernel {
+function lowerRowProgram(
+  ctx: ModuleContext,
+  node: Node,
+  nodes: readonly Node[],
+  full: readonly number[],
+  split: number,
+  perRow: readonly number[],
+): Kernel {
   const name = ctx.uniqueName(node.op.replace('.', '_'));
   const params = paramValues(node);
   return finishRowKernel(ctx, name, params.length + 2, (b) => {
@@ -58,7 +70,9 @@ function lowerRowProgram(ctx: ModuleContext, node: Node, nodes: readonly Node[],
       cols: sizeOf(full.slice(split)),
       nodes,
       isFull: fullTester(full, perRow, nodes),
-      params: new Map(params.map((v, i) => [v, rowParam(() => b.param(i + 1), v.type.dtype, v.type.shape, full, split, perRow)])),
+      params: new Map(
+        params.map((v, i) => [v, rowParam(() => b.param(i + 1), v.type.dtype, v.type.shape, full, split, perRow)]),
+      ),
       root: programRoot(node),
       out: () => b.param(0),
       scratch: () => b.param(params.length + 1),
@@ -98,9 +112,13 @@ function lowerPermutedReduce(ctx: ModuleContext, node: Node, nodes: readonly Nod
   // input's shape; per-output values it needs must broadcast into that shape (keepDims).
   const prologue = dependencies(nodes, red.inputs[0]!);
   const fitsInput = (shape: readonly number[]): boolean =>
-    shape.length <= inputShape.length && shape.every((d, i) => d === 1 || d === inputShape[inputShape.length - shape.length + i]);
+    shape.length <= inputShape.length &&
+    shape.every((d, i) => d === 1 || d === inputShape[inputShape.length - shape.length + i]);
   const usedParams = new Set(prologue.flatMap((n) => n.inputs));
-  if (!prologue.every((n) => fitsInput(n.output.type.shape)) || !paramValues(node).every((v) => !usedParams.has(v) && v !== red.inputs[0] || fitsInput(v.type.shape))) {
+  if (
+    !prologue.every((n) => fitsInput(n.output.type.shape)) ||
+    !paramValues(node).every((v) => (!usedParams.has(v) && v !== red.inputs[0]) || fitsInput(v.type.shape))
+  ) {
     throw new UnsupportedLowering('a reduction producer does not broadcast into the input shape');
   }
   const rest = nodes.filter((n) => !prologue.includes(n) || n.op === CONSTANT_OP);
@@ -109,7 +127,11 @@ function lowerPermutedReduce(ctx: ModuleContext, node: Node, nodes: readonly Nod
   const stagedBytes = align16(sizeOf(permuted) * 4);
   // The row program sees the staged input as a fresh value and the reduction reading it.
   const staged = new GraphBuilder('staged').newValue({ shape: permuted, dtype });
-  const rowRed: Node = { ...red, inputs: [staged], attrs: { axes: axes.map((_, i) => kept.length + i), keepDims: red.attrs.keepDims as boolean } };
+  const rowRed: Node = {
+    ...red,
+    inputs: [staged],
+    attrs: { axes: axes.map((_, i) => kept.length + i), keepDims: red.attrs.keepDims as boolean },
+  };
   const rowNodes = rest.map((n) => (n === red ? rowRed : n));
   const name = ctx.uniqueName(`${node.op.replace('.', '_')}_permuted`);
   return finishRowKernel(ctx, name, params.length + 2, (b) => {
@@ -117,7 +139,11 @@ function lowerPermutedReduce(ctx: ModuleContext, node: Node, nodes: readonly Nod
     const stage = emitStridedMap(b, {
       shape: permuted,
       output: { base: scratch, dtype: dtype === 'bool' ? 'i32' : dtype, strides: contiguousStrides(permuted) },
-      inputs: params.map((v, i) => ({ base: () => b.param(i + 1), dtype: v.type.dtype, strides: permuteStrides(v.type.shape, inputShape, perm) })),
+      inputs: params.map((v, i) => ({
+        base: () => b.param(i + 1),
+        dtype: v.type.dtype,
+        strides: permuteStrides(v.type.shape, inputShape, perm),
+      })),
       compute: (ins, stmts) => {
         const values = new Map<Value, Vec>(params.map((v, i) => [v, ins[i]!]));
         stmts.push(...evaluateNodes(b, prologue, values));
@@ -132,7 +158,10 @@ function lowerPermutedReduce(ctx: ModuleContext, node: Node, nodes: readonly Nod
       isFull: (v) => v === staged,
       params: new Map<Value, RowParam>([
         [staged, { base: scratch, dtype, full: { sR: sizeOf(permuted.slice(split)), sC: 1 }, scalar: null }],
-        ...params.map((v, i): [Value, RowParam] => [v, rowParam(() => b.param(i + 1), v.type.dtype, v.type.shape, permuted, split, red.output.type.shape)]),
+        ...params.map((v, i): [Value, RowParam] => [
+          v,
+          rowParam(() => b.param(i + 1), v.type.dtype, v.type.shape, permuted, split, red.output.type.shape),
+        ]),
       ]),
       root: programRoot(node),
       out: () => b.param(0),
@@ -145,7 +174,8 @@ function lowerPermutedReduce(ctx: ModuleContext, node: Node, nodes: readonly Nod
 /** The nodes `v` depends on within `nodes` (in order), itself included when computed there. */
 function dependencies(nodes: readonly Node[], v: Value): Node[] {
   const needed = new Set<Value>([v]);
-  for (let i = nodes.length - 1; i >= 0; i--) if (needed.has(nodes[i]!.output)) for (const x of nodes[i]!.inputs) needed.add(x);
+  for (let i = nodes.length - 1; i >= 0; i--)
+    if (needed.has(nodes[i]!.output)) for (const x of nodes[i]!.inputs) needed.add(x);
   return nodes.filter((n) => needed.has(n.output));
 }
 
@@ -176,9 +206,21 @@ export function lowerArgReduce(ctx: ModuleContext, node: Node): Kernel {
       compute: (ins) => ins[0]!(),
     });
     const t = x.dtype === 'f32' ? binaryen.f32 : binaryen.i32;
-    const [r, j, idx, best, v] = [b.local(binaryen.i32), b.local(binaryen.i32), b.local(binaryen.i32), b.local(t), b.local(t)];
+    const [r, j, idx, best, v] = [
+      b.local(binaryen.i32),
+      b.local(binaryen.i32),
+      b.local(binaryen.i32),
+      b.local(t),
+      b.local(t),
+    ];
     const load = (): ExpressionRef => {
-      const ptr = mod.i32.add(scratch(), mod.i32.mul(mod.i32.add(mod.i32.mul(b.get(r, binaryen.i32), b.i32(cols)), b.get(j, binaryen.i32)), b.i32(bytes)));
+      const ptr = mod.i32.add(
+        scratch(),
+        mod.i32.mul(
+          mod.i32.add(mod.i32.mul(b.get(r, binaryen.i32), b.i32(cols)), b.get(j, binaryen.i32)),
+          b.i32(bytes),
+        ),
+      );
       return x.dtype === 'f32' ? mod.f32.load(0, 4, ptr) : mod.i32.load(0, 4, ptr);
     };
     const better = (): ExpressionRef => {
@@ -186,7 +228,10 @@ export function lowerArgReduce(ctx: ModuleContext, node: Node): Kernel {
       if (x.dtype !== 'f32') return node.op === 'argmax' ? mod.i32.gt_s(cur, prev) : mod.i32.lt_s(cur, prev);
       // The first NaN wins and then stays, as in the eager kernel.
       const beats = node.op === 'argmax' ? mod.f32.gt(cur, prev) : mod.f32.lt(cur, prev);
-      return mod.i32.and(mod.f32.eq(b.get(best, t), b.get(best, t)), mod.i32.or(mod.f32.ne(b.get(v, t), b.get(v, t)), beats));
+      return mod.i32.and(
+        mod.f32.eq(b.get(best, t), b.get(best, t)),
+        mod.i32.or(mod.f32.ne(b.get(v, t), b.get(v, t)), beats),
+      );
     };
     const scan = b.loop(r, b.i32(0), b.i32(rows), 1, [
       b.set(idx, b.i32(0)),
@@ -196,9 +241,13 @@ export function lowerArgReduce(ctx: ModuleContext, node: Node): Kernel {
         b.set(v, load()),
         mod.if(better(), mod.block(null, [b.set(best, b.get(v, t)), b.set(idx, b.get(j, binaryen.i32))])),
       ]),
-      mod.i32.store(0, 4, mod.i32.add(b.param(0), mod.i32.mul(b.get(r, binaryen.i32), b.i32(4))), b.get(idx, binaryen.i32)),
+      mod.i32.store(
+        0,
+        4,
+        mod.i32.add(b.param(0), mod.i32.mul(b.get(r, binaryen.i32), b.i32(4))),
+        b.get(idx, binaryen.i32),
+      ),
     ]);
     return { stmts: [...stage, scan], scratch: align16(sizeOf(permuted) * bytes) };
   });
 }
-

@@ -2,7 +2,7 @@
  * @file Combining accumulators for the folding reductions (sum, prod, max, min), as vectors and
  * as scalars, for f32 and i32. max and min keep NaN, as the eager kernels do.
  */
-import type { DType } from '@kiln/core';
+import type { DType } from '@kiln-jit/core';
 import type { ExpressionRef } from '../binaryen.ts';
 import type { KernelBuilder } from './kernel-builder.ts';
 
@@ -23,14 +23,27 @@ export function identityFor(op: FoldOp, dtype: DType): number {
   return identityOf(op);
 }
 
-export function combineVector(b: KernelBuilder, op: FoldOp, dtype: DType, acc: ExpressionRef, x: ExpressionRef): ExpressionRef {
+export function combineVector(
+  b: KernelBuilder,
+  op: FoldOp,
+  dtype: DType,
+  acc: ExpressionRef,
+  x: ExpressionRef,
+): ExpressionRef {
   const { mod } = b;
-  if (dtype === 'f32') return { sum: mod.f32x4.add, prod: mod.f32x4.mul, max: mod.f32x4.max, min: mod.f32x4.min }[op](acc, x);
+  if (dtype === 'f32')
+    return { sum: mod.f32x4.add, prod: mod.f32x4.mul, max: mod.f32x4.max, min: mod.f32x4.min }[op](acc, x);
   return { sum: mod.i32x4.add, prod: mod.i32x4.mul, max: mod.i32x4.max_s, min: mod.i32x4.min_s }[op](acc, x);
 }
 
 /** Combines two scalars; `a` and `b` are getters because i32 max/min read them twice. */
-export function combineScalar(k: KernelBuilder, op: FoldOp, dtype: DType, a: () => ExpressionRef, b: () => ExpressionRef): ExpressionRef {
+export function combineScalar(
+  k: KernelBuilder,
+  op: FoldOp,
+  dtype: DType,
+  a: () => ExpressionRef,
+  b: () => ExpressionRef,
+): ExpressionRef {
   const { mod } = k;
   if (dtype === 'f32') return { sum: mod.f32.add, prod: mod.f32.mul, max: mod.f32.max, min: mod.f32.min }[op](a(), b());
   if (op === 'sum') return mod.i32.add(a(), b());

@@ -6,13 +6,23 @@
  *     full-row values, feed reductions, and keep values later steps need in a row of scratch;
  *   - per-row scalar steps (reduction results and what is computed from them).
  */
-import type { DType } from '@kiln/core';
-import type { Node, Value } from '@kiln/tracer';
+import type { DType } from '@kiln-jit/core';
+import type { Node, Value } from '@kiln-jit/tracer';
 import type { ExpressionRef } from '../binaryen.ts';
 import type { KernelBuilder, Vec } from './kernel-builder.ts';
 import { evaluateNodes } from './dag.ts';
 import { elementBytes, loadSplat, loadVector, storeOne, storeVector } from './lanes.ts';
-import { combineScalar, combineVector, identityFor, isFoldOp, lane, scalarConst, scalarType, splatScalar, type FoldOp } from './reduce-ops.ts';
+import {
+  combineScalar,
+  combineVector,
+  identityFor,
+  isFoldOp,
+  lane,
+  scalarConst,
+  scalarType,
+  splatScalar,
+  type FoldOp,
+} from './reduce-ops.ts';
 
 /** Thrown when a program's operands cannot be walked as [rows, cols]; the caller unfuses. */
 export class RowLayoutError extends Error {}
@@ -69,9 +79,13 @@ function keptValues(p: RowProgram, steps: Step[]): Value[] {
     if (step.kind !== 'loop') return;
     for (const node of step.nodes) {
       if (node.output === p.root) continue;
-      const usedLater = steps.slice(s + 1).some((later) => (later.kind === 'loop'
-        ? [...later.nodes, ...later.reductions].some((n) => n.inputs.includes(node.output))
-        : later.node.inputs.includes(node.output)));
+      const usedLater = steps
+        .slice(s + 1)
+        .some((later) =>
+          later.kind === 'loop'
+            ? [...later.nodes, ...later.reductions].some((n) => n.inputs.includes(node.output))
+            : later.node.inputs.includes(node.output),
+        );
       if (usedLater) kept.push(node.output);
     }
   });
@@ -90,7 +104,15 @@ interface RowState {
 }
 
 /** Byte address of element (r, j) of a strided operand. */
-function elementAddress(b: KernelBuilder, base: Vec, bytes: number, sR: number, r: Vec, sC: number, j: ExpressionRef | null): ExpressionRef {
+function elementAddress(
+  b: KernelBuilder,
+  base: Vec,
+  bytes: number,
+  sR: number,
+  r: Vec,
+  sC: number,
+  j: ExpressionRef | null,
+): ExpressionRef {
   let addr = base();
   if (sR !== 0) addr = b.mod.i32.add(addr, b.mod.i32.mul(r(), b.i32(sR * bytes)));
   if (sC !== 0 && j !== null) addr = b.mod.i32.add(addr, b.mod.i32.mul(j, b.i32(sC * bytes)));
@@ -104,12 +126,18 @@ function fullParam(p: RowProgram, v: Value): { param: RowParam; sR: number; sC: 
 }
 
 /** One column loop: computes its nodes, feeds its reductions, stores kept values and the root. */
-function emitLoop(b: KernelBuilder, p: RowProgram, step: Extract<Step, { kind: 'loop' }>, st: RowState): ExpressionRef[] {
+function emitLoop(
+  b: KernelBuilder,
+  p: RowProgram,
+  step: Extract<Step, { kind: 'loop' }>,
+  st: RowState,
+): ExpressionRef[] {
   const i32 = b.binaryen.i32;
   const stmts: ExpressionRef[] = [];
   const computed = new Set(step.nodes.map((n) => n.output));
   const leaves = new Set<Value>();
-  for (const n of [...step.nodes, ...step.reductions]) for (const v of n.inputs) if (!computed.has(v) && !st.scalars.has(v)) leaves.add(v);
+  for (const n of [...step.nodes, ...step.reductions])
+    for (const v of n.inputs) if (!computed.has(v) && !st.scalars.has(v)) leaves.add(v);
   const paramLeaves = [...leaves].filter((v) => !st.kept.has(v));
   const vectorizable = paramLeaves.every((v) => [0, 1].includes(fullParam(p, v).sC));
   // Values constant along the row are loaded once.
@@ -117,7 +145,9 @@ function emitLoop(b: KernelBuilder, p: RowProgram, step: Extract<Step, { kind: '
   for (const v of paramLeaves) {
     const { param, sR, sC } = fullParam(p, v);
     if (sC !== 0) continue;
-    const [set, get] = b.keep(loadSplat(b, param.dtype, elementAddress(b, param.base, elementBytes(param.dtype), sR, st.r, 0, null)));
+    const [set, get] = b.keep(
+      loadSplat(b, param.dtype, elementAddress(b, param.base, elementBytes(param.dtype), sR, st.r, 0, null)),
+    );
     stmts.push(set);
     hoisted.set(v, get);
   }
@@ -140,11 +170,19 @@ function emitLoop(b: KernelBuilder, p: RowProgram, step: Extract<Step, { kind: '
         continue;
       }
       const keptRow = st.kept.get(v);
-      const [base, dtype, sR, sC] = keptRow !== undefined
-        ? [() => b.addr(p.scratch(), keptRow * p.cols * 4), v.type.dtype, 0, 1]
-        : (() => { const f = fullParam(p, v); return [f.param.base, f.param.dtype, f.sR, f.sC] as const; })();
+      const [base, dtype, sR, sC] =
+        keptRow !== undefined
+          ? [() => b.addr(p.scratch(), keptRow * p.cols * 4), v.type.dtype, 0, 1]
+          : (() => {
+              const f = fullParam(p, v);
+              return [f.param.base, f.param.dtype, f.sR, f.sC] as const;
+            })();
       const ptr = elementAddress(b, base, keptRow !== undefined ? 4 : elementBytes(dtype), sR, st.r, sC, b.get(j, i32));
-      const [set, get] = b.keep(lanes === 4 ? loadVector(b, keptRow !== undefined && dtype === 'bool' ? 'i32' : dtype, ptr) : loadSplat(b, keptRow !== undefined && dtype === 'bool' ? 'i32' : dtype, ptr));
+      const [set, get] = b.keep(
+        lanes === 4
+          ? loadVector(b, keptRow !== undefined && dtype === 'bool' ? 'i32' : dtype, ptr)
+          : loadSplat(b, keptRow !== undefined && dtype === 'bool' ? 'i32' : dtype, ptr),
+      );
       out.push(set);
       values.set(v, get);
     }
@@ -152,9 +190,20 @@ function emitLoop(b: KernelBuilder, p: RowProgram, step: Extract<Step, { kind: '
     for (const acc of accs) {
       const x = values.get(acc.red.inputs[0]!)!;
       const op = acc.red.op as FoldOp;
-      out.push(lanes === 4
-        ? b.set(acc.vec, combineVector(b, op, acc.dtype, b.get(acc.vec, b.binaryen.v128), x()))
-        : b.set(acc.tail, combineScalar(b, op, acc.dtype, () => b.get(acc.tail, scalarType(b, acc.dtype)), () => lane(b, acc.dtype, x()))));
+      out.push(
+        lanes === 4
+          ? b.set(acc.vec, combineVector(b, op, acc.dtype, b.get(acc.vec, b.binaryen.v128), x()))
+          : b.set(
+              acc.tail,
+              combineScalar(
+                b,
+                op,
+                acc.dtype,
+                () => b.get(acc.tail, scalarType(b, acc.dtype)),
+                () => lane(b, acc.dtype, x()),
+              ),
+            ),
+      );
     }
     for (const node of step.nodes) {
       const keptRow = st.kept.get(node.output);
@@ -163,7 +212,14 @@ function emitLoop(b: KernelBuilder, p: RowProgram, step: Extract<Step, { kind: '
       if (keptRow !== undefined) {
         // Kept rows hold bools as i32 masks, so they load back without widening.
         const dtype = node.output.type.dtype === 'bool' ? 'i32' : node.output.type.dtype;
-        out.push(store(b, dtype, elementAddress(b, () => b.addr(p.scratch(), keptRow * p.cols * 4), 4, 0, st.r, 1, b.get(j, i32)), v()));
+        out.push(
+          store(
+            b,
+            dtype,
+            elementAddress(b, () => b.addr(p.scratch(), keptRow * p.cols * 4), 4, 0, st.r, 1, b.get(j, i32)),
+            v(),
+          ),
+        );
       }
       if (node.output === p.root) {
         const dtype = node.output.type.dtype;
@@ -183,7 +239,10 @@ function emitLoop(b: KernelBuilder, p: RowProgram, step: Extract<Step, { kind: '
     const [s1, g1] = b.keep(combineScalar(b, op, acc.dtype, lanesOf(0), lanesOf(1)), t);
     const [s2, g2] = b.keep(combineScalar(b, op, acc.dtype, lanesOf(2), lanesOf(3)), t);
     const [s3, g3] = b.keep(combineScalar(b, op, acc.dtype, g1, g2), t);
-    const [s4, g4] = b.keep(combineScalar(b, op, acc.dtype, g3, () => b.get(acc.tail, t)), t);
+    const [s4, g4] = b.keep(
+      combineScalar(b, op, acc.dtype, g3, () => b.get(acc.tail, t)),
+      t,
+    );
     const [s5, g5] = b.keep(splatScalar(b, acc.dtype, g4()));
     stmts.push(s1, s2, s3, s4, s5);
     st.scalars.set(acc.red.output, g5);
@@ -216,10 +275,15 @@ export function emitRowProgram(b: KernelBuilder, p: RowProgram): ExpressionRef[]
   const r = b.local(i32);
   const st: RowState = { r: () => b.get(r, i32), scalars: new Map(), kept: new Map(keptList.map((v, i) => [v, i])) };
   const rowBody: ExpressionRef[] = [];
-  for (const step of steps) rowBody.push(...(step.kind === 'loop' ? emitLoop(b, p, step, st) : emitScalar(b, p, step.node, st)));
+  for (const step of steps)
+    rowBody.push(...(step.kind === 'loop' ? emitLoop(b, p, step, st) : emitScalar(b, p, step.node, st)));
   if (!p.isFull(p.root)) {
     const dtype = p.root.type.dtype;
-    const value = st.scalars.get(p.root) ?? (() => { throw new RowLayoutError('the root is neither computed per row nor along it'); })();
+    const value =
+      st.scalars.get(p.root) ??
+      (() => {
+        throw new RowLayoutError('the root is neither computed per row nor along it');
+      })();
     rowBody.push(storeOne(b, dtype, elementAddress(b, p.out, elementBytes(dtype), 1, st.r, 0, null), value()));
   }
   return [b.loop(r, b.i32(0), b.i32(p.rows), 1, rowBody)];

@@ -2,8 +2,8 @@
  * @file Turns reductions (plain or fused) and fused.rows nodes into row programs: which values
  * vary along the row, and how each operand is addressed as [rows, cols].
  */
-import { shapesEqual, type DType } from '@kiln/core';
-import type { Node, Value } from '@kiln/tracer';
+import { shapesEqual, type DType } from '@kiln-jit/core';
+import type { Node, Value } from '@kiln-jit/tracer';
 import type { Vec } from './kernel-builder.ts';
 import type { RowParam } from './row-kernel.ts';
 import { broadcastStridesTo } from './strided-map.ts';
@@ -21,15 +21,25 @@ export function groupStride(sizes: readonly number[], strides: readonly number[]
  * How a tensor of `shape` is read as rows of a [rows, cols] program whose full values have shape
  * `full` (split into rows and cols at `split`) and whose per-row values have shape `perRow`.
  */
-export function rowParam(base: Vec, dtype: DType, shape: readonly number[], full: readonly number[], split: number, perRow: readonly number[]): RowParam {
-  const canFull = shape.length <= full.length && shape.every((d, i) => d === 1 || d === full[full.length - shape.length + i]);
+export function rowParam(
+  base: Vec,
+  dtype: DType,
+  shape: readonly number[],
+  full: readonly number[],
+  split: number,
+  perRow: readonly number[],
+): RowParam {
+  const canFull =
+    shape.length <= full.length && shape.every((d, i) => d === 1 || d === full[full.length - shape.length + i]);
   const fs = canFull ? broadcastStridesTo(shape, full) : null;
   const sR = fs && groupStride(full.slice(0, split), fs.slice(0, split));
   const sC = fs && groupStride(full.slice(split), fs.slice(split));
-  const canRow = shape.length <= perRow.length && shape.every((d, i) => d === 1 || d === perRow[perRow.length - shape.length + i]);
+  const canRow =
+    shape.length <= perRow.length && shape.every((d, i) => d === 1 || d === perRow[perRow.length - shape.length + i]);
   const rs = canRow ? groupStride(perRow, broadcastStridesTo(shape, perRow)) : null;
   return {
-    base, dtype,
+    base,
+    dtype,
     full: sR !== null && sC !== null ? { sR, sC } : null,
     scalar: rs !== null ? { sR: rs } : null,
   };
@@ -40,7 +50,11 @@ export function rowParam(base: Vec, dtype: DType, shape: readonly number[], full
  * values have that shape too; then reductions, and values computed only from per-row ones, are
  * per row.
  */
-export function fullTester(full: readonly number[], perRow: readonly number[], nodes: readonly Node[]): (v: Value) => boolean {
+export function fullTester(
+  full: readonly number[],
+  perRow: readonly number[],
+  nodes: readonly Node[],
+): (v: Value) => boolean {
   const hasFullShape = (v: Value): boolean => shapesEqual(v.type.shape, full);
   if (!shapesEqual(full, perRow)) return hasFullShape;
   const perRowValues = new Set<Value>();

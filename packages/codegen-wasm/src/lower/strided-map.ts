@@ -5,7 +5,7 @@
  * contiguous or broadcast there; the remainder, or any other innermost pattern, runs one
  * element at a time through the same vector code.
  */
-import { broadcastStrides, stridesOf, type DType } from '@kiln/core';
+import { broadcastStrides, stridesOf, type DType } from '@kiln-jit/core';
 import type { ExpressionRef } from '../binaryen.ts';
 import type { KernelBuilder, Vec } from './kernel-builder.ts';
 import { elementBytes, loadSplat, loadVector, storeOne, storeVector } from './lanes.ts';
@@ -33,7 +33,15 @@ function toStrided(op: MapOperand, strides: readonly number[]): Strided {
 }
 
 /** Loads an input for the vector (4 lanes) or single-element path at innermost index j. */
-function loadInput(b: KernelBuilder, op: Strided, dtype: DType, stride: number, j: Vec, lanes: 1 | 4, hoisted: Vec | null): ExpressionRef {
+function loadInput(
+  b: KernelBuilder,
+  op: Strided,
+  dtype: DType,
+  stride: number,
+  j: Vec,
+  lanes: 1 | 4,
+  hoisted: Vec | null,
+): ExpressionRef {
   if (hoisted) return hoisted();
   const ptr = addressAt(b, op, stride, j());
   return lanes === 4 ? loadVector(b, dtype, ptr) : loadSplat(b, dtype, ptr);
@@ -79,7 +87,10 @@ function innerRow(b: KernelBuilder, spec: MapSpec, ops: Strided[], n: number, la
 export function emitStridedMap(b: KernelBuilder, spec: MapSpec): ExpressionRef[] {
   if (spec.shape.some((d) => d === 0)) return [];
   const all = [spec.output, ...spec.inputs];
-  const { shape, strides } = collapse(spec.shape, all.map((op) => op.strides));
+  const { shape, strides } = collapse(
+    spec.shape,
+    all.map((op) => op.strides),
+  );
   // A 0-d iteration is one element: give it a dimension of size 1.
   const dims = shape.length ? shape : [1];
   const ops = all.map((op, k) => toStrided(op, shape.length ? strides[k]! : [0]));

@@ -3,12 +3,16 @@
  * `print` (which prints a tensor from memory on every call) and `fail` (which records why a
  * kernel is about to trap, so the call can throw a clear error instead).
  */
-import { makeTensor, sizeOf } from '@kiln/core';
+import { makeTensor, sizeOf } from '@kiln-jit/core';
 import type { ModuleContext } from '../lower/module-context.ts';
 import type { WasmMemory } from './memory.ts';
 import { scalarHelpers } from './scalar-helpers.ts';
 
-export interface IndexFailure { op: string; index: number; limit: number }
+export interface IndexFailure {
+  op: string;
+  index: number;
+  limit: number;
+}
 
 export function moduleImports(memory: WasmMemory, ctx: ModuleContext) {
   let failure: IndexFailure | null = null;

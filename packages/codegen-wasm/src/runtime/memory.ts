@@ -3,7 +3,7 @@
  * allocator over it. Variables get long-lived blocks, executables their constants, and all calls
  * share one "frame" block (arguments, intermediates, scratch) that grows when a trace needs more.
  */
-import { KilnError, type DType, type TypedArray } from '@kiln/core';
+import { KilnError, type DType, type TypedArray } from '@kiln-jit/core';
 
 const PAGE = 65536;
 /** WebAssembly's 32-bit memories stop at 4 GiB. */
@@ -35,7 +35,10 @@ export class WasmMemory {
     }
     const offset = this.top;
     if (offset + size > MAX_MEMORY_BYTES) {
-      throw new KilnMemoryLimitError(`wasm backend: ${what} needs ${formatBytes(size)} more, but WebAssembly memory stops at 4 GiB (${formatBytes(offset)} in use)`, null);
+      throw new KilnMemoryLimitError(
+        `wasm backend: ${what} needs ${formatBytes(size)} more, but WebAssembly memory stops at 4 GiB (${formatBytes(offset)} in use)`,
+        null,
+      );
     }
     this.top = offset + size;
     const needPages = Math.ceil(this.top / PAGE) - this.memory.buffer.byteLength / PAGE;
@@ -70,7 +73,9 @@ export class WasmMemory {
   }
 
   write(offset: number, data: TypedArray): void {
-    new Uint8Array(this.memory.buffer, offset, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    new Uint8Array(this.memory.buffer, offset, data.byteLength).set(
+      new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    );
   }
 
   /** A copy of `count` elements of `dtype` at `offset` (slice() copies without zero-filling first). */

@@ -5,7 +5,7 @@
  * After a call that updates it, the variable's value lives only in memory and is copied out the
  * first time JavaScript reads it.
  */
-import { makeTensor, sizeOf, type Variable } from '@kiln/core';
+import { makeTensor, sizeOf, type Variable } from '@kiln-jit/core';
 import { elementBytes } from '../lower/lanes.ts';
 import type { WasmMemory } from './memory.ts';
 

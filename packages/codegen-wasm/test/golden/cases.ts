@@ -3,8 +3,8 @@
  * them with `node scripts/run-ts.mjs packages/codegen-wasm/scripts/update-golden.ts` after an
  * intended change to code generation, and review the diff.
  */
-import * as k from '@kiln/core';
-import { trace, type TensorSpec } from '@kiln/tracer';
+import * as k from '@kiln-jit/core';
+import { trace, type TensorSpec } from '@kiln-jit/tracer';
 import '../../src/index.ts';
 
 export interface GoldenCase {
@@ -22,5 +22,7 @@ export const GOLDEN_CASES: GoldenCase[] = [
 
 /** The printed WebAssembly of a golden case. */
 export function goldenWat(c: GoldenCase): string {
-  return trace(c.fn, { name: c.file.replace('.wat', '').replace('-', '_'), backend: 'wasm' }).ir(...c.specs, { stage: 'wat' });
+  return trace(c.fn, { name: c.file.replace('.wat', '').replace('-', '_'), backend: 'wasm' }).ir(...c.specs, {
+    stage: 'wat',
+  });
 }

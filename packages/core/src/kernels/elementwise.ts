@@ -7,12 +7,18 @@ import type { Tensor } from '../tensor.ts';
 import { makeTensor } from '../tensor.ts';
 import { broadcastStrides, shapesEqual } from '../shape.ts';
 import type { TensorType } from '../ops/shape-rules.ts';
-import {
-  UNARY_OPS, BINARY_OPS, type BinaryOp, type OpAttrs, type UnaryOp,
-} from '../ops/names.ts';
+import { UNARY_OPS, BINARY_OPS, type BinaryOp, type OpAttrs, type UnaryOp } from '../ops/names.ts';
 import { specialize } from './specialize.ts';
 import {
-  erf, floorMod, geluErf, geluTanh, intFloorDiv, intFloorMod, roundHalfEven, sigmoid, softplus,
+  erf,
+  floorMod,
+  geluErf,
+  geluTanh,
+  intFloorDiv,
+  intFloorMod,
+  roundHalfEven,
+  sigmoid,
+  softplus,
 } from './scalar-math.ts';
 
 type UnaryFn = (x: number, attrs: never) => number;
@@ -52,7 +58,10 @@ const unaryIntScalar: Partial<Record<UnaryOp, UnaryFn>> = {
   square: (x) => Math.imul(x, x),
 };
 
-interface BinaryScalar { f32: BinaryFn; i32?: BinaryFn }
+interface BinaryScalar {
+  f32: BinaryFn;
+  i32?: BinaryFn;
+}
 
 /** Each binary op on one pair of elements; `i32` overrides where integer semantics differ. */
 export const binaryScalar: Record<BinaryOp, BinaryScalar> = {
@@ -82,8 +91,16 @@ function unaryLoop(f: UnaryFn, x: TypedArray, out: TypedArray, attrs: never): vo
  * out[i] = f(a[..], b[..]) over the broadcast output shape. `mode` picks a fast path:
  * 0 equal shapes, 1 scalar b, 2 scalar a, 3 general strides (inner loop over the last axis).
  */
-function binaryLoop(f: BinaryFn, a: TypedArray, b: TypedArray, out: TypedArray, mode: number,
-  shape: readonly number[], aStrides: readonly number[], bStrides: readonly number[]): void {
+function binaryLoop(
+  f: BinaryFn,
+  a: TypedArray,
+  b: TypedArray,
+  out: TypedArray,
+  mode: number,
+  shape: readonly number[],
+  aStrides: readonly number[],
+  bStrides: readonly number[],
+): void {
   const n = out.length;
   if (mode === 0) {
     for (let i = 0; i < n; i++) out[i] = +f(a[i]!, b[i]!);
@@ -115,12 +132,20 @@ function binaryLoop(f: BinaryFn, a: TypedArray, b: TypedArray, out: TypedArray, 
   }
 }
 
-const unaryLoops = Object.fromEntries(UNARY_OPS.map((op) => [op, specialize(unaryLoop)])) as Record<UnaryOp, typeof unaryLoop>;
+const unaryLoops = Object.fromEntries(UNARY_OPS.map((op) => [op, specialize(unaryLoop)])) as Record<
+  UnaryOp,
+  typeof unaryLoop
+>;
 const binaryLoops = Object.fromEntries(
-  BINARY_OPS.flatMap((op) => [[`${op}:f32`, specialize(binaryLoop)], [`${op}:i32`, specialize(binaryLoop)]]),
+  BINARY_OPS.flatMap((op) => [
+    [`${op}:f32`, specialize(binaryLoop)],
+    [`${op}:i32`, specialize(binaryLoop)],
+  ]),
 ) as Record<string, typeof binaryLoop>;
 
-export function unaryKernel<K extends UnaryOp>(op: K): (inputs: readonly Tensor[], attrs: OpAttrs[K], out: TensorType) => Tensor {
+export function unaryKernel<K extends UnaryOp>(
+  op: K,
+): (inputs: readonly Tensor[], attrs: OpAttrs[K], out: TensorType) => Tensor {
   const f = unaryScalar[op] as UnaryFn;
   const fInt = unaryIntScalar[op] ?? f;
   const loop = unaryLoops[op];
@@ -154,7 +179,10 @@ export function applyBinary(op: BinaryOp, a: Tensor, b: Tensor, out: TypedArray,
 
 export function binaryKernel(op: BinaryOp): (inputs: readonly Tensor[], attrs: unknown, out: TensorType) => Tensor {
   return (inputs, _attrs, type) => {
-    const out = allocate(type.dtype, type.shape.reduce((x, y) => x * y, 1));
+    const out = allocate(
+      type.dtype,
+      type.shape.reduce((x, y) => x * y, 1),
+    );
     if (out.length > 0) applyBinary(op, inputs[0]!, inputs[1]!, out, type.shape);
     return makeTensor(type.shape, type.dtype, out);
   };

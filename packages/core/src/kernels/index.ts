@@ -12,10 +12,13 @@ import { matmulKernel } from './matmul.ts';
 
 export type Kernel<K extends OpName> = (inputs: readonly Tensor[], attrs: OpAttrs[K], out: TensorType) => Tensor;
 
-
 export const kernels: { [K in OpName]: Kernel<K> } = {
-  ...(Object.fromEntries(UNARY_OPS.map((op) => [op, unaryKernel(op)])) as { [K in (typeof UNARY_OPS)[number]]: Kernel<K> }),
-  ...(Object.fromEntries(BINARY_OPS.map((op) => [op, binaryKernel(op)])) as { [K in (typeof BINARY_OPS)[number]]: Kernel<K> }),
+  ...(Object.fromEntries(UNARY_OPS.map((op) => [op, unaryKernel(op)])) as {
+    [K in (typeof UNARY_OPS)[number]]: Kernel<K>;
+  }),
+  ...(Object.fromEntries(BINARY_OPS.map((op) => [op, binaryKernel(op)])) as {
+    [K in (typeof BINARY_OPS)[number]]: Kernel<K>;
+  }),
   ...reduceKernels,
   ...layoutKernels,
   cast: castKernel,

@@ -10,8 +10,15 @@ import type { TensorType } from '../ops/shape-rules.ts';
 import type { LayoutOp, OpAttrs } from '../ops/names.ts';
 
 /** dst[dstOff + Σ i·dstStrides] = src[srcOff + Σ i·srcStrides] for every index i of `shape`. */
-export function stridedCopy(src: TypedArray, srcOff: number, srcStrides: readonly number[],
-  dst: TypedArray, dstOff: number, dstStrides: readonly number[], shape: readonly number[]): void {
+export function stridedCopy(
+  src: TypedArray,
+  srcOff: number,
+  srcStrides: readonly number[],
+  dst: TypedArray,
+  dstOff: number,
+  dstStrides: readonly number[],
+  shape: readonly number[],
+): void {
   const rank = shape.length;
   if (sizeOf(shape) === 0) return;
   if (rank === 0) {
@@ -51,7 +58,11 @@ function gatherStrided(x: Tensor, srcOff: number, srcStrides: readonly number[],
 
 /** Splits a shape around `axis` into [outer, middle, inner] element counts. */
 function around(shape: readonly number[], axis: number, middleRank = 1): [number, number, number] {
-  return [sizeOf(shape.slice(0, axis)), sizeOf(shape.slice(axis, axis + middleRank)), sizeOf(shape.slice(axis + middleRank))];
+  return [
+    sizeOf(shape.slice(0, axis)),
+    sizeOf(shape.slice(axis, axis + middleRank)),
+    sizeOf(shape.slice(axis + middleRank)),
+  ];
 }
 
 function checkIndex(op: string, index: number, dimSize: number, x: Tensor): void {
@@ -65,13 +76,24 @@ export const layoutKernels: { [K in LayoutOp]: LayoutKernel<K> } = {
   transpose: (inputs, { perm }, type) => {
     const x = inputs[0]!;
     const strides = stridesOf(x.shape);
-    return gatherStrided(x, 0, perm.map((p) => strides[p]!), type);
+    return gatherStrided(
+      x,
+      0,
+      perm.map((p) => strides[p]!),
+      type,
+    );
   },
-  broadcastTo: (inputs, _attrs, type) => gatherStrided(inputs[0]!, 0, broadcastStrides(inputs[0]!.shape, type.shape), type),
+  broadcastTo: (inputs, _attrs, type) =>
+    gatherStrided(inputs[0]!, 0, broadcastStrides(inputs[0]!.shape, type.shape), type),
   slice: (inputs, { begin }, type) => {
     const x = inputs[0]!;
     const strides = stridesOf(x.shape);
-    return gatherStrided(x, begin.reduce((off, b, i) => off + b * strides[i]!, 0), strides, type);
+    return gatherStrided(
+      x,
+      begin.reduce((off, b, i) => off + b * strides[i]!, 0),
+      strides,
+      type,
+    );
   },
   concat: (inputs, { axis }, type) => {
     const out = allocate(type.dtype, sizeOf(type.shape));
@@ -132,4 +154,3 @@ export const layoutKernels: { [K in LayoutOp]: LayoutKernel<K> } = {
     return makeTensor(type.shape, 'f32', out);
   },
 };
-

@@ -13,7 +13,12 @@ import { matrixDims, type TensorType } from '../ops/shape-rules.ts';
 const K_BLOCK = 256;
 
 /** A view of one matrix operand: element (r, c) lives at off + r*rowStride + c*colStride. */
-interface Operand { data: TypedArray; off: number; rowStride: number; colStride: number }
+interface Operand {
+  data: TypedArray;
+  off: number;
+  rowStride: number;
+  colStride: number;
+}
 
 /** acc[m x n] += A[m x k] · B[k x n], where B is row-major contiguous at bOff. */
 function accumulate(a: Operand, b: TypedArray, bOff: number, acc: Float64Array, m: number, n: number, k: number): void {
@@ -53,11 +58,20 @@ function accumulate(a: Operand, b: TypedArray, bOff: number, acc: Float64Array, 
 }
 
 /** acc[m x n] = A[m x k] · B[k x n] wrapping like i32 (as Wasm does): doubles lose bits past 2^53. */
-function accumulateInt(a: Operand, b: TypedArray, bOff: number, acc: Float64Array, m: number, n: number, k: number): void {
+function accumulateInt(
+  a: Operand,
+  b: TypedArray,
+  bOff: number,
+  acc: Float64Array,
+  m: number,
+  n: number,
+  k: number,
+): void {
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
       let s = 0;
-      for (let p = 0; p < k; p++) s = (s + Math.imul(a.data[a.off + i * a.rowStride + p * a.colStride]!, b[bOff + p * n + j]!)) | 0;
+      for (let p = 0; p < k; p++)
+        s = (s + Math.imul(a.data[a.off + i * a.rowStride + p * a.colStride]!, b[bOff + p * n + j]!)) | 0;
       acc[i * n + j] = s;
     }
   }
@@ -71,7 +85,11 @@ function contiguousB(b: TypedArray, off: number, k: number, n: number, transpose
   return [t as unknown as TypedArray, 0];
 }
 
-export function matmulKernel(inputs: readonly Tensor[], { transposeA, transposeB }: OpAttrs['matmul'], type: TensorType): Tensor {
+export function matmulKernel(
+  inputs: readonly Tensor[],
+  { transposeA, transposeB }: OpAttrs['matmul'],
+  type: TensorType,
+): Tensor {
   const [a, b] = inputs as [Tensor, Tensor];
   const [m, k] = matrixDims(a.shape, transposeA);
   const n = matrixDims(b.shape, transposeB)[1];

@@ -30,7 +30,13 @@ function outputStrides(shape: readonly number[], axes: readonly number[]): numbe
 }
 
 /** Folds every input element into acc[output index], walking the input in row-major order. */
-function reduceLoop(combine: Combine, x: TypedArray, shape: readonly number[], outStrides: readonly number[], acc: Float64Array): void {
+function reduceLoop(
+  combine: Combine,
+  x: TypedArray,
+  shape: readonly number[],
+  outStrides: readonly number[],
+  acc: Float64Array,
+): void {
   const rank = shape.length;
   const inner = shape[rank - 1]!;
   const so = outStrides[rank - 1]!;
@@ -54,7 +60,10 @@ function reduceLoop(combine: Combine, x: TypedArray, shape: readonly number[], o
 }
 
 const reduceLoops = {
-  sum: specialize(reduceLoop), prod: specialize(reduceLoop), max: specialize(reduceLoop), min: specialize(reduceLoop),
+  sum: specialize(reduceLoop),
+  prod: specialize(reduceLoop),
+  max: specialize(reduceLoop),
+  min: specialize(reduceLoop),
 };
 
 function foldKernel(op: 'sum' | 'prod' | 'max' | 'min') {
@@ -65,7 +74,7 @@ function foldKernel(op: 'sum' | 'prod' | 'max' | 'min') {
     const acc = new Float64Array(outSize).fill(init);
     // A 0-d input is a 1-element row; an empty input leaves the identity in place.
     const shape = x.rank === 0 ? [1] : x.shape;
-    const fold = x.dtype === 'i32' ? intCombiners[op] ?? combine : combine;
+    const fold = x.dtype === 'i32' ? (intCombiners[op] ?? combine) : combine;
     if (x.size > 0) reduceLoops[op](fold, x.storage!, shape, outputStrides(shape, x.rank === 0 ? [] : axes), acc);
     const out = allocate(type.dtype, outSize);
     out.set(acc);
@@ -106,7 +115,10 @@ function argKernel(op: 'argmax' | 'argmin') {
   };
 }
 
-export const reduceKernels: Record<ReduceOp, (inputs: readonly Tensor[], attrs: ReduceAttrs, type: TensorType) => Tensor> = {
+export const reduceKernels: Record<
+  ReduceOp,
+  (inputs: readonly Tensor[], attrs: ReduceAttrs, type: TensorType) => Tensor
+> = {
   sum: foldKernel('sum'),
   prod: foldKernel('prod'),
   max: foldKernel('max'),

@@ -6,6 +6,5 @@
 
 /** A fresh copy of a self-contained function (it may use only its parameters and globals). */
 export function specialize<F extends (...args: never[]) => unknown>(fn: F): F {
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
   return new Function(`return (${fn.toString()});`)() as F;
 }

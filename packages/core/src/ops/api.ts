@@ -38,7 +38,9 @@ export function asTensor(x: TensorLike, op: string, position = 'argument', numbe
     checkIntegral(op, position, (x as unknown[]).flat(Infinity), numberDType);
     return tensor(x as NestedArray[], undefined, numberDType);
   }
-  throw new KilnArgumentError(`${op}: ${position} must be a tensor, variable, number or array; got ${describeValue(x)}`);
+  throw new KilnArgumentError(
+    `${op}: ${position} must be a tensor, variable, number or array; got ${describeValue(x)}`,
+  );
 }
 
 /** A plain number meeting an i32 tensor must be an integer: truncating it silently would be a wrong answer. */
@@ -46,7 +48,9 @@ function checkIntegral(op: string, position: string, values: unknown[], dtype: D
   if (dtype !== 'i32') return;
   const bad = values.find((v) => typeof v === 'number' && !Number.isInteger(v));
   if (bad !== undefined) {
-    throw new KilnDTypeError(`${op}: ${position} ${bad} is not an integer but meets an i32 tensor; cast the tensor with cast(x, "f32") first`);
+    throw new KilnDTypeError(
+      `${op}: ${position} ${bad} is not an integer but meets an i32 tensor; cast the tensor with cast(x, "f32") first`,
+    );
   }
 }
 
@@ -98,7 +102,8 @@ export const sigmoid = (x: TensorLike): Tensor => unary('sigmoid', x);
 /** max(x, 0); NaN stays NaN. */
 export const relu = (x: TensorLike): Tensor => unary('relu', x);
 /** x for x > 0, else alpha * x. */
-export const leakyRelu = (x: TensorLike, alpha = 0.2): Tensor => bind('leakyRelu', [asTensor(x, 'leakyRelu')], { alpha });
+export const leakyRelu = (x: TensorLike, alpha = 0.2): Tensor =>
+  bind('leakyRelu', [asTensor(x, 'leakyRelu')], { alpha });
 /** GELU; `approximate` (default true, as in JAX) uses the tanh form, false the exact erf form. */
 export const gelu = (x: TensorLike, options: { approximate?: boolean } = {}): Tensor =>
   bind('gelu', [asTensor(x, 'gelu')], { approximate: options.approximate ?? true });
@@ -161,10 +166,12 @@ export function normalizeAxes(op: string, x: Tensor, axes?: number | readonly nu
   const list = typeof axes === 'number' ? [axes] : [...axes];
   const out = list.map((a) => {
     const n = normalizeAxis(a, x.rank);
-    if (n === null) throw new KilnArgumentError(`${op}: axis ${a} is out of range for ${x.typeString} (rank ${x.rank})`);
+    if (n === null)
+      throw new KilnArgumentError(`${op}: axis ${a} is out of range for ${x.typeString} (rank ${x.rank})`);
     return n;
   });
-  if (new Set(out).size !== out.length) throw new KilnArgumentError(`${op}: repeated axis in ${JSON.stringify(list)} for ${x.typeString}`);
+  if (new Set(out).size !== out.length)
+    throw new KilnArgumentError(`${op}: repeated axis in ${JSON.stringify(list)} for ${x.typeString}`);
   return out.sort((a, b) => a - b);
 }
 
@@ -199,7 +206,12 @@ export function logSumExp(x: TensorLike, axes?: Axes, keepDims = false): Tensor 
   const normalized = normalizeAxes('logSumExp', t, axes);
   const shift = logSumExpShift(t, normalized);
   const out = add(log(sum(exp(sub(t, shift)), normalized, true)), shift);
-  return keepDims ? out : reshape(out, out.shape.filter((_, i) => !normalized.includes(i)));
+  return keepDims
+    ? out
+    : reshape(
+        out,
+        out.shape.filter((_, i) => !normalized.includes(i)),
+      );
 }
 
 /** The per-group maximum that logSumExp subtracts before exp, so that exp cannot overflow. */
@@ -218,8 +230,12 @@ export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
   const t = asTensor(x, 'reshape');
   const unknown = shape.filter((d) => d === -1).length;
   const known = shape.reduce((n, d) => (d === -1 ? n : n * d), 1);
-  const bad = unknown > 1 || shape.some((d) => !Number.isInteger(d) || d < -1) || (unknown === 1 && (known === 0 || t.size % known !== 0));
-  if (bad) throw new KilnShapeError(`reshape: cannot reshape ${t.typeString} (${t.size} elements) to ${formatShape(shape)}`);
+  const bad =
+    unknown > 1 ||
+    shape.some((d) => !Number.isInteger(d) || d < -1) ||
+    (unknown === 1 && (known === 0 || t.size % known !== 0));
+  if (bad)
+    throw new KilnShapeError(`reshape: cannot reshape ${t.typeString} (${t.size} elements) to ${formatShape(shape)}`);
   const resolved = shape.map((d) => (d === -1 ? t.size / known : d));
   if (shapesEqual(resolved, t.shape)) return t;
   return bind('reshape', [t], { shape: resolved });
@@ -252,9 +268,13 @@ export function squeeze(x: TensorLike, axes?: Axes): Tensor {
   const t = asTensor(x, 'squeeze');
   const drop = axes === undefined ? t.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes('squeeze', t, axes);
   for (const a of drop) {
-    if (t.shape[a] !== 1) throw new KilnShapeError(`squeeze: axis ${a} of ${t.typeString} has size ${t.shape[a]}, not 1`);
+    if (t.shape[a] !== 1)
+      throw new KilnShapeError(`squeeze: axis ${a} of ${t.typeString} has size ${t.shape[a]}, not 1`);
   }
-  return reshape(t, t.shape.filter((_, i) => !drop.includes(i)));
+  return reshape(
+    t,
+    t.shape.filter((_, i) => !drop.includes(i)),
+  );
 }
 
 /** The block starting at `begin` (negative counts from the end) of `size` (-1: to the end). */
@@ -263,7 +283,9 @@ export function slice(x: TensorLike, begin: number | readonly number[], size?: n
   const b = typeof begin === 'number' ? [begin] : [...begin];
   const s = size === undefined ? b.map(() => -1) : typeof size === 'number' ? [size] : [...size];
   if (b.length > t.rank || s.length !== b.length) {
-    throw new KilnArgumentError(`slice: begin ${JSON.stringify(b)} and size ${JSON.stringify(s)} do not fit ${t.typeString}`);
+    throw new KilnArgumentError(
+      `slice: begin ${JSON.stringify(b)} and size ${JSON.stringify(s)} do not fit ${t.typeString}`,
+    );
   }
   const fullBegin = t.shape.map((d, i) => (i < b.length ? (b[i]! < 0 ? b[i]! + d : b[i]!) : 0));
   const fullSize = t.shape.map((d, i) => (i >= s.length || s[i] === -1 ? d - fullBegin[i]! : s[i]!));
@@ -287,7 +309,10 @@ export function stack(tensors: readonly TensorLike[], axis = 0): Tensor {
   const ts = tensors.map((t, i) => asTensor(t, 'stack', `tensor ${i}`));
   const a = normalizeAxis(axis, ts[0]!.rank + 1);
   if (a === null) throw new KilnArgumentError(`stack: axis ${axis} is out of range for ${ts[0]!.typeString}`);
-  return concat(ts.map((t) => expandDims(t, a)), a);
+  return concat(
+    ts.map((t) => expandDims(t, a)),
+    a,
+  );
 }
 
 /** Pads each axis with [before, after] copies of `value`. */
@@ -324,4 +349,3 @@ export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
   const axes = g.shape.flatMap((d, i) => (i < lead || (shape[i - lead] === 1 && d !== 1) ? [i] : []));
   return reshape(sum(g, axes, true), shape);
 }
-

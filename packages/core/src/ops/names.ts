@@ -5,9 +5,31 @@
 import type { DType } from '../dtype.ts';
 
 export const UNARY_OPS = [
-  'neg', 'abs', 'sign', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'square', 'reciprocal',
-  'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'leakyRelu', 'gelu', 'erf', 'softplus',
-  'floor', 'ceil', 'round', 'logicalNot', 'stopGradient',
+  'neg',
+  'abs',
+  'sign',
+  'exp',
+  'log',
+  'log1p',
+  'expm1',
+  'sqrt',
+  'rsqrt',
+  'square',
+  'reciprocal',
+  'sin',
+  'cos',
+  'tanh',
+  'sigmoid',
+  'relu',
+  'leakyRelu',
+  'gelu',
+  'erf',
+  'softplus',
+  'floor',
+  'ceil',
+  'round',
+  'logicalNot',
+  'stopGradient',
 ] as const;
 export const ARITHMETIC_OPS = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'mod'] as const;
 export const COMPARE_OPS = ['equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual'] as const;
@@ -15,7 +37,15 @@ export const LOGICAL_OPS = ['logicalAnd', 'logicalOr'] as const;
 export const BINARY_OPS = [...ARITHMETIC_OPS, ...COMPARE_OPS, ...LOGICAL_OPS] as const;
 export const REDUCE_OPS = ['sum', 'max', 'min', 'prod', 'argmax', 'argmin'] as const;
 export const LAYOUT_OPS = [
-  'reshape', 'transpose', 'broadcastTo', 'slice', 'concat', 'pad', 'gather', 'scatterAdd', 'oneHot',
+  'reshape',
+  'transpose',
+  'broadcastTo',
+  'slice',
+  'concat',
+  'pad',
+  'gather',
+  'scatterAdd',
+  'oneHot',
 ] as const;
 
 export type UnaryOp = (typeof UNARY_OPS)[number];
@@ -27,7 +57,10 @@ export type ReduceOp = (typeof REDUCE_OPS)[number];
 export type LayoutOp = (typeof LAYOUT_OPS)[number];
 
 type NoAttrs = Record<string, never>;
-export interface ReduceAttrs { axes: number[]; keepDims: boolean }
+export interface ReduceAttrs {
+  axes: number[];
+  keepDims: boolean;
+}
 
 type UnaryWithAttrs = 'leakyRelu' | 'gelu';
 
@@ -58,14 +91,13 @@ export interface OpAttrs
 export type OpName = keyof OpAttrs;
 
 /** The family of an op, which decides how passes and backends treat it. */
-export type OpFamily =
-  | 'unary' | 'binary' | 'select' | 'cast' | 'reduce' | 'layout' | 'matmul' | 'effect';
+export type OpFamily = 'unary' | 'binary' | 'select' | 'cast' | 'reduce' | 'layout' | 'matmul' | 'effect';
 
 const families: { [K in OpName]: OpFamily } = {
-  ...Object.fromEntries(UNARY_OPS.map((op) => [op, 'unary'])) as Record<UnaryOp, 'unary'>,
-  ...Object.fromEntries(BINARY_OPS.map((op) => [op, 'binary'])) as Record<BinaryOp, 'binary'>,
-  ...Object.fromEntries(REDUCE_OPS.map((op) => [op, 'reduce'])) as Record<ReduceOp, 'reduce'>,
-  ...Object.fromEntries(LAYOUT_OPS.map((op) => [op, 'layout'])) as Record<LayoutOp, 'layout'>,
+  ...(Object.fromEntries(UNARY_OPS.map((op) => [op, 'unary'])) as Record<UnaryOp, 'unary'>),
+  ...(Object.fromEntries(BINARY_OPS.map((op) => [op, 'binary'])) as Record<BinaryOp, 'binary'>),
+  ...(Object.fromEntries(REDUCE_OPS.map((op) => [op, 'reduce'])) as Record<ReduceOp, 'reduce'>),
+  ...(Object.fromEntries(LAYOUT_OPS.map((op) => [op, 'layout'])) as Record<LayoutOp, 'layout'>),
   cast: 'cast',
   print: 'effect',
   where: 'select',
@@ -89,7 +121,14 @@ export function isElementwise(op: OpName): boolean {
 }
 
 const COMMUTATIVE = new Set<OpName>([
-  'add', 'mul', 'maximum', 'minimum', 'equal', 'notEqual', 'logicalAnd', 'logicalOr',
+  'add',
+  'mul',
+  'maximum',
+  'minimum',
+  'equal',
+  'notEqual',
+  'logicalAnd',
+  'logicalOr',
 ]);
 
 /** op(a, b) === op(b, a) for every input, NaN included. */

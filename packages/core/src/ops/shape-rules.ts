@@ -8,8 +8,16 @@ import { isDType } from '../dtype.ts';
 import { KilnArgumentError, KilnDTypeError, KilnShapeError } from '../errors.ts';
 import { broadcastShapes, broadcastsTo, formatShape, reducedShape, sizeOf } from '../shape.ts';
 import {
-  ARITHMETIC_OPS, COMPARE_OPS, LOGICAL_OPS, REDUCE_OPS, UNARY_OPS,
-  type BinaryOp, type OpAttrs, type OpName, type ReduceOp, type UnaryOp,
+  ARITHMETIC_OPS,
+  COMPARE_OPS,
+  LOGICAL_OPS,
+  REDUCE_OPS,
+  UNARY_OPS,
+  type BinaryOp,
+  type OpAttrs,
+  type OpName,
+  type ReduceOp,
+  type UnaryOp,
 } from './names.ts';
 
 /** The static type of a tensor: what the IR records for every value. */
@@ -38,24 +46,48 @@ function isIntList(xs: unknown, length?: number): xs is number[] {
 
 type DTypeClass = 'float' | 'numeric' | 'bool' | 'any';
 const DTYPE_CLASSES: Record<DTypeClass, readonly DType[]> = {
-  float: ['f32'], numeric: ['f32', 'i32'], bool: ['bool'], any: ['f32', 'i32', 'bool'],
+  float: ['f32'],
+  numeric: ['f32', 'i32'],
+  bool: ['bool'],
+  any: ['f32', 'i32', 'bool'],
 };
 
 function checkDType(op: string, t: TensorType, cls: DTypeClass): void {
   if (!DTYPE_CLASSES[cls].includes(t.dtype)) {
     const want = DTYPE_CLASSES[cls].join(' or ');
-    throw new KilnDTypeError(`${op}: expects ${want}, got ${typeString(t)}` + (cls === 'float' ? '; cast(x, "f32") first' : ''));
+    throw new KilnDTypeError(
+      `${op}: expects ${want}, got ${typeString(t)}` + (cls === 'float' ? '; cast(x, "f32") first' : ''),
+    );
   }
 }
 
 /** Which dtypes each unary op accepts. */
 const UNARY_DTYPES: Record<UnaryOp, DTypeClass> = {
-  neg: 'numeric', abs: 'numeric', sign: 'numeric', square: 'numeric', relu: 'numeric',
-  floor: 'numeric', ceil: 'numeric', round: 'numeric',
-  exp: 'float', log: 'float', log1p: 'float', expm1: 'float', sqrt: 'float', rsqrt: 'float',
-  reciprocal: 'float', sin: 'float', cos: 'float', tanh: 'float', sigmoid: 'float',
-  leakyRelu: 'float', gelu: 'float', erf: 'float', softplus: 'float',
-  logicalNot: 'bool', stopGradient: 'any',
+  neg: 'numeric',
+  abs: 'numeric',
+  sign: 'numeric',
+  square: 'numeric',
+  relu: 'numeric',
+  floor: 'numeric',
+  ceil: 'numeric',
+  round: 'numeric',
+  exp: 'float',
+  log: 'float',
+  log1p: 'float',
+  expm1: 'float',
+  sqrt: 'float',
+  rsqrt: 'float',
+  reciprocal: 'float',
+  sin: 'float',
+  cos: 'float',
+  tanh: 'float',
+  sigmoid: 'float',
+  leakyRelu: 'float',
+  gelu: 'float',
+  erf: 'float',
+  softplus: 'float',
+  logicalNot: 'bool',
+  stopGradient: 'any',
 };
 
 function unaryRule(op: UnaryOp): ShapeRule<UnaryOp> {
@@ -68,7 +100,9 @@ function unaryRule(op: UnaryOp): ShapeRule<UnaryOp> {
 
 function sameDType(op: string, a: TensorType, b: TensorType): void {
   if (a.dtype !== b.dtype) {
-    throw new KilnDTypeError(`${op}: dtypes differ: ${typeString(a)} and ${typeString(b)}; cast one with cast(x, dtype)`);
+    throw new KilnDTypeError(
+      `${op}: dtypes differ: ${typeString(a)} and ${typeString(b)}; cast one with cast(x, dtype)`,
+    );
   }
 }
 
@@ -93,7 +127,8 @@ function binaryRule(op: BinaryOp, operands: DTypeClass, result: DType | 'same'):
 
 function checkAxes(op: string, t: TensorType, axes: unknown): asserts axes is number[] {
   const ok = isIntList(axes) && axes.every((a, i) => a >= 0 && a < t.shape.length && (i === 0 || a > axes[i - 1]!));
-  if (!ok) throw new KilnArgumentError(`${op}: axes ${JSON.stringify(axes)} are not sorted distinct axes of ${typeString(t)}`);
+  if (!ok)
+    throw new KilnArgumentError(`${op}: axes ${JSON.stringify(axes)} are not sorted distinct axes of ${typeString(t)}`);
 }
 
 function reduceRule(op: ReduceOp): ShapeRule<ReduceOp> {
@@ -113,7 +148,10 @@ function reduceRule(op: ReduceOp): ShapeRule<ReduceOp> {
 
 function checkPermutation(op: string, t: TensorType, perm: unknown): asserts perm is number[] {
   const ok = isIntList(perm, t.shape.length) && [...perm].sort((a, b) => a - b).every((p, i) => p === i);
-  if (!ok) throw new KilnArgumentError(`${op}: perm ${JSON.stringify(perm)} is not a permutation of the axes of ${typeString(t)}`);
+  if (!ok)
+    throw new KilnArgumentError(
+      `${op}: perm ${JSON.stringify(perm)} is not a permutation of the axes of ${typeString(t)}`,
+    );
 }
 
 function checkShapeAttr(op: string, shape: unknown): asserts shape is number[] {
@@ -128,7 +166,9 @@ const layoutRules = {
     const x = inputs[0]!;
     checkShapeAttr('reshape', shape);
     if (sizeOf(shape) !== sizeOf(x.shape)) {
-      throw new KilnShapeError(`reshape: cannot reshape ${typeString(x)} (${sizeOf(x.shape)} elements) to ${formatShape(shape)} (${sizeOf(shape)} elements)`);
+      throw new KilnShapeError(
+        `reshape: cannot reshape ${typeString(x)} (${sizeOf(x.shape)} elements) to ${formatShape(shape)} (${sizeOf(shape)} elements)`,
+      );
     }
     return { shape, dtype: x.dtype };
   },
@@ -142,16 +182,22 @@ const layoutRules = {
     checkArity('broadcastTo', inputs, 1);
     const x = inputs[0]!;
     checkShapeAttr('broadcastTo', shape);
-    if (!broadcastsTo(x.shape, shape)) throw new KilnShapeError(`broadcastTo: cannot broadcast ${typeString(x)} to ${formatShape(shape)}`);
+    if (!broadcastsTo(x.shape, shape))
+      throw new KilnShapeError(`broadcastTo: cannot broadcast ${typeString(x)} to ${formatShape(shape)}`);
     return { shape, dtype: x.dtype };
   },
   slice: (inputs, { begin, size }) => {
     checkArity('slice', inputs, 1);
     const x = inputs[0]!;
     const rank = x.shape.length;
-    const ok = isIntList(begin, rank) && isIntList(size, rank) &&
+    const ok =
+      isIntList(begin, rank) &&
+      isIntList(size, rank) &&
       begin.every((b, i) => b >= 0 && size[i]! >= 0 && b + size[i]! <= x.shape[i]!);
-    if (!ok) throw new KilnShapeError(`slice: begin ${JSON.stringify(begin)} size ${JSON.stringify(size)} do not fit ${typeString(x)}`);
+    if (!ok)
+      throw new KilnShapeError(
+        `slice: begin ${JSON.stringify(begin)} size ${JSON.stringify(size)} do not fit ${typeString(x)}`,
+      );
     return { shape: size, dtype: x.dtype };
   },
   concat: (inputs, { axis }) => {
@@ -172,9 +218,15 @@ const layoutRules = {
   pad: (inputs, { paddings, value }) => {
     checkArity('pad', inputs, 1);
     const x = inputs[0]!;
-    const ok = Array.isArray(paddings) && paddings.length === x.shape.length &&
-      paddings.every((p) => isIntList(p, 2) && p[0] >= 0 && p[1] >= 0) && typeof value === 'number';
-    if (!ok) throw new KilnArgumentError(`pad: paddings ${JSON.stringify(paddings)} must give [before, after] >= 0 for each axis of ${typeString(x)}`);
+    const ok =
+      Array.isArray(paddings) &&
+      paddings.length === x.shape.length &&
+      paddings.every((p) => isIntList(p, 2) && p[0] >= 0 && p[1] >= 0) &&
+      typeof value === 'number';
+    if (!ok)
+      throw new KilnArgumentError(
+        `pad: paddings ${JSON.stringify(paddings)} must give [before, after] >= 0 for each axis of ${typeString(x)}`,
+      );
     return { shape: x.shape.map((d, i) => d + paddings[i]![0] + paddings[i]![1]), dtype: x.dtype };
   },
   gather: (inputs, { axis }) => {
@@ -190,11 +242,20 @@ const layoutRules = {
     checkArity('scatterAdd', inputs, 2);
     const [updates, indices] = inputs as [TensorType, TensorType];
     checkDType('scatterAdd', updates, 'numeric');
-    if (indices.dtype !== 'i32') throw new KilnDTypeError(`scatterAdd: indices must be i32, got ${typeString(indices)}`);
+    if (indices.dtype !== 'i32')
+      throw new KilnDTypeError(`scatterAdd: indices must be i32, got ${typeString(indices)}`);
     const middle = updates.shape.slice(axis, axis + indices.shape.length);
-    const ok = Number.isInteger(axis) && axis >= 0 && Number.isInteger(dimSize) && dimSize >= 0 &&
-      updates.shape.length >= axis + indices.shape.length && middle.every((d, i) => d === indices.shape[i]);
-    if (!ok) throw new KilnShapeError(`scatterAdd: updates ${typeString(updates)} do not match indices ${typeString(indices)} at axis ${axis}`);
+    const ok =
+      Number.isInteger(axis) &&
+      axis >= 0 &&
+      Number.isInteger(dimSize) &&
+      dimSize >= 0 &&
+      updates.shape.length >= axis + indices.shape.length &&
+      middle.every((d, i) => d === indices.shape[i]);
+    if (!ok)
+      throw new KilnShapeError(
+        `scatterAdd: updates ${typeString(updates)} do not match indices ${typeString(indices)} at axis ${axis}`,
+      );
     const shape = [...updates.shape.slice(0, axis), dimSize, ...updates.shape.slice(axis + indices.shape.length)];
     return { shape, dtype: updates.dtype };
   },
@@ -202,10 +263,15 @@ const layoutRules = {
     checkArity('oneHot', inputs, 1);
     const indices = inputs[0]!;
     if (indices.dtype !== 'i32') throw new KilnDTypeError(`oneHot: indices must be i32, got ${typeString(indices)}`);
-    if (!Number.isInteger(depth) || depth < 0) throw new KilnArgumentError(`oneHot: depth ${depth} must be a non-negative integer`);
+    if (!Number.isInteger(depth) || depth < 0)
+      throw new KilnArgumentError(`oneHot: depth ${depth} must be a non-negative integer`);
     return { shape: [...indices.shape, depth], dtype: 'f32' };
   },
-} satisfies { [K in 'reshape' | 'transpose' | 'broadcastTo' | 'slice' | 'concat' | 'pad' | 'gather' | 'scatterAdd' | 'oneHot']: ShapeRule<K> };
+} satisfies {
+  [
+    K in 'reshape' | 'transpose' | 'broadcastTo' | 'slice' | 'concat' | 'pad' | 'gather' | 'scatterAdd' | 'oneHot'
+  ]: ShapeRule<K>;
+};
 
 const matmulRule: ShapeRule<'matmul'> = (inputs, { transposeA, transposeB }) => {
   checkArity('matmul', inputs, 2);
@@ -213,16 +279,21 @@ const matmulRule: ShapeRule<'matmul'> = (inputs, { transposeA, transposeB }) => 
   checkDType('matmul', a, 'numeric');
   sameDType('matmul', a, b);
   if (a.shape.length < 2 || b.shape.length < 2) {
-    throw new KilnShapeError(`matmul: needs rank >= 2 operands, got ${typesString(inputs)}; use expandDims for vectors`);
+    throw new KilnShapeError(
+      `matmul: needs rank >= 2 operands, got ${typesString(inputs)}; use expandDims for vectors`,
+    );
   }
   const [m, ka] = matrixDims(a.shape, transposeA);
   const [kb, n] = matrixDims(b.shape, transposeB);
   if (ka !== kb) {
-    throw new KilnShapeError(`matmul: inner dimensions differ: ${typesString(inputs)}` +
-      `${transposeA || transposeB ? ` (transposeA=${transposeA}, transposeB=${transposeB})` : ''} gives ${ka} vs ${kb}`);
+    throw new KilnShapeError(
+      `matmul: inner dimensions differ: ${typesString(inputs)}` +
+        `${transposeA || transposeB ? ` (transposeA=${transposeA}, transposeB=${transposeB})` : ''} gives ${ka} vs ${kb}`,
+    );
   }
   const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
-  if (batch === null) throw new KilnShapeError(`matmul: batch dimensions of ${typesString(inputs)} cannot be broadcast together`);
+  if (batch === null)
+    throw new KilnShapeError(`matmul: batch dimensions of ${typesString(inputs)} cannot be broadcast together`);
   return { shape: [...batch, m, n], dtype: a.dtype };
 };
 
@@ -233,7 +304,10 @@ export function matrixDims(shape: readonly number[], transposed: boolean): [numb
   return transposed ? [c, r] : [r, c];
 }
 
-function familyRules<const Ops extends readonly OpName[], R>(ops: Ops, make: (op: Ops[number]) => R): Record<Ops[number], R> {
+function familyRules<const Ops extends readonly OpName[], R>(
+  ops: Ops,
+  make: (op: Ops[number]) => R,
+): Record<Ops[number], R> {
   return Object.fromEntries(ops.map((op) => [op, make(op)])) as Record<Ops[number], R>;
 }
 
@@ -251,7 +325,8 @@ export const shapeRules: { [K in OpName]: ShapeRule<K> } = {
   gelu: (inputs) => unaryRule('gelu')(inputs, {}),
   cast: (inputs, { dtype }) => {
     checkArity('cast', inputs, 1);
-    if (!isDType(dtype)) throw new KilnArgumentError(`cast: unknown dtype ${JSON.stringify(dtype)}; use f32, i32 or bool`);
+    if (!isDType(dtype))
+      throw new KilnArgumentError(`cast: unknown dtype ${JSON.stringify(dtype)}; use f32, i32 or bool`);
     return { shape: inputs[0]!.shape, dtype };
   },
   print: (inputs) => {

@@ -8,13 +8,46 @@ import type { Tensor } from '../tensor.ts';
 import type { OpAttrs, OpName } from './names.ts';
 import { bind } from '../context.ts';
 import {
-  add, broadcastTo, cast, cos, div, equal, erf, exp, floor, gather, greater, greaterEqual, lessEqual,
-  log, matmul, mul, neg, pad, pow, prod, reshape, sigmoid, sign, sin, slice, square, sub, sum,
-  sumToShape, tanh, transpose, where,
+  add,
+  broadcastTo,
+  cast,
+  cos,
+  div,
+  equal,
+  erf,
+  exp,
+  floor,
+  gather,
+  greater,
+  greaterEqual,
+  lessEqual,
+  log,
+  matmul,
+  mul,
+  neg,
+  pad,
+  pow,
+  prod,
+  reshape,
+  sigmoid,
+  sign,
+  sin,
+  slice,
+  square,
+  sub,
+  sum,
+  sumToShape,
+  tanh,
+  transpose,
+  where,
 } from './api.ts';
 
 export type VjpRule<K extends OpName> = (
-  g: Tensor, inputs: readonly Tensor[], out: Tensor, attrs: OpAttrs[K], needs: readonly boolean[],
+  g: Tensor,
+  inputs: readonly Tensor[],
+  out: Tensor,
+  attrs: OpAttrs[K],
+  needs: readonly boolean[],
 ) => (Tensor | null)[];
 
 const none = (): null[] => [null];
@@ -60,12 +93,16 @@ function prodOthers(x: Tensor, y: Tensor, axes: readonly number[]): Tensor {
 
 /** Cotangents of matmul for each stored operand layout (transposes fold into the products). */
 const matmulVjp: VjpRule<'matmul'> = (g, [a, b], _y, { transposeA: tA, transposeB: tB }, needs) => {
-  const da = !needs[0] ? null : tA
-    ? matmul(b!, g, { transposeA: tB, transposeB: true })
-    : matmul(g, b!, { transposeB: !tB });
-  const db = !needs[1] ? null : tB
-    ? matmul(g, a!, { transposeA: true, transposeB: tA })
-    : matmul(a!, g, { transposeA: !tA });
+  const da = !needs[0]
+    ? null
+    : tA
+      ? matmul(b!, g, { transposeA: tB, transposeB: true })
+      : matmul(g, b!, { transposeB: !tB });
+  const db = !needs[1]
+    ? null
+    : tB
+      ? matmul(g, a!, { transposeA: true, transposeB: tA })
+      : matmul(a!, g, { transposeA: !tA });
   return [da && sumToShape(da, a!.shape), db && sumToShape(db, b!.shape)];
 };
 
@@ -152,7 +189,12 @@ export const vjpRules: { [K in OpName]: VjpRule<K> } = {
     return [transpose(g, inverse)];
   },
   broadcastTo: (g, [x]) => [sumToShape(g, x!.shape)],
-  slice: (g, [x], _y, { begin, size }) => [pad(g, begin.map((b, i) => [b, x!.shape[i]! - b - size[i]!] as [number, number]))],
+  slice: (g, [x], _y, { begin, size }) => [
+    pad(
+      g,
+      begin.map((b, i) => [b, x!.shape[i]! - b - size[i]!] as [number, number]),
+    ),
+  ],
   concat: (g, inputs, _y, { axis }, needs) => {
     let offset = 0;
     return inputs.map((x, i) => {
@@ -161,8 +203,17 @@ export const vjpRules: { [K in OpName]: VjpRule<K> } = {
       return needs[i] ? slice(g, begin, x.shape) : null;
     });
   },
-  pad: (g, [x], _y, { paddings }) => [slice(g, paddings.map(([before]) => before), x!.shape)],
-  gather: (g, [x, indices], _y, { axis }) => [bind('scatterAdd', [g, indices!], { axis, dimSize: x!.shape[axis]! }), null],
+  pad: (g, [x], _y, { paddings }) => [
+    slice(
+      g,
+      paddings.map(([before]) => before),
+      x!.shape,
+    ),
+  ],
+  gather: (g, [x, indices], _y, { axis }) => [
+    bind('scatterAdd', [g, indices!], { axis, dimSize: x!.shape[axis]! }),
+    null,
+  ],
   scatterAdd: (g, [, indices], _y, { axis }) => [gather(g, indices!, axis), null],
   oneHot: noGradients,
   matmul: matmulVjp,
@@ -174,4 +225,3 @@ function extremumVjp(g: Tensor, x: Tensor, y: Tensor, axes: readonly number[]): 
   const count = sum(hits, axes, true);
   return mul(unreduce(g, x, axes), div(hits, count));
 }
-

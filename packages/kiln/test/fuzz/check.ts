@@ -50,7 +50,8 @@ export interface Mismatch {
 }
 
 type Status = 'nan' | 'inf' | '-inf' | 'finite';
-const status = (x: number): Status => (Number.isNaN(x) ? 'nan' : x === Infinity ? 'inf' : x === -Infinity ? '-inf' : 'finite');
+const status = (x: number): Status =>
+  Number.isNaN(x) ? 'nan' : x === Infinity ? 'inf' : x === -Infinity ? '-inf' : 'finite';
 
 /** Why traced value x disagrees with eager y (perturbed runs gave `seen`), or null. */
 function compareElement(x: number, y: number, seen: number[], discrete: boolean, tol: Tolerance): string | null {
@@ -67,13 +68,20 @@ function compareElement(x: number, y: number, seen: number[], discrete: boolean,
 
 /** The first element of `actual` that disagrees with eager (`clean`, perturbed `noisy`), described, or null. */
 export function compareLeaf(actual: Tensor, clean: Tensor, noisy: readonly Tensor[], tol: Tolerance): string | null {
-  if (actual.dtype !== clean.dtype || actual.shape.join() !== clean.shape.join()) return `type ${actual.typeString}, eager ${clean.typeString}`;
+  if (actual.dtype !== clean.dtype || actual.shape.join() !== clean.shape.join())
+    return `type ${actual.typeString}, eager ${clean.typeString}`;
   const a = actual.dataSync();
   const e = clean.dataSync();
   const runs = tol.spread > 0 ? noisy.map((t) => t.dataSync()) : [];
   const discrete = clean.dtype !== 'f32';
   for (let i = 0; i < e.length; i++) {
-    const problem = compareElement(a[i]!, e[i]!, runs.map((r) => r[i]!), discrete, tol);
+    const problem = compareElement(
+      a[i]!,
+      e[i]!,
+      runs.map((r) => r[i]!),
+      discrete,
+      tol,
+    );
     if (problem) return `element ${i}: ${problem}`;
   }
   return null;
@@ -102,13 +110,27 @@ export function checkProgram(p: FuzzProgram, modes: readonly Mode[] = MODES): Mi
     try {
       calls = runTraced(p, mode);
     } catch (e) {
-      return { mode: mode.name, kind: 'threw', detail: e instanceof Error ? `${e.constructor.name}: ${e.message}` : String(e) };
+      return {
+        mode: mode.name,
+        kind: 'threw',
+        detail: e instanceof Error ? `${e.constructor.name}: ${e.message}` : String(e),
+      };
     }
     for (const [call, out] of calls.entries()) {
       const which = call === 0 ? '' : 'second call, ';
-      if (out.length !== eager.clean.length) return { mode: mode.name, kind: 'differs', detail: `${which}${out.length} results, eager ${eager.clean.length}` };
+      if (out.length !== eager.clean.length)
+        return {
+          mode: mode.name,
+          kind: 'differs',
+          detail: `${which}${out.length} results, eager ${eager.clean.length}`,
+        };
       for (let leaf = 0; leaf < out.length; leaf++) {
-        const problem = compareLeaf(out[leaf]!, eager.clean[leaf]!, eager.noisy.map((n) => n[leaf]!), mode.tolerance);
+        const problem = compareLeaf(
+          out[leaf]!,
+          eager.clean[leaf]!,
+          eager.noisy.map((n) => n[leaf]!),
+          mode.tolerance,
+        );
         if (problem) return { mode: mode.name, kind: 'differs', detail: `${which}result ${leaf}: ${problem}` };
       }
     }

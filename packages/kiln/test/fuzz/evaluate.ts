@@ -8,7 +8,14 @@
 import { flatten, KilnError, Tensor, withInterpreter } from '../../src/index.ts';
 import { NoisyInterpreter, noisyInterpreters } from './noise.ts';
 import {
-  applyStep, discreteOperands, inputTensor, toFunction, type FuzzInput, type FuzzProgram, type FuzzStep, type Operand,
+  applyStep,
+  discreteOperands,
+  inputTensor,
+  toFunction,
+  type FuzzInput,
+  type FuzzProgram,
+  type FuzzStep,
+  type Operand,
 } from './program.ts';
 
 /** Programs keep every value at or below this many elements, so a run stays fast. */
@@ -44,7 +51,9 @@ export class Evaluator {
     const inexact = (a: Operand): boolean => 'ref' in a && !this.values[a.ref]!.exact;
     if (discreteOperands(step).some((i) => inexact(step.args[i]!))) return null;
     const operands = (run: number | null): (Tensor | number)[] =>
-      step.args.map((a) => ('ref' in a ? (run === null ? this.values[a.ref]!.clean : this.values[a.ref]!.noisy[run]!) : a.lit));
+      step.args.map((a) =>
+        'ref' in a ? (run === null ? this.values[a.ref]!.clean : this.values[a.ref]!.noisy[run]!) : a.lit,
+      );
     let clean: Tensor;
     try {
       clean = applyStep(step, operands(null));

@@ -10,7 +10,10 @@ import { checkProgram, describeFailure, MODES, type Mismatch, type Mode } from '
 import type { FuzzProgram } from './program.ts';
 
 const isProgram = (v: unknown): v is FuzzProgram =>
-  typeof v === 'object' && v !== null && Array.isArray((v as FuzzProgram).steps) && Array.isArray((v as FuzzProgram).inputs);
+  typeof v === 'object' &&
+  v !== null &&
+  Array.isArray((v as FuzzProgram).steps) &&
+  Array.isArray((v as FuzzProgram).inputs);
 
 /** Random valid programs; shrinking proposes structurally smaller valid ones (shrink.ts). */
 class ProgramArbitrary extends fc.Arbitrary<FuzzProgram> {

@@ -34,11 +34,32 @@ function weighted<T>(r: Rng, table: readonly (readonly [number, T])[]): T {
 // ---- shapes and data ---------------------------------------------------------------------------
 
 function randomDim(r: Rng): number {
-  return weighted(r, [[30, 1], [2, 0], [16, 2], [16, 3], [14, 4], [8, 5], [8, 7], [5, 8], [3, 9], [2, 16], [1, 33]]);
+  return weighted(r, [
+    [30, 1],
+    [2, 0],
+    [16, 2],
+    [16, 3],
+    [14, 4],
+    [8, 5],
+    [8, 7],
+    [5, 8],
+    [3, 9],
+    [2, 16],
+    [1, 33],
+  ]);
 }
 
 function randomShape(r: Rng, minRank = 0, maxRank = 4): number[] {
-  const rank = weighted(r, [[8, 0], [25, 1], [35, 2], [22, 3], [10, 4]].filter(([, k]) => k >= minRank && k <= maxRank) as [number, number][]);
+  const rank = weighted(
+    r,
+    [
+      [8, 0],
+      [25, 1],
+      [35, 2],
+      [22, 3],
+      [10, 4],
+    ].filter(([, k]) => k >= minRank && k <= maxRank) as [number, number][],
+  );
   for (let tries = 0; ; tries++) {
     const shape = Array.from({ length: Math.max(rank, minRank) }, () => randomDim(r));
     if (sizeOf(shape) <= 512 || tries > 20) return shape.map((d) => (sizeOf(shape) <= 512 ? d : 1));
@@ -60,19 +81,33 @@ type DataKind = 'normal' | 'positive' | 'grid' | 'special';
 function f32Data(r: Rng, size: number, kind: DataKind): number[] {
   return Array.from({ length: size }, () => {
     switch (kind) {
-      case 'normal': return uniform(r, -2, 2);
-      case 'positive': return uniform(r, 0.1, 3);
-      case 'grid': return r.int(-6, 6) / 2;
-      case 'special': return chance(r, 0.25) ? pick(r, SPECIALS) : r.int(-6, 6) / 2;
+      case 'normal':
+        return uniform(r, -2, 2);
+      case 'positive':
+        return uniform(r, 0.1, 3);
+      case 'grid':
+        return r.int(-6, 6) / 2;
+      case 'special':
+        return chance(r, 0.25) ? pick(r, SPECIALS) : r.int(-6, 6) / 2;
     }
   });
 }
 
 function randomData(r: Rng, dtype: DType, size: number): number[] {
   // Now and then integers of any size, so i32 arithmetic wraps.
-  if (dtype === 'i32') return Array.from({ length: size }, chance(r, 0.1) ? () => r.int(-(2 ** 31), 2 ** 31 - 1) : () => r.int(-5, 5));
+  if (dtype === 'i32')
+    return Array.from({ length: size }, chance(r, 0.1) ? () => r.int(-(2 ** 31), 2 ** 31 - 1) : () => r.int(-5, 5));
   if (dtype === 'bool') return Array.from({ length: size }, () => r.int(0, 1));
-  return f32Data(r, size, weighted(r, [[45, 'normal'], [20, 'positive'], [25, 'grid'], [10, 'special']] as const));
+  return f32Data(
+    r,
+    size,
+    weighted(r, [
+      [45, 'normal'],
+      [20, 'positive'],
+      [25, 'grid'],
+      [10, 'special'],
+    ] as const),
+  );
 }
 
 // ---- the builder -----------------------------------------------------------------------------------
@@ -150,7 +185,11 @@ class Builder {
     if (all.length === 0) return null;
     const steps = all.filter((i) => !this.isInput(i));
     const recent = steps.length ? steps : all;
-    return weighted(this.r, [[60, recent.at(-1)!], [25, pick(this.r, recent.slice(-3))], [15, pick(this.r, all)]]);
+    return weighted(this.r, [
+      [60, recent.at(-1)!],
+      [25, pick(this.r, recent.slice(-3))],
+      [15, pick(this.r, all)],
+    ]);
   }
 
   isExact(i: number): boolean {
@@ -161,13 +200,20 @@ class Builder {
   partner(a: number, exact: boolean, dtype = this.dtype(a)): Operand {
     const r = this.r;
     const shape = this.shape(a);
-    const choice = weighted(r, [[30, 'literal'], [40, 'value'], [22, 'input'], [8, 'self']] as const);
+    const choice = weighted(r, [
+      [30, 'literal'],
+      [40, 'value'],
+      [22, 'input'],
+      [8, 'self'],
+    ] as const);
     if (choice === 'self' && dtype === this.dtype(a)) return { ref: a };
     if (choice === 'literal' && LITERALS[dtype].length) {
       return { lit: dtype === 'f32' && chance(r, 0.05) ? pick(r, RARE_LITERALS) : pick(r, LITERALS[dtype]) };
     }
     if (choice === 'value') {
-      const b = this.pickValue((i) => this.dtype(i) === dtype && (!exact || this.isExact(i)) && fits(broadcastShapes(shape, this.shape(i))));
+      const b = this.pickValue(
+        (i) => this.dtype(i) === dtype && (!exact || this.isExact(i)) && fits(broadcastShapes(shape, this.shape(i))),
+      );
       if (b !== null) return { ref: b };
     }
     return { ref: this.addInput(dtype, partnerShape(r, shape)) };
@@ -180,13 +226,32 @@ const fits = (shape: number[] | null): boolean => shape !== null && sizeOf(shape
 
 type Family = (b: Builder) => number | null;
 
-const FLOAT_UNARY = ['exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'reciprocal', 'sin', 'cos', 'tanh', 'sigmoid', 'erf', 'softplus', 'leakyRelu', 'gelu'];
+const FLOAT_UNARY = [
+  'exp',
+  'log',
+  'log1p',
+  'expm1',
+  'sqrt',
+  'rsqrt',
+  'reciprocal',
+  'sin',
+  'cos',
+  'tanh',
+  'sigmoid',
+  'erf',
+  'softplus',
+  'leakyRelu',
+  'gelu',
+];
 const NUMERIC_UNARY = ['neg', 'abs', 'square', 'relu', 'stopGradient', 'sign', 'floor', 'ceil', 'round'];
 const ARITHMETIC = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'mod'];
 const COMPARES = ['equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual'];
 const REDUCTIONS = ['sum', 'mean', 'max', 'min', 'prod', 'logSumExp', 'argmax', 'argmin'];
 
-const isNumeric = (b: Builder) => (i: number): boolean => b.dtype(i) !== 'bool';
+const isNumeric =
+  (b: Builder) =>
+  (i: number): boolean =>
+    b.dtype(i) !== 'bool';
 /** Every operand of `op` must be exact (evaluate.ts). */
 const isDiscrete = (op: string): boolean => OP_SIGNATURES[op]!.discrete === 'all';
 
@@ -194,7 +259,12 @@ const floatUnary: Family = (b) => {
   const x = b.pickValue((i) => b.dtype(i) === 'f32');
   if (x === null) return null;
   const op = pick(b.r, FLOAT_UNARY);
-  const attrs = op === 'leakyRelu' ? { alpha: pick(b.r, [0.2, 0.01, 0.5]) } : op === 'gelu' ? { options: { approximate: chance(b.r, 0.5) } } : {};
+  const attrs =
+    op === 'leakyRelu'
+      ? { alpha: pick(b.r, [0.2, 0.01, 0.5]) }
+      : op === 'gelu'
+        ? { options: { approximate: chance(b.r, 0.5) } }
+        : {};
   return b.step(op, [{ ref: x }], attrs);
 };
 
@@ -236,7 +306,10 @@ const select: Family = (b) => {
 const castOp: Family = (b) => {
   const x = b.pickValue(() => true);
   if (x === null) return null;
-  const to = pick(b.r, (['f32', 'i32', 'bool'] as DType[]).filter((d) => d !== b.dtype(x)));
+  const to = pick(
+    b.r,
+    (['f32', 'i32', 'bool'] as DType[]).filter((d) => d !== b.dtype(x)),
+  );
   return b.step('cast', [{ ref: x }], { dtype: to });
 };
 
@@ -251,7 +324,9 @@ function randomAxes(b: Builder, rank: number): number | number[] | undefined {
 
 const reduce: Family = (b) => {
   const op = pick(b.r, REDUCTIONS);
-  const x = b.pickValue((i) => isNumeric(b)(i) && (!isDiscrete(op) || b.isExact(i)) && (op !== 'logSumExp' || b.dtype(i) === 'f32'));
+  const x = b.pickValue(
+    (i) => isNumeric(b)(i) && (!isDiscrete(op) || b.isExact(i)) && (op !== 'logSumExp' || b.dtype(i) === 'f32'),
+  );
   if (x === null) return null;
   return b.step(op, [{ ref: x }], { axes: randomAxes(b, b.shape(x).length), keepDims: chance(b.r, 0.4) });
 };
@@ -266,7 +341,10 @@ const matmul: Family = (b) => {
   const n = randomDim(r);
   const batch = partnerShape(r, sa.slice(0, -2));
   const shapeB = [...batch, ...(transposeB ? [n, inner] : [inner, n])];
-  const same = b.pickValue((i) => b.dtype(i) === b.dtype(a) && b.shape(i).length === shapeB.length && b.shape(i).every((d, j) => d === shapeB[j]));
+  const same = b.pickValue(
+    (i) =>
+      b.dtype(i) === b.dtype(a) && b.shape(i).length === shapeB.length && b.shape(i).every((d, j) => d === shapeB[j]),
+  );
   const other = same !== null && chance(r, 0.5) ? same : b.addInput(b.dtype(a), shapeB);
   const swap = chance(r, 0.15) && transposeA === transposeB;
   const args: Operand[] = swap ? [{ ref: other }, { ref: a }] : [{ ref: a }, { ref: other }];
@@ -300,8 +378,12 @@ function permutation(r: Rng, n: number): number[] {
 }
 
 const LAYOUT: Record<string, (b: Builder, x: number) => number | null> = {
-  reshape: (b, x) => b.step('reshape', [{ ref: x }], { shape: sizeOf(b.shape(x)) === 0 ? [0, ...b.shape(x).filter((d) => d !== 0)] : factorize(b.r, sizeOf(b.shape(x))) }),
-  transpose: (b, x) => b.step('transpose', [{ ref: x }], { perm: chance(b.r, 0.2) ? undefined : permutation(b.r, b.shape(x).length) }),
+  reshape: (b, x) =>
+    b.step('reshape', [{ ref: x }], {
+      shape: sizeOf(b.shape(x)) === 0 ? [0, ...b.shape(x).filter((d) => d !== 0)] : factorize(b.r, sizeOf(b.shape(x))),
+    }),
+  transpose: (b, x) =>
+    b.step('transpose', [{ ref: x }], { perm: chance(b.r, 0.2) ? undefined : permutation(b.r, b.shape(x).length) }),
   broadcastTo: (b, x) => {
     const grown = b.shape(x).map((d) => (d === 1 && chance(b.r, 0.6) ? randomDim(b.r) : d));
     const lead = chance(b.r, 0.4) ? [pick(b.r, [1, 2, 3])] : [];
@@ -313,7 +395,9 @@ const LAYOUT: Record<string, (b: Builder, x: number) => number | null> = {
   },
   squeeze: (b, x) => {
     const ones = b.shape(x).flatMap((d, i) => (d === 1 ? [i] : []));
-    return b.step('squeeze', [{ ref: x }], { axes: ones.length === 0 || chance(b.r, 0.4) ? undefined : ones.filter(() => chance(b.r, 0.6)) });
+    return b.step('squeeze', [{ ref: x }], {
+      axes: ones.length === 0 || chance(b.r, 0.4) ? undefined : ones.filter(() => chance(b.r, 0.6)),
+    });
   },
   slice: (b, x) => {
     const shape = b.shape(x);
@@ -328,7 +412,12 @@ const LAYOUT: Record<string, (b: Builder, x: number) => number | null> = {
     const axis = b.r.int(0, shape.length - 1);
     const others = Array.from({ length: b.r.int(1, 2) }, (): Operand => {
       if (chance(b.r, 0.3)) return { ref: x };
-      return { ref: b.addInput(b.dtype(x), shape.map((d, i) => (i === axis ? b.r.int(0, 3) : d))) };
+      return {
+        ref: b.addInput(
+          b.dtype(x),
+          shape.map((d, i) => (i === axis ? b.r.int(0, 3) : d)),
+        ),
+      };
     });
     return b.step('concat', [{ ref: x }, ...others], { axis: chance(b.r, 0.3) ? axis - shape.length : axis });
   },
@@ -339,7 +428,10 @@ const LAYOUT: Record<string, (b: Builder, x: number) => number | null> = {
   },
   pad: (b, x) => {
     const paddings = b.shape(x).map(() => [b.r.int(0, 2), b.r.int(0, 2)]);
-    const value = b.dtype(x) === 'bool' ? pick(b.r, [0, 1]) : pick(b.r, b.dtype(x) === 'f32' ? [0, 1, -1, 0.5, -Infinity] : [0, 1, -1]);
+    const value =
+      b.dtype(x) === 'bool'
+        ? pick(b.r, [0, 1])
+        : pick(b.r, b.dtype(x) === 'f32' ? [0, 1, -1, 0.5, -Infinity] : [0, 1, -1]);
     return b.step('pad', [{ ref: x }], { paddings, value });
   },
   gather: (b, x) => {
@@ -348,12 +440,24 @@ const LAYOUT: Record<string, (b: Builder, x: number) => number | null> = {
     const dim = shape[axis]!;
     if (dim === 0) return null;
     const idxShape = randomShape(b.r, 0, 2);
-    const indices = b.addInput('i32', idxShape, Array.from({ length: sizeOf(idxShape) }, () => b.r.int(0, dim - 1)));
+    const indices = b.addInput(
+      'i32',
+      idxShape,
+      Array.from({ length: sizeOf(idxShape) }, () => b.r.int(0, dim - 1)),
+    );
     return b.step('gather', [{ ref: x }, { ref: indices }], { axis: chance(b.r, 0.3) ? axis - shape.length : axis });
   },
   oneHot: (b, x) => (b.dtype(x) === 'i32' ? b.step('oneHot', [{ ref: x }], { depth: b.r.int(1, 6) }) : null),
-  softmax: (b, x) => (b.dtype(x) === 'f32' ? b.step(pick(b.r, ['softmax', 'logSoftmax']), [{ ref: x }], { axis: b.r.int(-b.shape(x).length, b.shape(x).length - 1) }) : null),
-  layerNorm: (b, x) => (b.dtype(x) === 'f32' ? b.step('layerNorm', [{ ref: x }], { options: { axis: b.r.int(-b.shape(x).length, b.shape(x).length - 1) } }) : null),
+  softmax: (b, x) =>
+    b.dtype(x) === 'f32'
+      ? b.step(pick(b.r, ['softmax', 'logSoftmax']), [{ ref: x }], {
+          axis: b.r.int(-b.shape(x).length, b.shape(x).length - 1),
+        })
+      : null,
+  layerNorm: (b, x) =>
+    b.dtype(x) === 'f32'
+      ? b.step('layerNorm', [{ ref: x }], { options: { axis: b.r.int(-b.shape(x).length, b.shape(x).length - 1) } })
+      : null,
 };
 
 const layout: Family = (b) => {
@@ -364,8 +468,16 @@ const layout: Family = (b) => {
 };
 
 const FAMILIES: [number, Family][] = [
-  [16, floatUnary], [8, numericUnary], [18, arithmetic], [5, compare], [3, logical], [5, select], [4, castOp],
-  [12, reduce], [8, matmul], [20, layout],
+  [16, floatUnary],
+  [8, numericUnary],
+  [18, arithmetic],
+  [5, compare],
+  [3, logical],
+  [5, select],
+  [4, castOp],
+  [12, reduce],
+  [8, matmul],
+  [20, layout],
 ];
 
 // ---- whole programs ------------------------------------------------------------------------------------
@@ -374,7 +486,11 @@ const FAMILIES: [number, Family][] = [
 function chooseOutputs(b: Builder, p: FuzzProgram): number[] {
   const consumed = new Set(p.steps.flatMap((s) => s.args.flatMap((a) => ('ref' in a ? [a.ref] : []))));
   const n = p.inputs.length;
-  const tips = p.steps.map((_, j) => n + j).filter((v) => !consumed.has(v)).slice(-3).reverse();
+  const tips = p.steps
+    .map((_, j) => n + j)
+    .filter((v) => !consumed.has(v))
+    .slice(-3)
+    .reverse();
   if (tips.length === 0 || chance(b.r, 0.05)) tips.push(b.r.int(0, n - 1));
   return tips;
 }
@@ -390,7 +506,11 @@ function makeGradProgram(r: Rng, p: FuzzProgram, types: DType[]): void {
   const used = inputs.filter((i) => depends[target]!.has(i));
   const wrt = inputs.filter((i) => (used.includes(i) ? chance(r, 0.8) : chance(r, 0.2)));
   p.outputs = [target];
-  p.grad = { wrt: wrt.length ? wrt : [pick(r, used)], loss: chance(r, 0.5) ? 'sum' : 'mean', withValue: chance(r, 0.3) };
+  p.grad = {
+    wrt: wrt.length ? wrt : [pick(r, used)],
+    loss: chance(r, 0.5) ? 'sum' : 'mean',
+    withValue: chance(r, 0.3),
+  };
 }
 
 /** For each value, the inputs it depends on. */
@@ -407,7 +527,15 @@ export function generateProgram(r: Rng): FuzzProgram {
   const b = new Builder(r);
   const base = randomShape(r);
   b.addInput('f32', base);
-  if (chance(r, 0.5)) b.addInput(weighted(r, [[8, 'f32'], [1, 'i32'], [1, 'bool']] as const), partnerShape(r, base));
+  if (chance(r, 0.5))
+    b.addInput(
+      weighted(r, [
+        [8, 'f32'],
+        [1, 'i32'],
+        [1, 'bool'],
+      ] as const),
+      partnerShape(r, base),
+    );
   const length = chance(r, 0.15) ? r.int(10, 24) : r.int(2, 10);
   for (let attempts = 0; b.stepCount < length && attempts < length * 10; attempts++) {
     weighted(r, FAMILIES)(b);

@@ -20,13 +20,71 @@ export type Mutation =
 
 /** Tokens the IR uses, and some it should reject. */
 const TOKENS = [
-  '%', '%0', '%x', '%999', '@', '(', ')', '{', '}', '[', ']', ',', ':', '=', '<-', '#', '"', '"a\\"b"', '\n', ' ',
-  'graph', 'return', 'update', 'yield', 'var', 'const', 'constant', 'f32', 'i32', 'bool', 'f64', 'true', 'false',
-  'add', 'matmul', 'sum', 'reshape', 'fused.elementwise', 'fused.reduce', 'fused.', 'nosuchop', 'axes', 'keepDims', 'shape',
-  '0', '1', '-1', '2.5', '1e309', '-1e-320', '99999999999', '4294967297', 'nan', 'inf', '-inf', '.5', '1.', '1e', '0x10', 'é', '\u0000',
+  '%',
+  '%0',
+  '%x',
+  '%999',
+  '@',
+  '(',
+  ')',
+  '{',
+  '}',
+  '[',
+  ']',
+  ',',
+  ':',
+  '=',
+  '<-',
+  '#',
+  '"',
+  '"a\\"b"',
+  '\n',
+  ' ',
+  'graph',
+  'return',
+  'update',
+  'yield',
+  'var',
+  'const',
+  'constant',
+  'f32',
+  'i32',
+  'bool',
+  'f64',
+  'true',
+  'false',
+  'add',
+  'matmul',
+  'sum',
+  'reshape',
+  'fused.elementwise',
+  'fused.reduce',
+  'fused.',
+  'nosuchop',
+  'axes',
+  'keepDims',
+  'shape',
+  '0',
+  '1',
+  '-1',
+  '2.5',
+  '1e309',
+  '-1e-320',
+  '99999999999',
+  '4294967297',
+  'nan',
+  'inf',
+  '-inf',
+  '.5',
+  '1.',
+  '1e',
+  '0x10',
+  'é',
+  '\u0000',
 ];
 
-const TOKEN_PATTERN = /%[A-Za-z0-9_.]+|-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[A-Za-z_][A-Za-z0-9_.]*|"(?:[^"\\]|\\.)*"|<-|\S/g;
+const TOKEN_PATTERN =
+  /%[A-Za-z0-9_.]+|-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[A-Za-z_][A-Za-z0-9_.]*|"(?:[^"\\]|\\.)*"|<-|\S/g;
 
 function tokenSpans(text: string): [number, number][] {
   return [...text.matchAll(TOKEN_PATTERN)].map((m) => [m.index, m.index + m[0].length]);
@@ -68,25 +126,36 @@ export function mutate(text: string, m: Mutation): string {
       const p = at(m.at, text.length + 1);
       return text.slice(0, p) + m.text + text.slice(p);
     }
-    case 'replaceToken': return editToken(text, m.index, () => m.text);
-    case 'deleteToken': return editToken(text, m.index, () => '');
-    case 'duplicateToken': return editToken(text, m.index, (t) => `${t} ${t}`);
-    case 'swapTokens': return swapTokens(text, m.a, m.b);
-    case 'swapLines': return editLines(text, (lines) => {
-      const [i, j] = [at(m.a, lines.length), at(m.b, lines.length)];
-      [lines[i], lines[j]] = [lines[j]!, lines[i]!];
-    });
-    case 'duplicateLine': return editLines(text, (lines) => {
-      const i = at(m.index, lines.length);
-      lines.splice(i, 0, lines[i]!);
-    });
-    case 'deleteLine': return editLines(text, (lines) => lines.splice(at(m.index, lines.length), 1));
-    case 'truncate': return text.slice(0, at(m.at, text.length));
+    case 'replaceToken':
+      return editToken(text, m.index, () => m.text);
+    case 'deleteToken':
+      return editToken(text, m.index, () => '');
+    case 'duplicateToken':
+      return editToken(text, m.index, (t) => `${t} ${t}`);
+    case 'swapTokens':
+      return swapTokens(text, m.a, m.b);
+    case 'swapLines':
+      return editLines(text, (lines) => {
+        const [i, j] = [at(m.a, lines.length), at(m.b, lines.length)];
+        [lines[i], lines[j]] = [lines[j]!, lines[i]!];
+      });
+    case 'duplicateLine':
+      return editLines(text, (lines) => {
+        const i = at(m.index, lines.length);
+        lines.splice(i, 0, lines[i]!);
+      });
+    case 'deleteLine':
+      return editLines(text, (lines) => lines.splice(at(m.index, lines.length), 1));
+    case 'truncate':
+      return text.slice(0, at(m.at, text.length));
   }
 }
 
 const position = fc.nat({ max: 100_000 });
-const token = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...TOKENS) }, { weight: 1, arbitrary: fc.string({ maxLength: 3, unit: 'binary' }) });
+const token = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(...TOKENS) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 3, unit: 'binary' }) },
+);
 
 /** One random mutation. */
 export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
@@ -103,7 +172,13 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 );
 
 /** One to three mutations of one of `texts`, applied in order. */
-export function mutatedIr(texts: readonly string[]): fc.Arbitrary<{ source: number; mutations: Mutation[]; text: string }> {
-  return fc.record({ source: fc.nat({ max: texts.length - 1 }), mutations: fc.array(mutation, { minLength: 1, maxLength: 3 }) })
+export function mutatedIr(
+  texts: readonly string[],
+): fc.Arbitrary<{ source: number; mutations: Mutation[]; text: string }> {
+  return fc
+    .record({
+      source: fc.nat({ max: texts.length - 1 }),
+      mutations: fc.array(mutation, { minLength: 1, maxLength: 3 }),
+    })
     .map(({ source, mutations }) => ({ source, mutations, text: mutations.reduce(mutate, texts[source]!) }));
 }

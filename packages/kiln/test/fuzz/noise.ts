@@ -12,9 +12,16 @@
  * under the perturbation is ill-conditioned and not compared.
  */
 import {
-  eagerInterpreter, makeTensor, unaryScalar, type Interpreter, type OpAttrs, type OpName, type Tensor, type Variable,
+  eagerInterpreter,
+  makeTensor,
+  unaryScalar,
+  type Interpreter,
+  type OpAttrs,
+  type OpName,
+  type Tensor,
+  type Variable,
 } from '../../src/index.ts';
-import { simdMathMaxError, type SimdMathName } from '@kiln/codegen-wasm';
+import { simdMathMaxError, type SimdMathName } from '@kiln-jit/codegen-wasm';
 
 /** The unit roundoff of f32. */
 const U = 2 ** -24;
@@ -49,10 +56,18 @@ const unitError = (name: SimdMathName): number => simdMathMaxError[name].max;
 
 /** Elementwise ops whose Wasm result is not bit-identical to eager. */
 const ELEMENTWISE_BOUNDS: Partial<Record<OpName, ErrorBound>> = {
-  exp: simdBound('exp'), expm1: simdBound('expm1'), log: simdBound('log'), log1p: simdBound('log1p'),
-  tanh: simdBound('tanh'), sigmoid: simdBound('sigmoid'), erf: simdBound('erf'), sin: simdBound('sin'), cos: simdBound('cos'),
+  exp: simdBound('exp'),
+  expm1: simdBound('expm1'),
+  log: simdBound('log'),
+  log1p: simdBound('log1p'),
+  tanh: simdBound('tanh'),
+  sigmoid: simdBound('sigmoid'),
+  erf: simdBound('erf'),
+  sin: simdBound('sin'),
+  cos: simdBound('cos'),
   // 1 / sqrt(x) rounds twice; x * f32(alpha) rounds alpha first.
-  rsqrt: bound(3 * U), leakyRelu: bound(3 * U),
+  rsqrt: bound(3 * U),
+  leakyRelu: bound(3 * U),
   // x/2 · (1 + tanh or erf), and max(x, 0) + log1p(exp(-|x|)), each with a few f32 roundings.
   gelu: bound(8 * U, 0, Math.max(unitError('tanh'), unitError('erf')) / 2 + 4 * U),
   softplus: bound(8 * U, unitError('exp') + unitError('log1p')),
@@ -100,7 +115,11 @@ function fractionBits(data: ArrayLike<number>): number | null {
 
 /** |x| with non-finite elements as 0: the size of the finite terms a reduction adds. */
 function finiteMagnitude(t: Tensor): Tensor {
-  return makeTensor(t.shape, 'f32', Float32Array.from(t.dataSync(), (v) => (Number.isFinite(v) ? Math.abs(v) : 0)));
+  return makeTensor(
+    t.shape,
+    'f32',
+    Float32Array.from(t.dataSync(), (v) => (Number.isFinite(v) ? Math.abs(v) : 0)),
+  );
 }
 
 /**
@@ -109,7 +128,11 @@ function finiteMagnitude(t: Tensor): Tensor {
  * terms add up beyond f32's range, Wasm's f32 sum may overflow where eager's double sum does
  * not: undetermined.
  */
-function reductionScale(op: 'sum' | 'matmul', inputs: readonly Tensor[], attrs: OpAttrs['sum'] | OpAttrs['matmul']): Float32Array | null {
+function reductionScale(
+  op: 'sum' | 'matmul',
+  inputs: readonly Tensor[],
+  attrs: OpAttrs['sum'] | OpAttrs['matmul'],
+): Float32Array | null {
   const magnitudes = inputs.map(finiteMagnitude);
   let scale: Tensor;
   let terms: number;
@@ -139,17 +162,27 @@ function reductionScale(op: 'sum' | 'matmul', inputs: readonly Tensor[], attrs: 
 function productScale(x: Tensor, attrs: OpAttrs['prod'], y: Tensor): Float32Array {
   const terms = attrs.axes.reduce((n, a) => n * x.shape[a]!, 1);
   const factors = (keep: (m: number) => boolean): Float32Array => {
-    const t = makeTensor(x.shape, 'f32', Float32Array.from(x.dataSync(), (v) => (Number.isFinite(v) && keep(Math.abs(v)) ? Math.abs(v) : 1)));
+    const t = makeTensor(
+      x.shape,
+      'f32',
+      Float32Array.from(x.dataSync(), (v) => (Number.isFinite(v) && keep(Math.abs(v)) ? Math.abs(v) : 1)),
+    );
     return eagerInterpreter.apply('prod', [t], attrs).dataSync() as Float32Array;
   };
   const large = factors((m) => m >= 1);
   const small = factors((m) => m > 0 && m < 1);
   return Float32Array.from(y.dataSync(), (v, i) =>
-    (large[i] === Infinity || small[i]! < 2 ** -126 ? NaN : 2 * U * (terms + 1) * Math.abs(v)));
+    large[i] === Infinity || small[i]! < 2 ** -126 ? NaN : 2 * U * (terms + 1) * Math.abs(v),
+  );
 }
 
 /** Absolute error scale of each element of `op`'s f32 output in Wasm (NaN: undetermined), or null if it is exact. */
-function errorScale<K extends OpName>(op: K, inputs: readonly Tensor[], attrs: OpAttrs[K], y: Tensor): Float32Array | null {
+function errorScale<K extends OpName>(
+  op: K,
+  inputs: readonly Tensor[],
+  attrs: OpAttrs[K],
+  y: Tensor,
+): Float32Array | null {
   if (op === 'sum' || op === 'matmul') return reductionScale(op, inputs, attrs as OpAttrs['sum']);
   if (op === 'prod') return productScale(inputs[0]!, attrs as OpAttrs['prod'], y);
   const b = ELEMENTWISE_BOUNDS[op];
@@ -181,19 +214,27 @@ export class NoisyInterpreter implements Interpreter {
   private readonly tainted = new WeakSet<Tensor>();
   private calls = 0;
 
-  constructor(private readonly salt: number, private readonly sign: 1 | -1, private readonly extreme: 'zero' | 'flip' | null = null, private readonly safety = 2) {}
+  constructor(
+    private readonly salt: number,
+    private readonly sign: 1 | -1,
+    private readonly extreme: 'zero' | 'flip' | null = null,
+    private readonly safety = 2,
+  ) {}
 
   apply<K extends OpName>(op: K, inputs: readonly Tensor[], attrs: OpAttrs[K]): Tensor {
     const call = this.calls++;
     const y = eagerInterpreter.apply(op, inputs, attrs);
     const taintedInput = inputs.some((t) => this.tainted.has(t));
     if (y.dtype !== 'f32') return this.mark(y, taintedInput);
-    const scale = errorScale(op, inputs, attrs, y) ?? (taintedInput && ROUNDING_OPS.has(op) ? elementwiseScale(ROUNDING, inputs, y) : null);
+    const scale =
+      errorScale(op, inputs, attrs, y) ??
+      (taintedInput && ROUNDING_OPS.has(op) ? elementwiseScale(ROUNDING, inputs, y) : null);
     const flipZero = LOSES_NEGATIVE_ZERO.has(op);
     if (!scale && !flipZero) return this.mark(y, taintedInput);
     const ys = y.dataSync();
     const out = new Float32Array(ys);
-    for (let i = 0; i < out.length; i++) out[i] = this.perturb(out[i]!, scale?.[i] ?? 0, flipZero, () => unitNoise(this.salt, op, call, i));
+    for (let i = 0; i < out.length; i++)
+      out[i] = this.perturb(out[i]!, scale?.[i] ?? 0, flipZero, () => unitNoise(this.salt, op, call, i));
     return this.mark(makeTensor(y.shape, 'f32', out), taintedInput || out.some((v, i) => !Object.is(v, ys[i])));
   }
 
@@ -223,5 +264,10 @@ export class NoisyInterpreter implements Interpreter {
 
 /** The perturbed runs every program gets: a mirrored pair and two at the extremes. */
 export function noisyInterpreters(): NoisyInterpreter[] {
-  return [new NoisyInterpreter(1, 1), new NoisyInterpreter(1, -1), new NoisyInterpreter(2, 1, 'zero'), new NoisyInterpreter(3, -1, 'flip')];
+  return [
+    new NoisyInterpreter(1, 1),
+    new NoisyInterpreter(1, -1),
+    new NoisyInterpreter(2, 1, 'zero'),
+    new NoisyInterpreter(3, -1, 'flip'),
+  ];
 }

@@ -51,8 +51,25 @@ interface OpSignature {
 }
 
 const UNARY = [
-  'neg', 'abs', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'sin', 'cos', 'tanh',
-  'sigmoid', 'relu', 'erf', 'softplus', 'logicalNot', 'stopGradient',
+  'neg',
+  'abs',
+  'exp',
+  'log',
+  'log1p',
+  'expm1',
+  'sqrt',
+  'rsqrt',
+  'square',
+  'reciprocal',
+  'sin',
+  'cos',
+  'tanh',
+  'sigmoid',
+  'relu',
+  'erf',
+  'softplus',
+  'logicalNot',
+  'stopGradient',
 ] as const;
 const BINARY = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'logicalAnd', 'logicalOr'] as const;
 const DISCRETE_UNARY = ['sign', 'floor', 'ceil', 'round'] as const;
@@ -112,8 +129,12 @@ export function applyStep(step: FuzzStep, operands: (Tensor | number)[]): Tensor
 }
 
 export function inputTensor(input: FuzzInput): Tensor {
-  const data: TypedArray = input.dtype === 'f32' ? Float32Array.from(input.data)
-    : input.dtype === 'i32' ? Int32Array.from(input.data) : Uint8Array.from(input.data);
+  const data: TypedArray =
+    input.dtype === 'f32'
+      ? Float32Array.from(input.data)
+      : input.dtype === 'i32'
+        ? Int32Array.from(input.data)
+        : Uint8Array.from(input.data);
   return makeTensor(input.shape, input.dtype, data);
 }
 
@@ -134,7 +155,12 @@ export function toFunction(p: FuzzProgram): Runnable {
   const body = (args: Tensor[]): Tensor[] => {
     const values: Tensor[] = p.inputs.map((input, i) => (input.captured ? tensors[i]! : args[argIndices.indexOf(i)]!));
     for (const step of p.steps) {
-      values.push(applyStep(step, step.args.map((a) => ('ref' in a ? values[a.ref]! : a.lit))));
+      values.push(
+        applyStep(
+          step,
+          step.args.map((a) => ('ref' in a ? values[a.ref]! : a.lit)),
+        ),
+      );
     }
     return p.outputs.map((o) => values[o]!);
   };
@@ -152,9 +178,21 @@ const valueName = (p: FuzzProgram, i: number): string => (i < p.inputs.length ? 
 
 function literal(x: unknown): string {
   if (x === undefined) return 'undefined';
-  if (typeof x === 'number') return Number.isNaN(x) ? 'NaN' : x === Infinity ? 'Infinity' : x === -Infinity ? '-Infinity' : Object.is(x, -0) ? '-0' : String(x);
+  if (typeof x === 'number')
+    return Number.isNaN(x)
+      ? 'NaN'
+      : x === Infinity
+        ? 'Infinity'
+        : x === -Infinity
+          ? '-Infinity'
+          : Object.is(x, -0)
+            ? '-0'
+            : String(x);
   if (Array.isArray(x)) return `[${x.map(literal).join(', ')}]`;
-  if (x !== null && typeof x === 'object') return `{ ${Object.entries(x).map(([key, v]) => `${key}: ${literal(v)}`).join(', ')} }`;
+  if (x !== null && typeof x === 'object')
+    return `{ ${Object.entries(x)
+      .map(([key, v]) => `${key}: ${literal(v)}`)
+      .join(', ')} }`;
   return JSON.stringify(x);
 }
 
@@ -169,7 +207,10 @@ function nested(data: number[], shape: number[]): string {
 export function formatProgram(p: FuzzProgram): string {
   const lines = p.inputs.map((input, i) => {
     const values = input.dtype === 'bool' ? input.data.map((v) => v !== 0) : input.data;
-    const data = input.data.length <= 64 ? nested(values as number[], input.shape) : `/* ${input.data.length} values */ ${literal(input.data)}`;
+    const data =
+      input.data.length <= 64
+        ? nested(values as number[], input.shape)
+        : `/* ${input.data.length} values */ ${literal(input.data)}`;
     return `const x${i} = k.tensor(${data}, ${literal(input.shape)}, '${input.dtype}');${input.captured ? ' // captured' : ''}`;
   });
   const params = argumentInputs(p).map((i) => valueName(p, i));

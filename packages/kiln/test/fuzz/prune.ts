@@ -16,7 +16,9 @@ export function prune(p: FuzzProgram): FuzzProgram {
   const remap = (a: Operand): Operand => ('ref' in a ? { ref: index.get(a.ref)! } : a);
   return {
     inputs: p.inputs.filter((_, i) => live.has(i)),
-    steps: p.steps.flatMap((step, j) => (live.has(p.inputs.length + j) ? [{ ...step, args: step.args.map(remap) }] : [])),
+    steps: p.steps.flatMap((step, j) =>
+      live.has(p.inputs.length + j) ? [{ ...step, args: step.args.map(remap) }] : [],
+    ),
     outputs: p.outputs.map((o) => index.get(o)!),
     grad: p.grad && { ...p.grad, wrt: p.grad.wrt.map((i) => index.get(i)!) },
   };

@@ -7,13 +7,19 @@ import { analyze, type Live } from './evaluate.ts';
 import { prune, replaceValue } from './prune.ts';
 import type { FuzzInput, FuzzProgram, Operand } from './program.ts';
 
-const sameType = (a: Live, b: Live): boolean => a.clean.dtype === b.clean.dtype && a.clean.shape.join() === b.clean.shape.join();
+const sameType = (a: Live, b: Live): boolean =>
+  a.clean.dtype === b.clean.dtype && a.clean.shape.join() === b.clean.shape.join();
 
 /** The program reading a new input holding `value`'s eager result instead of computing it. */
 function promoteToInput(p: FuzzProgram, value: number, live: Live): FuzzProgram {
   const n = p.inputs.length;
   const shift = (i: number): number => (i >= n ? i + 1 : i);
-  const input: FuzzInput = { dtype: live.clean.dtype, shape: [...live.clean.shape], data: [...live.clean.dataSync()], captured: false };
+  const input: FuzzInput = {
+    dtype: live.clean.dtype,
+    shape: [...live.clean.shape],
+    data: [...live.clean.dataSync()],
+    captured: false,
+  };
   const shifted: FuzzProgram = {
     inputs: [...p.inputs, input],
     steps: p.steps.map((s) => ({ ...s, args: s.args.map((a): Operand => ('ref' in a ? { ref: shift(a.ref) } : a)) })),
@@ -53,10 +59,12 @@ function* candidates(p: FuzzProgram, values: Live[]): Generator<FuzzProgram> {
   // Return an earlier value instead: everything after it goes.
   for (let j = 0; j < p.steps.length; j++) if (!p.outputs.includes(n + j)) yield prune({ ...p, outputs: [n + j] });
   // Cut everything before a step: its eager value becomes an input. Later steps cut more.
-  for (let j = p.steps.length - 1; j >= 0; j--) if (!p.outputs.includes(n + j)) yield promoteToInput(p, n + j, values[n + j]!);
+  for (let j = p.steps.length - 1; j >= 0; j--)
+    if (!p.outputs.includes(n + j)) yield promoteToInput(p, n + j, values[n + j]!);
   // Bypass a step: its uses read one of its operands of the same type.
   for (let j = 0; j < p.steps.length; j++) {
-    for (const a of p.steps[j]!.args) if ('ref' in a && sameType(values[a.ref]!, values[n + j]!)) yield replaceValue(p, n + j, a.ref);
+    for (const a of p.steps[j]!.args)
+      if ('ref' in a && sameType(values[a.ref]!, values[n + j]!)) yield replaceValue(p, n + j, a.ref);
   }
   for (let i = 0; i < n; i++) yield* simplerInputs(p, i);
 }

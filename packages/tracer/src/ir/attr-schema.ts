@@ -2,7 +2,7 @@
  * @file The kind of each attribute of each op, so the parser can read attributes back and the
  * verifier can check them. A missing op is a type error.
  */
-import { BINARY_OPS, REDUCE_OPS, UNARY_OPS, type OpName } from '@kiln/core';
+import { BINARY_OPS, REDUCE_OPS, UNARY_OPS, type OpName } from '@kiln-jit/core';
 
 /** int: integer; ints: integer list; pairs: list of [int, int]; bool prints only when true. */
 export type AttrKind = 'int' | 'ints' | 'bool' | 'number' | 'string' | 'dtype' | 'pairs';

@@ -2,7 +2,7 @@
  * @file How numbers, attribute values and types are spelled in printed IR. The parser reads
  * exactly these spellings back.
  */
-import { formatShape, type DType, type TensorType } from '@kiln/core';
+import { formatShape, type DType, type TensorType } from '@kiln-jit/core';
 import type { AttrValue } from './graph.ts';
 
 /** The shortest decimal that reads back as the same f32 (or integer, or nan/inf). */
@@ -38,7 +38,8 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function formatAttrValue(v: AttrValue): string {
   if (Array.isArray(v)) return `[${v.map(formatAttrValue).join(',')}]`;
-  if (typeof v === 'string') return IDENTIFIER.test(v) && v !== 'true' && v !== 'false' && v !== 'nan' && v !== 'inf' ? v : JSON.stringify(v);
+  if (typeof v === 'string')
+    return IDENTIFIER.test(v) && v !== 'true' && v !== 'false' && v !== 'nan' && v !== 'inf' ? v : JSON.stringify(v);
   if (typeof v === 'boolean') return String(v);
   return formatNumber(v as number);
 }

@@ -3,7 +3,7 @@
  * large captured constants), nodes in order, results, and variable updates. Graphs are immutable
  * once built; passes build new ones with a GraphBuilder.
  */
-import type { SourceLocation, Tensor, TensorType } from '@kiln/core';
+import type { SourceLocation, Tensor, TensorType } from '@kiln-jit/core';
 
 /** An SSA value: defined exactly once, by a parameter or a node. */
 export interface Value {
@@ -75,13 +75,21 @@ export class GraphBuilder {
   }
 
   addParam(name: string, kind: ParamKind, type: TensorType, data?: Tensor): Param {
-    const param: Param = data ? { value: this.newValue(type), name, kind, data } : { value: this.newValue(type), name, kind };
+    const param: Param = data
+      ? { value: this.newValue(type), name, kind, data }
+      : { value: this.newValue(type), name, kind };
     this.params.push(param);
     return param;
   }
 
-  addNode(op: string, inputs: readonly Value[], attrs: Attrs, type: TensorType,
-    loc: SourceLocation | null = null, body: Graph | null = null): Value {
+  addNode(
+    op: string,
+    inputs: readonly Value[],
+    attrs: Attrs,
+    type: TensorType,
+    loc: SourceLocation | null = null,
+    body: Graph | null = null,
+  ): Value {
     const output = this.newValue(type);
     this.nodes.push({ op, inputs: [...inputs], attrs, output, loc, body });
     return output;

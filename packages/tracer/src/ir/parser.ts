@@ -2,8 +2,16 @@
  * @file Reads printed IR back into a graph, so that `print(parse(print(g))) === print(g)`.
  * Errors give the line and column of the offending token.
  */
-import { isDType, isOpName, KilnError, type DType, type TensorType } from '@kiln/core';
-import { CONSTANT_OP, GraphBuilder, type AttrValue, type Attrs, type Graph, type ParamKind, type Value } from './graph.ts';
+import { isDType, isOpName, KilnError, type DType, type TensorType } from '@kiln-jit/core';
+import {
+  CONSTANT_OP,
+  GraphBuilder,
+  type AttrValue,
+  type Attrs,
+  type Graph,
+  type ParamKind,
+  type Value,
+} from './graph.ts';
 import { attrSchema, type AttrKind } from './attr-schema.ts';
 import { parseNumber } from './format-values.ts';
 
@@ -11,9 +19,15 @@ import { parseNumber } from './format-values.ts';
 export class KilnParseError extends KilnError {}
 
 type TokenKind = 'value' | 'ident' | 'number' | 'string' | 'punct' | 'eof';
-interface Token { kind: TokenKind; text: string; line: number; column: number }
+interface Token {
+  kind: TokenKind;
+  text: string;
+  line: number;
+  column: number;
+}
 
-const TOKEN = /\s+|#[^\n]*|(%[A-Za-z0-9_.]+)|(-?inf\b|nan\b|-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|([A-Za-z_][A-Za-z0-9_.]*)|("(?:[^"\\]|\\.)*")|(<-|[@(){}[\],:=])/y;
+const TOKEN =
+  /\s+|#[^\n]*|(%[A-Za-z0-9_.]+)|(-?inf\b|nan\b|-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|([A-Za-z_][A-Za-z0-9_.]*)|("(?:[^"\\]|\\.)*")|(<-|[@(){}[\],:=])/y;
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
@@ -25,7 +39,17 @@ function tokenize(text: string): Token[] {
     const m = TOKEN.exec(text);
     const column = start - lineStart + 1;
     if (!m) throw parseErrorAt(line, column, `unexpected character ${JSON.stringify(text[start])}`);
-    const kind: TokenKind | null = m[1] ? 'value' : m[2] ? 'number' : m[3] ? 'ident' : m[4] ? 'string' : m[5] ? 'punct' : null;
+    const kind: TokenKind | null = m[1]
+      ? 'value'
+      : m[2]
+        ? 'number'
+        : m[3]
+          ? 'ident'
+          : m[4]
+            ? 'string'
+            : m[5]
+              ? 'punct'
+              : null;
     if (kind) tokens.push({ kind, text: m[0], line, column });
     for (let i = start; i < TOKEN.lastIndex; i++) {
       if (text[i] === '\n') {
@@ -39,7 +63,11 @@ function tokenize(text: string): Token[] {
 }
 
 function parseErrorAt(line: number, column: number, message: string): KilnParseError {
-  return new KilnParseError(`IR parse error at line ${line}, column ${column}: ${message}`, { file: '<ir>', line, column });
+  return new KilnParseError(`IR parse error at line ${line}, column ${column}: ${message}`, {
+    file: '<ir>',
+    line,
+    column,
+  });
 }
 
 /** Recursive-descent parser over the token list. */
@@ -56,7 +84,11 @@ class Parser {
   }
 
   fail(message: string, token = this.next): never {
-    throw parseErrorAt(token.line, token.column, `${message}, found ${token.kind === 'eof' ? 'end of input' : JSON.stringify(token.text)}`);
+    throw parseErrorAt(
+      token.line,
+      token.column,
+      `${message}, found ${token.kind === 'eof' ? 'end of input' : JSON.stringify(token.text)}`,
+    );
   }
 
   private is(text: string): boolean {
@@ -175,7 +207,11 @@ class Parser {
       const attrs = this.is('[') ? this.parseAttrs() : {};
       const inputs = this.next.kind === 'value' && this.peek().text !== ':' ? this.valueList(scope) : [];
       const body = this.is('{') ? this.parseBody() : null;
-      this.define(scope, nameTok, b.addNode(op, inputs, isOpName(op) ? this.checkAttrs(op, attrs, opTok) : attrs, type, null, body));
+      this.define(
+        scope,
+        nameTok,
+        b.addNode(op, inputs, isOpName(op) ? this.checkAttrs(op, attrs, opTok) : attrs, type, null, body),
+      );
     }
   }
 
@@ -250,13 +286,20 @@ class Parser {
 function attrFits(kind: AttrKind, v: AttrValue): boolean {
   const isInt = (x: AttrValue): boolean => typeof x === 'number' && Number.isInteger(x);
   switch (kind) {
-    case 'int': return isInt(v);
-    case 'ints': return Array.isArray(v) && v.every(isInt);
-    case 'bool': return typeof v === 'boolean';
-    case 'number': return typeof v === 'number';
-    case 'string': return typeof v === 'string';
-    case 'dtype': return typeof v === 'string' && isDType(v);
-    case 'pairs': return Array.isArray(v) && v.every((p) => Array.isArray(p) && p.length === 2 && p.every(isInt));
+    case 'int':
+      return isInt(v);
+    case 'ints':
+      return Array.isArray(v) && v.every(isInt);
+    case 'bool':
+      return typeof v === 'boolean';
+    case 'number':
+      return typeof v === 'number';
+    case 'string':
+      return typeof v === 'string';
+    case 'dtype':
+      return typeof v === 'string' && isDType(v);
+    case 'pairs':
+      return Array.isArray(v) && v.every((p) => Array.isArray(p) && p.length === 2 && p.every(isInt));
   }
 }
 

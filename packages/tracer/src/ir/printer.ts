@@ -12,7 +12,7 @@
  * Attributes print in brackets (booleans only when true); fused nodes print their body inline.
  */
 import { relative } from 'node:path';
-import type { SourceLocation } from '@kiln/core';
+import type { SourceLocation } from '@kiln-jit/core';
 import { CONSTANT_OP, type Graph, type Node, type Value } from './graph.ts';
 import { formatAttrValue, formatNumber, formatType } from './format-values.ts';
 
@@ -52,12 +52,21 @@ export function formatLoc(loc: SourceLocation, base = process.cwd()): string {
   return `${file}:${loc.line}`;
 }
 
-function printNodes(graph: Graph, names: Map<Value, string>, indent: string, options: PrintOptions, depth: number): string[] {
+function printNodes(
+  graph: Graph,
+  names: Map<Value, string>,
+  indent: string,
+  options: PrintOptions,
+  depth: number,
+): string[] {
   const name = (v: Value): string => names.get(v) ?? `%?${v.id}`;
   const lines: string[] = [];
   for (const node of graph.nodes) {
     const head = `${indent}${name(node.output)}: ${formatType(node.output.type)} = ${node.op}`;
-    const args = node.op === CONSTANT_OP ? ` ${formatConstant(node)}` : (node.inputs.length ? ' ' : '') + node.inputs.map(name).join(', ');
+    const args =
+      node.op === CONSTANT_OP
+        ? ` ${formatConstant(node)}`
+        : (node.inputs.length ? ' ' : '') + node.inputs.map(name).join(', ');
     const attrs = node.op === CONSTANT_OP ? '' : formatAttrs(node.attrs);
     const comments = [
       options.loc && node.loc ? formatLoc(node.loc, options.locRelativeTo) : '',
@@ -102,4 +111,3 @@ export function printGraph(graph: Graph, options: PrintOptions = {}): string {
   lines.push('}');
   return lines.join('\n') + '\n';
 }
-

@@ -2,7 +2,7 @@
  * @file The IR verifier: every value defined once and before use, every node's type equal to
  * what its op's shape rule gives, results and updates well formed. Tests run it after every pass.
  */
-import { inferType, isOpName, KilnError, shapesEqual, sizeOf, type OpName, type TensorType } from '@kiln/core';
+import { inferType, isOpName, KilnError, shapesEqual, sizeOf, type OpName, type TensorType } from '@kiln-jit/core';
 import { CONSTANT_OP, type Graph, type Node, type Value } from './graph.ts';
 import { formatType } from './format-values.ts';
 import { attrSchema } from './attr-schema.ts';
@@ -20,15 +20,20 @@ function checkNode(node: Node, defined: Set<Value>): string | null {
   if (node.op === CONSTANT_OP) {
     const value = node.attrs.value;
     const count = Array.isArray(value) ? value.length : 1;
-    return count === sizeOf(node.output.type.shape) ? null : `constant holds ${count} values for type ${formatType(node.output.type)}`;
+    return count === sizeOf(node.output.type.shape)
+      ? null
+      : `constant holds ${count} values for type ${formatType(node.output.type)}`;
   }
   if (node.body) {
     const body = node.body;
-    if (body.params.length !== node.inputs.length) return `fused body takes ${body.params.length} inputs but the node passes ${node.inputs.length}`;
+    if (body.params.length !== node.inputs.length)
+      return `fused body takes ${body.params.length} inputs but the node passes ${node.inputs.length}`;
     const mismatch = body.params.findIndex((p, i) => !sameType(p.value.type, node.inputs[i]!.type));
-    if (mismatch >= 0) return `fused body input ${mismatch} is ${formatType(body.params[mismatch]!.value.type)} but receives ${formatType(node.inputs[mismatch]!.type)}`;
+    if (mismatch >= 0)
+      return `fused body input ${mismatch} is ${formatType(body.params[mismatch]!.value.type)} but receives ${formatType(node.inputs[mismatch]!.type)}`;
     verifyGraph(body);
-    if (body.results.length !== 1 || !sameType(body.results[0]!.type, node.output.type)) return 'fused body must yield one value of the node\'s type';
+    if (body.results.length !== 1 || !sameType(body.results[0]!.type, node.output.type))
+      return "fused body must yield one value of the node's type";
     return null;
   }
   if (!isOpName(node.op)) return `unknown op ${node.op}`;
@@ -37,11 +42,17 @@ function checkNode(node: Node, defined: Set<Value>): string | null {
   if (extra) return `has unknown attribute ${extra}`;
   let expected: TensorType;
   try {
-    expected = inferType(node.op as OpName, node.inputs.map((v) => v.type), node.attrs as never);
+    expected = inferType(
+      node.op as OpName,
+      node.inputs.map((v) => v.type),
+      node.attrs as never,
+    );
   } catch (e) {
     return `fails its shape rule: ${e instanceof KilnError ? e.detail : String(e)}`;
   }
-  return sameType(expected, node.output.type) ? null : `has type ${formatType(node.output.type)} but its op gives ${formatType(expected)}`;
+  return sameType(expected, node.output.type)
+    ? null
+    : `has type ${formatType(node.output.type)} but its op gives ${formatType(expected)}`;
 }
 
 /** Throws KilnVerifyError describing the first broken invariant of `graph`. */
@@ -68,7 +79,8 @@ export function verifyGraph(graph: Graph): void {
   graph.results.forEach((v, i) => defined.has(v) || fail(`result ${i} is not defined`));
   const updated = new Set<string>();
   for (const u of graph.updates) {
-    if (!graph.params.includes(u.target) || u.target.kind !== 'var') fail(`update target %${u.target.name} is not a var parameter`);
+    if (!graph.params.includes(u.target) || u.target.kind !== 'var')
+      fail(`update target %${u.target.name} is not a var parameter`);
     if (updated.has(u.target.name)) fail(`variable %${u.target.name} is updated twice`);
     updated.add(u.target.name);
     if (!defined.has(u.value)) fail(`update of %${u.target.name} uses an undefined value`);

@@ -3,7 +3,7 @@
  * eager kernels (so folded values equal eager ones), and replaced by a constant, provided the
  * result is small enough not to bloat the graph.
  */
-import { inferType, isOpName, kernels, type Kernel, type OpName } from '@kiln/core';
+import { inferType, isOpName, kernels, type Kernel, type OpName } from '@kiln-jit/core';
 import { CONSTANT_OP, type Graph, type Node } from '../ir/graph.ts';
 import { constantTensor } from '../interpreter.ts';
 import { rewriteNodes, type RewriteContext } from './rewrite.ts';
@@ -23,7 +23,11 @@ export function constantFold(graph: Graph): Graph {
     if (!defs || node.output.type.shape.reduce((a, d) => a * d, 1) > FOLD_LIMIT) return null;
     const op = node.op as OpName;
     const inputs = defs.map(constantTensor);
-    const value = (kernels[op] as Kernel<OpName>)(inputs, node.attrs as never, inferType(op, inputs, node.attrs as never));
+    const value = (kernels[op] as Kernel<OpName>)(
+      inputs,
+      node.attrs as never,
+      inferType(op, inputs, node.attrs as never),
+    );
     const data = value.dataSync();
     return ctx.emit(CONSTANT_OP, [], { value: value.rank === 0 ? data[0]! : Array.from(data) }, value, node.loc);
   });

@@ -2,7 +2,7 @@
  * @file Common-subexpression elimination: the same op with the same inputs and attributes (and
  * for constants, the same type and data) is computed once. Commutative ops match either order.
  */
-import { isCommutative, isOpName } from '@kiln/core';
+import { isCommutative, isOpName } from '@kiln-jit/core';
 import type { Graph, Node } from '../ir/graph.ts';
 import { formatType } from '../ir/format-values.ts';
 import { rewriteNodes } from './rewrite.ts';
@@ -10,7 +10,8 @@ import { rewriteNodes } from './rewrite.ts';
 /** JSON that keeps NaN, ±Infinity and -0 apart (plain JSON turns them into null and 0). */
 export function exactKey(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
-    typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)) ? `#${Object.is(v, -0) ? '-0' : String(v)}` : v);
+    typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)) ? `#${Object.is(v, -0) ? '-0' : String(v)}` : v,
+  );
 }
 
 function keyOf(node: Node): string | null {

@@ -11,7 +11,7 @@
  *                      shape and elementwise consumers over its output shape: sum(square(x - m))
  *   fused.matmul       a matmul and an elementwise epilogue over its output (bias, relu, gelu)
  */
-import { isElementwise, isOpName, shapesEqual, type OpName } from '@kiln/core';
+import { isElementwise, isOpName, shapesEqual, type OpName } from '@kiln-jit/core';
 import { CONSTANT_OP, GraphBuilder, withGraph, type Graph, type Node, type Value } from '../ir/graph.ts';
 import { dce } from './dce.ts';
 
@@ -51,9 +51,12 @@ function tryJoin(g: Group, p: Node): boolean {
     }
     switch (g.kind) {
       case 'elementwise':
-      case 'matmul': return same(shape, g.domain);
-      case 'rows': return same(shape, g.domain) || same(shape, rowShape(g.domain));
-      case 'reduce': return same(shape, g.domain) || same(shape, g.reduced!);
+      case 'matmul':
+        return same(shape, g.domain);
+      case 'rows':
+        return same(shape, g.domain) || same(shape, rowShape(g.domain));
+      case 'reduce':
+        return same(shape, g.domain) || same(shape, g.reduced!);
     }
   }
   if (isFoldingReduction(p) && (g.kind === 'elementwise' || g.kind === 'rows')) {
@@ -82,11 +85,26 @@ function tryJoin(g: Group, p: Node): boolean {
 }
 
 /** A group started at `root`, grown backwards while producers can join. */
-function growGroup(root: Node, defs: Map<Value, Node>, users: Map<Value, Node[]>, escapes: Set<Value>, taken: Set<Node>): Group | null {
+function growGroup(
+  root: Node,
+  defs: Map<Value, Node>,
+  users: Map<Value, Node[]>,
+  escapes: Set<Value>,
+  taken: Set<Node>,
+): Group | null {
   let g: Group;
-  if (isFusibleElementwise(root)) g = { kind: 'elementwise', root, members: new Set([root]), domain: root.output.type.shape };
-  else if (isRowReduction(root)) g = { kind: 'rows', root, members: new Set([root]), domain: root.inputs[0]!.type.shape };
-  else if (isFoldingReduction(root)) g = { kind: 'reduce', root, members: new Set([root]), domain: root.inputs[0]!.type.shape, reduced: root.output.type.shape };
+  if (isFusibleElementwise(root))
+    g = { kind: 'elementwise', root, members: new Set([root]), domain: root.output.type.shape };
+  else if (isRowReduction(root))
+    g = { kind: 'rows', root, members: new Set([root]), domain: root.inputs[0]!.type.shape };
+  else if (isFoldingReduction(root))
+    g = {
+      kind: 'reduce',
+      root,
+      members: new Set([root]),
+      domain: root.inputs[0]!.type.shape,
+      reduced: root.output.type.shape,
+    };
   else return null;
   for (let changed = true; changed;) {
     changed = false;

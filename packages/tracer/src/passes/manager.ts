@@ -2,7 +2,7 @@
  * @file The pass manager: runs named `Graph -> Graph` passes in order, verifying after each, and
  * keeps every intermediate graph as a named stage for `.ir()` and the CLI.
  */
-import { KilnArgumentError } from '@kiln/core';
+import { KilnArgumentError } from '@kiln-jit/core';
 import type { Graph } from '../ir/graph.ts';
 import { verifyGraph } from '../ir/verifier.ts';
 import { printGraph } from '../ir/printer.ts';

@@ -10,7 +10,7 @@
  *   - packs the remaining buffers so no two that are live at the same time overlap.
  * The plan is attached to the graph as `annotations.memoryPlan`; the graph itself is unchanged.
  */
-import { BYTES_PER_ELEMENT, isOpName, opFamily, sizeOf } from '@kiln/core';
+import { BYTES_PER_ELEMENT, isOpName, opFamily, sizeOf } from '@kiln-jit/core';
 import { CONSTANT_OP, withGraph, type Graph, type Node, type Param, type Value } from '../ir/graph.ts';
 
 /** Byte ranges are aligned for SIMD loads. */
@@ -53,8 +53,10 @@ const align = (n: number): number => Math.ceil(n / ALIGNMENT) * ALIGNMENT;
 
 /** Inputs whose elements the node reads only at the index it writes (so it may overwrite them). */
 function inPlaceCandidates(node: Node): readonly Value[] {
-  const sameShape = (v: Value): boolean => v.type.shape.join() === node.output.type.shape.join() && bytesOf(v) === bytesOf(node.output);
-  if (node.op === 'fused.elementwise' || node.op === 'fused.rows' || node.op === 'fused.reduce') return node.inputs.filter(sameShape);
+  const sameShape = (v: Value): boolean =>
+    v.type.shape.join() === node.output.type.shape.join() && bytesOf(v) === bytesOf(node.output);
+  if (node.op === 'fused.elementwise' || node.op === 'fused.rows' || node.op === 'fused.reduce')
+    return node.inputs.filter(sameShape);
   // A matmul kernel keeps partial sums in its output between k blocks, so its output never
   // shares storage with an input, epilogue inputs included.
   if (node.body || node.op === CONSTANT_OP || node.op === 'print') return [];
@@ -86,9 +88,14 @@ export function planMemory(graph: Graph): Graph {
 
   const storage = new Storage();
   // Params and constants live outside the arena and are never overwritten (but a variable's own update).
-  const external = new Set<Value>([...graph.params.map((p) => p.value), ...graph.nodes.filter((nd) => nd.op === CONSTANT_OP).map((nd) => nd.output)]);
+  const external = new Set<Value>([
+    ...graph.params.map((p) => p.value),
+    ...graph.nodes.filter((nd) => nd.op === CONSTANT_OP).map((nd) => nd.output),
+  ]);
   const mayFail = graph.nodes.some((nd) => nd.op === 'gather' || nd.op === 'scatterAdd');
-  const varOfParamValue = new Map<Value, Param>(mayFail ? [] : graph.params.filter((p) => p.kind === 'var').map((p) => [p.value, p]));
+  const varOfParamValue = new Map<Value, Param>(
+    mayFail ? [] : graph.params.filter((p) => p.kind === 'var').map((p) => [p.value, p]),
+  );
   const inPlace = new Map<Value, Value>();
   const aliases = new Map<Value, Value>();
   const variablesInPlace = new Set<Param>();
@@ -154,8 +161,19 @@ export function planMemory(graph: Graph): Graph {
     for (const v of b.values) slots.set(v, { offset, bytes: bytesOf(v) });
   }
 
-  const plan: MemoryPlan = { buffers: placed, slots, inPlace, aliases, variablesInPlace, lifetimes, peakBytes, totalBytes };
-  return withGraph(graph, { annotations: { ...graph.annotations, memoryPlan: plan, nodeNotes: planNotes(graph, plan) } });
+  const plan: MemoryPlan = {
+    buffers: placed,
+    slots,
+    inPlace,
+    aliases,
+    variablesInPlace,
+    lifetimes,
+    peakBytes,
+    totalBytes,
+  };
+  return withGraph(graph, {
+    annotations: { ...graph.annotations, memoryPlan: plan, nodeNotes: planNotes(graph, plan) },
+  });
 }
 
 /** The memory plan attached to a planned graph, if any. */

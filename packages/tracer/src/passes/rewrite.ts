@@ -2,14 +2,21 @@
  * @file The walk most passes share: visit nodes in order with their inputs already renamed, and
  * let a rule keep the node, replace its value by another, or emit new nodes in its place.
  */
-import type { SourceLocation, TensorType } from '@kiln/core';
+import type { SourceLocation, TensorType } from '@kiln-jit/core';
 import { GraphBuilder, type Attrs, type Graph, type Node, type Value, withGraph } from '../ir/graph.ts';
 
 export interface RewriteContext {
   /** The node defining `v` in the graph being built (null for params and unknown values). */
   def(v: Value): Node | null;
   /** Appends a new node and returns its value. */
-  emit(op: string, inputs: readonly Value[], attrs: Attrs, type: TensorType, loc?: SourceLocation | null, body?: Graph | null): Value;
+  emit(
+    op: string,
+    inputs: readonly Value[],
+    attrs: Attrs,
+    type: TensorType,
+    loc?: SourceLocation | null,
+    body?: Graph | null,
+  ): Value;
 }
 
 /** What a rule decides for one node: keep it (null) or use another value in its place. */

@@ -16,8 +16,15 @@
  *   sum(broadcastTo(x)) -> x * n  rounds differently from the sequential sum
  */
 import {
-  broadcastShapes, isElementwise, isOpName, opFamily, reducedShape, shapesEqual, sizeOf, type TensorType,
-} from '@kiln/core';
+  broadcastShapes,
+  isElementwise,
+  isOpName,
+  opFamily,
+  reducedShape,
+  shapesEqual,
+  sizeOf,
+  type TensorType,
+} from '@kiln-jit/core';
 import { CONSTANT_OP, type Graph, type Node, type Value } from '../ir/graph.ts';
 import { rewriteNodes, toFixpoint, type RewriteContext } from './rewrite.ts';
 
@@ -39,30 +46,39 @@ const sameType = (a: TensorType, b: TensorType): boolean => a.dtype === b.dtype 
 const as = (n: Node, v: Value): Value | null => (sameType(n.output.type, v.type) ? v : null);
 const [A, B] = [0, 1];
 /** z + x is x for every x: z is -0, or 0 in i32 (which has no -0). */
-const isAdditiveIdentity = (z: Value, c: Helpers): boolean => c.isConst(z, -0) || (z.type.dtype === 'i32' && c.isConst(z, 0));
+const isAdditiveIdentity = (z: Value, c: Helpers): boolean =>
+  c.isConst(z, -0) || (z.type.dtype === 'i32' && c.isConst(z, 0));
 const input = (n: Node, i: number): Value => n.inputs[i]!;
 
 const rules: Record<string, Rule[]> = {
   mul: [
     (n, c) => (c.isConst(input(n, B), 1) ? as(n, input(n, A)) : null), // x * 1 -> x
     (n, c) => (c.isConst(input(n, A), 1) ? as(n, input(n, B)) : null), // 1 * x -> x
-    (n, c) => (c.isConst(input(n, B), -1) && sameType(n.output.type, input(n, A).type) ? c.emit('neg', [input(n, A)], {}, n.output.type, n.loc) : null), // x * -1 -> -x
+    (n, c) =>
+      c.isConst(input(n, B), -1) && sameType(n.output.type, input(n, A).type)
+        ? c.emit('neg', [input(n, A)], {}, n.output.type, n.loc)
+        : null, // x * -1 -> -x
   ],
   add: [
     (n, c) => (isAdditiveIdentity(input(n, B), c) ? as(n, input(n, A)) : null), // x + -0 -> x (and x + 0 in i32)
     (n, c) => (isAdditiveIdentity(input(n, A), c) ? as(n, input(n, B)) : null), // -0 + x -> x (likewise)
-    (n, c) => (c.opOf(input(n, B)) === 'neg' ? c.emit('sub', [input(n, A), c.arg(input(n, B))], {}, n.output.type, n.loc) : null), // x + -y -> x - y
+    (n, c) =>
+      c.opOf(input(n, B)) === 'neg' ? c.emit('sub', [input(n, A), c.arg(input(n, B))], {}, n.output.type, n.loc) : null, // x + -y -> x - y
   ],
   sub: [
     (n, c) => (c.isConst(input(n, B), 0) ? as(n, input(n, A)) : null), // x - 0 -> x
-    (n, c) => (c.opOf(input(n, B)) === 'neg' ? c.emit('add', [input(n, A), c.arg(input(n, B))], {}, n.output.type, n.loc) : null), // x - -y -> x + y
+    (n, c) =>
+      c.opOf(input(n, B)) === 'neg' ? c.emit('add', [input(n, A), c.arg(input(n, B))], {}, n.output.type, n.loc) : null, // x - -y -> x + y
   ],
   div: [
     (n, c) => (c.isConst(input(n, B), 1) ? as(n, input(n, A)) : null), // x / 1 -> x
   ],
   pow: [
     (n, c) => (c.isConst(input(n, B), 1) ? as(n, input(n, A)) : null), // x ^ 1 -> x
-    (n, c) => (c.isConst(input(n, B), 2) && sameType(n.output.type, input(n, A).type) ? c.emit('square', [input(n, A)], {}, n.output.type, n.loc) : null), // x ^ 2 -> square(x)
+    (n, c) =>
+      c.isConst(input(n, B), 2) && sameType(n.output.type, input(n, A).type)
+        ? c.emit('square', [input(n, A)], {}, n.output.type, n.loc)
+        : null, // x ^ 2 -> square(x)
   ],
   neg: [(n, c) => (c.opOf(input(n, A)) === 'neg' ? c.arg(input(n, A)) : null)], // -(-x) -> x
   logicalNot: [(n, c) => (c.opOf(input(n, A)) === 'logicalNot' ? c.arg(input(n, A)) : null)], // !!x -> x
@@ -72,10 +88,19 @@ const rules: Record<string, Rule[]> = {
   where: [(n) => (input(n, 1) === input(n, 2) ? as(n, input(n, 1)) : null)], // where(c, x, x) -> x
   reshape: [
     (n) => as(n, input(n, A)), // reshape to the same shape -> x
-    (n, c) => (c.opOf(input(n, A)) === 'reshape' ? c.emit('reshape', [c.arg(input(n, A))], n.attrs, n.output.type, n.loc) : null), // reshape(reshape(x)) -> reshape(x)
+    (n, c) =>
+      c.opOf(input(n, A)) === 'reshape' ? c.emit('reshape', [c.arg(input(n, A))], n.attrs, n.output.type, n.loc) : null, // reshape(reshape(x)) -> reshape(x)
     (n, c) => dropKeptDims(n, c), // reshape(sum[keepDims](x)) dropping the kept 1s -> sum(x)
-    (n, c) => (c.opOf(input(n, A)) === 'broadcastTo' && sizeOf(c.arg(input(n, A)).type.shape) === 1
-      ? c.emit('broadcastTo', [scalarOf(c.arg(input(n, A)), c)], { shape: [...n.output.type.shape] }, n.output.type, n.loc) : null), // reshape(broadcast(1 value)) -> broadcast(scalar)
+    (n, c) =>
+      c.opOf(input(n, A)) === 'broadcastTo' && sizeOf(c.arg(input(n, A)).type.shape) === 1
+        ? c.emit(
+            'broadcastTo',
+            [scalarOf(c.arg(input(n, A)), c)],
+            { shape: [...n.output.type.shape] },
+            n.output.type,
+            n.loc,
+          )
+        : null, // reshape(broadcast(1 value)) -> broadcast(scalar)
   ],
   transpose: [
     (n) => ((n.attrs.perm as number[]).every((p, i) => p === i) ? input(n, A) : null), // identity perm -> x
@@ -83,8 +108,10 @@ const rules: Record<string, Rule[]> = {
   ],
   broadcastTo: [
     (n) => as(n, input(n, A)), // broadcast to the same shape -> x
-    (n, c) => (c.isConstant(input(n, A)) && sizeOf(input(n, A).type.shape) === 1 && input(n, A).type.shape.length > 0
-      ? c.emit('broadcastTo', [scalarOf(input(n, A), c)], n.attrs, n.output.type, n.loc) : null), // broadcast of a 1-element constant -> of a scalar constant
+    (n, c) =>
+      c.isConstant(input(n, A)) && sizeOf(input(n, A).type.shape) === 1 && input(n, A).type.shape.length > 0
+        ? c.emit('broadcastTo', [scalarOf(input(n, A), c)], n.attrs, n.output.type, n.loc)
+        : null, // broadcast of a 1-element constant -> of a scalar constant
   ],
   slice: [(n) => as(n, input(n, A))], // slice of everything -> x
   pad: [(n) => as(n, input(n, A))], // no padding -> x
@@ -106,7 +133,13 @@ function scalarOf(v: Value, c: Helpers): Value {
   const def = c.def(v);
   if (def?.op === CONSTANT_OP) {
     const value = def.attrs.value as number | number[];
-    return c.emit(CONSTANT_OP, [], { value: typeof value === 'number' ? value : value[0]! }, { dtype: v.type.dtype, shape: [] }, def.loc);
+    return c.emit(
+      CONSTANT_OP,
+      [],
+      { value: typeof value === 'number' ? value : value[0]! },
+      { dtype: v.type.dtype, shape: [] },
+      def.loc,
+    );
   }
   return c.emit('reshape', [v], { shape: [] }, { dtype: v.type.dtype, shape: [] }, def?.loc ?? null);
 }
@@ -145,7 +178,10 @@ function simplifyOnce(graph: Graph): Graph {
       opOf: (v) => ctx.def(v)?.op ?? '',
       arg: (v, i = 0) => ctx.def(v)!.inputs[i]!,
     };
-    const candidates = [...(rules[node.op] ?? []), ...(isOpName(node.op) && isElementwise(node.op) ? [implicitBroadcast] : [])];
+    const candidates = [
+      ...(rules[node.op] ?? []),
+      ...(isOpName(node.op) && isElementwise(node.op) ? [implicitBroadcast] : []),
+    ];
     for (const rule of candidates) {
       const result = rule(node, helpers);
       if (result !== null) return result;

@@ -3,9 +3,12 @@
  * within |a - b| <= atol + rtol·|b|, NaN where the other has NaN, and infinities that match.
  */
 import { expect } from '@jest/globals';
-import { flatten, Tensor, Variable } from '@kiln/core';
+import { flatten, Tensor, Variable } from '@kiln-jit/core';
 
-export interface Tolerance { rtol: number; atol: number }
+export interface Tolerance {
+  rtol: number;
+  atol: number;
+}
 
 /** The tracer issue's bar: traced equals eager within 1e-5 relative. */
 export const TRACE_TOLERANCE: Tolerance = { rtol: 1e-5, atol: 1e-6 };
@@ -28,7 +31,8 @@ export function firstMismatch(actual: Tensor, expected: Tensor, tol: Tolerance):
       if (x !== y) return `element ${i}: ${x} vs ${y}`;
       continue;
     }
-    if (Math.abs(x - y) > tol.atol + tol.rtol * Math.abs(y)) return `element ${i}: ${x} vs ${y} (diff ${Math.abs(x - y)})`;
+    if (Math.abs(x - y) > tol.atol + tol.rtol * Math.abs(y))
+      return `element ${i}: ${x} vs ${y} (diff ${Math.abs(x - y)})`;
   }
   return null;
 }
@@ -38,7 +42,12 @@ function leafTensor(x: unknown): unknown {
 }
 
 /** Asserts two pytrees hold the same non-tensor leaves and close tensors. */
-export function expectTreeClose(actual: unknown, expected: unknown, tol: Tolerance = TRACE_TOLERANCE, what = 'value'): void {
+export function expectTreeClose(
+  actual: unknown,
+  expected: unknown,
+  tol: Tolerance = TRACE_TOLERANCE,
+  what = 'value',
+): void {
   const a = flatten(actual, (x) => x instanceof Tensor);
   const b = flatten(expected, (x) => x instanceof Tensor);
   expect(a.leaves.length).toBe(b.leaves.length);

@@ -4,8 +4,8 @@
  * softmax, layernorm, GELU, attention). The tracer, pass and backend suites all run these and
  * compare each mode against eager execution.
  */
-import * as k from '@kiln/core';
-import type { Tensor, Variable } from '@kiln/core';
+import * as k from '@kiln-jit/core';
+import type { Tensor, Variable } from '@kiln-jit/core';
 
 export interface ProgramRun {
   fn: (...args: never[]) => unknown;
@@ -24,7 +24,8 @@ export interface Program {
 
 type Fn = (...xs: Tensor[]) => Tensor;
 
-const uniform = (shape: number[], seed: number, min = -2, max = 2): Tensor => k.randomUniform(shape, { seed, min, max });
+const uniform = (shape: number[], seed: number, min = -2, max = 2): Tensor =>
+  k.randomUniform(shape, { seed, min, max });
 const positive = (shape: number[], seed: number): Tensor => uniform(shape, seed, 0.2, 3);
 const boolOf = (shape: number[], seed: number): Tensor => k.greater(uniform(shape, seed), 0);
 const ints = (shape: number[], seed: number, max = 5): Tensor => k.cast(uniform(shape, seed, -max, max), 'i32');
@@ -55,18 +56,54 @@ const op = (name: string): Fn => (k as unknown as Record<string, Fn>)[name]!;
 
 /** Unary float ops with the input domain each is defined on. */
 const UNARY_CASES: [string, (shape: number[], seed: number) => Tensor][] = [
-  ['neg', uniform], ['abs', uniform], ['sign', uniform], ['exp', uniform], ['log', positive],
-  ['log1p', (s, seed) => uniform(s, seed, -0.9, 3)], ['expm1', uniform], ['sqrt', positive], ['rsqrt', positive],
-  ['square', uniform], ['reciprocal', positive], ['sin', uniform], ['cos', uniform], ['tanh', uniform],
-  ['sigmoid', uniform], ['relu', uniform], ['leakyRelu', uniform], ['gelu', uniform], ['erf', uniform],
-  ['softplus', uniform], ['floor', uniform], ['ceil', uniform], ['round', uniform], ['stopGradient', uniform],
+  ['neg', uniform],
+  ['abs', uniform],
+  ['sign', uniform],
+  ['exp', uniform],
+  ['log', positive],
+  ['log1p', (s, seed) => uniform(s, seed, -0.9, 3)],
+  ['expm1', uniform],
+  ['sqrt', positive],
+  ['rsqrt', positive],
+  ['square', uniform],
+  ['reciprocal', positive],
+  ['sin', uniform],
+  ['cos', uniform],
+  ['tanh', uniform],
+  ['sigmoid', uniform],
+  ['relu', uniform],
+  ['leakyRelu', uniform],
+  ['gelu', uniform],
+  ['erf', uniform],
+  ['softplus', uniform],
+  ['floor', uniform],
+  ['ceil', uniform],
+  ['round', uniform],
+  ['stopGradient', uniform],
 ];
 const NOT_DIFFERENTIABLE = new Set(['sign', 'floor', 'ceil', 'round', 'stopGradient']);
 
-const BINARY_SHAPES: [number[], number[]][] = [[[2, 3], [2, 3]], [[2, 3], [3]], [[4, 1], [1, 5]], [[], [2, 2]]];
+const BINARY_SHAPES: [number[], number[]][] = [
+  [
+    [2, 3],
+    [2, 3],
+  ],
+  [[2, 3], [3]],
+  [
+    [4, 1],
+    [1, 5],
+  ],
+  [[], [2, 2]],
+];
 const ARITHMETIC: [string, (s: number[], seed: number) => Tensor, (s: number[], seed: number) => Tensor][] = [
-  ['add', uniform, uniform], ['sub', uniform, uniform], ['mul', uniform, uniform], ['div', uniform, positive],
-  ['pow', positive, uniform], ['maximum', uniform, uniform], ['minimum', uniform, uniform], ['mod', uniform, positive],
+  ['add', uniform, uniform],
+  ['sub', uniform, uniform],
+  ['mul', uniform, uniform],
+  ['div', uniform, positive],
+  ['pow', positive, uniform],
+  ['maximum', uniform, uniform],
+  ['minimum', uniform, uniform],
+  ['mod', uniform, positive],
 ];
 const COMPARES = ['equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual'];
 
@@ -77,10 +114,29 @@ function elementwisePrograms(): Program[] {
     out.push(program(name, op(name), inputs));
     if (!NOT_DIFFERENTIABLE.has(name)) out.push(gradProgram(name, op(name), inputs));
   }
-  out.push(program('gelu erf form', (x) => k.gelu(x, { approximate: false }), () => [uniform([3, 4], 2)]));
-  out.push(gradProgram('gelu erf form', (x) => k.gelu(x, { approximate: false }), () => [uniform([3, 4], 2)]));
-  out.push(program('leakyRelu alpha', (x) => k.leakyRelu(x, 0.01), () => [uniform([5], 3)]));
-  for (const name of ['neg', 'abs', 'sign', 'square', 'relu']) out.push(program(`${name} i32`, op(name), () => [ints([7], 4)]));
+  out.push(
+    program(
+      'gelu erf form',
+      (x) => k.gelu(x, { approximate: false }),
+      () => [uniform([3, 4], 2)],
+    ),
+  );
+  out.push(
+    gradProgram(
+      'gelu erf form',
+      (x) => k.gelu(x, { approximate: false }),
+      () => [uniform([3, 4], 2)],
+    ),
+  );
+  out.push(
+    program(
+      'leakyRelu alpha',
+      (x) => k.leakyRelu(x, 0.01),
+      () => [uniform([5], 3)],
+    ),
+  );
+  for (const name of ['neg', 'abs', 'sign', 'square', 'relu'])
+    out.push(program(`${name} i32`, op(name), () => [ints([7], 4)]));
   out.push(program('logicalNot', k.logicalNot, () => [boolOf([6], 5)]));
   for (const [name, left, right] of ARITHMETIC) {
     for (const [sa, sb] of BINARY_SHAPES) {
@@ -96,35 +152,89 @@ function elementwisePrograms(): Program[] {
     out.push(program(`${name}`, op(name), () => [gridded([3, 4], 10), gridded([4], 11)]));
     out.push(program(`${name} i32`, op(name), () => [ints([3, 4], 12, 2), ints([3, 1], 13, 2)]));
   }
-  for (const name of ['logicalAnd', 'logicalOr']) out.push(program(name, op(name), () => [boolOf([2, 3], 14), boolOf([3], 15)]));
+  for (const name of ['logicalAnd', 'logicalOr'])
+    out.push(program(name, op(name), () => [boolOf([2, 3], 14), boolOf([3], 15)]));
   const whereInputs = (): Tensor[] => [boolOf([2, 3], 16), uniform([2, 3], 17), uniform([3], 18)];
   out.push(program('where', k.where as Fn, whereInputs));
   out.push(gradProgram('where', (c, a, b) => k.where(c!, a!, b!), whereInputs));
-  for (const [from, to] of [['f32', 'i32'], ['f32', 'bool'], ['i32', 'f32'], ['bool', 'f32'], ['i32', 'bool']] as const) {
-    const input = (): Tensor[] => [from === 'f32' ? uniform([2, 5], 19, -3, 3) : from === 'i32' ? ints([2, 5], 20) : boolOf([2, 5], 21)];
+  for (const [from, to] of [
+    ['f32', 'i32'],
+    ['f32', 'bool'],
+    ['i32', 'f32'],
+    ['bool', 'f32'],
+    ['i32', 'bool'],
+  ] as const) {
+    const input = (): Tensor[] => [
+      from === 'f32' ? uniform([2, 5], 19, -3, 3) : from === 'i32' ? ints([2, 5], 20) : boolOf([2, 5], 21),
+    ];
     out.push(program(`cast ${from}->${to}`, (x) => k.cast(x, to), input));
   }
   return out;
 }
 
 const REDUCE_AXES: [string, number | number[] | undefined, boolean][] = [
-  ['all', undefined, false], ['axis 0', 0, false], ['axis -1 keepDims', -1, true], ['axes [0,2]', [0, 2], false], ['axes [1,2] keepDims', [1, 2], true],
+  ['all', undefined, false],
+  ['axis 0', 0, false],
+  ['axis -1 keepDims', -1, true],
+  ['axes [0,2]', [0, 2], false],
+  ['axes [1,2] keepDims', [1, 2], true],
 ];
 
 function reductionPrograms(): Program[] {
   const out: Program[] = [];
   for (const name of ['sum', 'mean', 'max', 'min', 'prod', 'logSumExp', 'argmax', 'argmin']) {
     for (const [label, axes, keepDims] of REDUCE_AXES) {
-      const f: Fn = (x) => (k as unknown as Record<string, (x: Tensor, a?: number | number[], kd?: boolean) => Tensor>)[name]!(x, axes, keepDims);
+      const f: Fn = (x) =>
+        (k as unknown as Record<string, (x: Tensor, a?: number | number[], kd?: boolean) => Tensor>)[name]!(
+          x,
+          axes,
+          keepDims,
+        );
       const inputs = (): Tensor[] => [name === 'prod' ? uniform([2, 3, 4], 22, 0.5, 1.5) : uniform([2, 3, 4], 22)];
       out.push(program(`${name} ${label}`, f, inputs));
       if (!name.startsWith('arg')) out.push(gradProgram(`${name} ${label}`, f, inputs));
     }
   }
-  out.push(program('sum i32', (x) => k.sum(x, 1), () => [ints([3, 4], 23)]));
-  out.push(program('max with ties', (x) => k.max(x, 1), () => [gridded([3, 4], 24)]));
-  out.push(gradProgram('max with ties', (x) => k.max(x, 1), () => [k.tensor([[1, 3, 3, 0], [2, 2, 2, 2], [-1, 0, 5, 4]])]));
-  out.push(gradProgram('prod with a zero', (x) => k.prod(x, 1), () => [k.tensor([[1, 0, 3], [2, 4, 0.5], [0, 0, 2]])]));
+  out.push(
+    program(
+      'sum i32',
+      (x) => k.sum(x, 1),
+      () => [ints([3, 4], 23)],
+    ),
+  );
+  out.push(
+    program(
+      'max with ties',
+      (x) => k.max(x, 1),
+      () => [gridded([3, 4], 24)],
+    ),
+  );
+  out.push(
+    gradProgram(
+      'max with ties',
+      (x) => k.max(x, 1),
+      () => [
+        k.tensor([
+          [1, 3, 3, 0],
+          [2, 2, 2, 2],
+          [-1, 0, 5, 4],
+        ]),
+      ],
+    ),
+  );
+  out.push(
+    gradProgram(
+      'prod with a zero',
+      (x) => k.prod(x, 1),
+      () => [
+        k.tensor([
+          [1, 0, 3],
+          [2, 4, 0.5],
+          [0, 0, 2],
+        ]),
+      ],
+    ),
+  );
   return out;
 }
 
@@ -140,17 +250,60 @@ function layoutPrograms(): Program[] {
     ['slice', (t) => k.slice(t, [1, 0, 1], [1, -1, 2]), x],
     ['concat', (a, b) => k.concat([a!, b!], 1), () => [uniform([2, 3], 27), uniform([2, 5], 28)]],
     ['stack', (a, b) => k.stack([a!, b!], -1), () => [uniform([2, 3], 29), uniform([2, 3], 30)]],
-    ['pad', (t) => k.pad(t, [[1, 0], [0, 2], [1, 1]], -1), x],
-    ['gather axis 0', (t, i) => k.gather(t, i!, 0), () => [uniform([4, 3], 31), k.tensor([3, 0, 3, 1], undefined, 'i32')]],
-    ['gather axis 1, 2-d indices', (t, i) => k.gather(t, i!, 1), () => [uniform([2, 4, 3], 32), k.tensor([[1, 1], [0, 3]], undefined, 'i32')]],
+    [
+      'pad',
+      (t) =>
+        k.pad(
+          t,
+          [
+            [1, 0],
+            [0, 2],
+            [1, 1],
+          ],
+          -1,
+        ),
+      x,
+    ],
+    [
+      'gather axis 0',
+      (t, i) => k.gather(t, i!, 0),
+      () => [uniform([4, 3], 31), k.tensor([3, 0, 3, 1], undefined, 'i32')],
+    ],
+    [
+      'gather axis 1, 2-d indices',
+      (t, i) => k.gather(t, i!, 1),
+      () => [
+        uniform([2, 4, 3], 32),
+        k.tensor(
+          [
+            [1, 1],
+            [0, 3],
+          ],
+          undefined,
+          'i32',
+        ),
+      ],
+    ],
   ];
   const out: Program[] = [];
   for (const [name, f, inputs] of cases) {
     out.push(program(name, f, inputs));
     out.push(gradProgram(name, f, inputs));
   }
-  out.push(program('oneHot', (i) => k.oneHot(i!, 4), () => [k.tensor([0, 3, 5, -1, 2], undefined, 'i32')]));
-  out.push(program('gather i32 data', (t, i) => k.gather(t, i!, 0), () => [ints([4, 2], 33), k.tensor([1, 1, 0], undefined, 'i32')]));
+  out.push(
+    program(
+      'oneHot',
+      (i) => k.oneHot(i!, 4),
+      () => [k.tensor([0, 3, 5, -1, 2], undefined, 'i32')],
+    ),
+  );
+  out.push(
+    program(
+      'gather i32 data',
+      (t, i) => k.gather(t, i!, 0),
+      () => [ints([4, 2], 33), k.tensor([1, 1, 0], undefined, 'i32')],
+    ),
+  );
   return out;
 }
 
@@ -171,11 +324,22 @@ function matmulPrograms(): Program[] {
     out.push(program(name, f, inputs));
     out.push(gradProgram(name, f, inputs));
   }
-  out.push(program('matmul i32', (a, b) => k.matmul(a!, b!), () => [ints([3, 4], 36), ints([4, 2], 37)]));
+  out.push(
+    program(
+      'matmul i32',
+      (a, b) => k.matmul(a!, b!),
+      () => [ints([3, 4], 36), ints([4, 2], 37)],
+    ),
+  );
   return out;
 }
 
-interface Mlp { w1: Variable; b1: Variable; w2: Variable; b2: Variable }
+interface Mlp {
+  w1: Variable;
+  b1: Variable;
+  w2: Variable;
+  b2: Variable;
+}
 
 function makeMlp(seed: number): Mlp {
   return {
@@ -206,7 +370,9 @@ function trainingProgram(name: string, makeOptimizer: () => k.Optimizer): Progra
       const y = k.tensor([0, 1, 2, 3, 1, 2], undefined, 'i32');
       const run: ProgramRun = { fn: step as ProgramRun['fn'], args: [x, y], steps: 5 };
       // Optimizer state variables appear on the first step; list them lazily through a getter.
-      Object.defineProperty(run, 'variables', { get: () => [...Object.values(params), ...[...opt.state.values()].flatMap((s) => Object.values(s))] });
+      Object.defineProperty(run, 'variables', {
+        get: () => [...Object.values(params), ...[...opt.state.values()].flatMap((s) => Object.values(s))],
+      });
       return run;
     },
   };
@@ -245,14 +411,22 @@ function compositePrograms(): Program[] {
   out.push(trainingProgram('MLP train step (momentum)', () => k.momentum({ learningRate: 0.05, nesterov: true })));
   out.push({
     name: 'grad of grad (tanh)',
-    setup: () => ({ fn: ((t: Tensor) => k.grad((u: Tensor) => k.sum(k.grad((w: Tensor) => k.sum(k.tanh(w)))(u)))(t)) as ProgramRun['fn'], args: [uniform([5], 59)] }),
+    setup: () => ({
+      fn: ((t: Tensor) =>
+        k.grad((u: Tensor) => k.sum(k.grad((w: Tensor) => k.sum(k.tanh(w)))(u)))(t)) as ProgramRun['fn'],
+      args: [uniform([5], 59)],
+    }),
   });
   return out;
 }
 
 /** Every program of the catalogue. */
 export const PROGRAMS: readonly Program[] = [
-  ...elementwisePrograms(), ...reductionPrograms(), ...layoutPrograms(), ...matmulPrograms(), ...compositePrograms(),
+  ...elementwisePrograms(),
+  ...reductionPrograms(),
+  ...layoutPrograms(),
+  ...matmulPrograms(),
+  ...compositePrograms(),
 ];
 
 /** The composite programs only (the ones the issues name). */

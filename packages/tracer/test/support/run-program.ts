@@ -2,7 +2,7 @@
  * @file Runs a catalogue program eagerly or traced, collecting every step's output and the
  * final values of its variables, so two modes can be compared.
  */
-import type { Tensor } from '@kiln/core';
+import type { Tensor } from '@kiln-jit/core';
 import { trace, type TraceOptions } from '../../src/index.ts';
 import type { Program } from './programs.ts';
 
