@@ -6,8 +6,8 @@
 import type { Tensor } from './tensor.ts';
 import type { Variable } from './variable.ts';
 import type { OpAttrs, OpName } from './ops/names.ts';
-import { inferType } from './ops/shape-rules.ts';
-import { kernels, type Kernel } from './kernels/index.ts';
+import { inferType, kernels } from './ops/registry.ts';
+import type { Kernel } from './ops/rules.ts';
 
 export interface Interpreter {
   /** Runs or records `op` on `inputs`, returning its output. */

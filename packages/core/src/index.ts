@@ -12,11 +12,14 @@ export * from './source-location.ts';
 export * from './creation.ts';
 export * from './ops/api.ts';
 export * from './ops/names.ts';
-export { shapeRules, inferType, typeString, matrixDims, type TensorType, type ShapeRule } from './ops/shape-rules.ts';
-export { kernels, type Kernel } from './kernels/index.ts';
-export { unaryScalar, binaryScalar } from './kernels/elementwise.ts';
-export { erf as erfScalar } from './kernels/scalar-math.ts';
-export { vjpRules, type VjpRule } from './ops/vjp.ts';
+export { typeString, matrixDims, type DTypeClass } from './ops/shape-rules.ts';
+export { opRules, shapeRules, kernels, vjpRules, inferType } from './ops/registry.ts';
+export type { OpRules, ShapeRule, Kernel, VjpRule, TensorType } from './ops/rules.ts';
+export { unaryOps, unaryScalar, type UnaryDef } from './ops/unary.ts';
+export { binaryOps, binaryScalar, isCommutative, type BinaryDef } from './ops/binary.ts';
+export { reduceOps, reduceIdentity } from './ops/reduce.ts';
+export { layoutRules, checksIndices } from './ops/layout.ts';
+export { erf as erfScalar, GELU_TANH } from './kernels/scalar-math.ts';
 export {
   bind,
   currentInterpreter,

@@ -28,7 +28,7 @@ import {
 } from './ops/api.ts';
 import { normalizeAxis, shapesEqual } from './shape.ts';
 
-export { relu, gelu, sigmoid, tanh, softplus, leakyRelu } from './ops/api.ts';
+export * from './ops/activations.ts';
 
 function fans(shape: readonly number[]): [number, number] {
   if (shape.length < 2) return [shape[0] ?? 1, shape[0] ?? 1];

@@ -80,3 +80,8 @@ export function reducedShape(shape: Shape, axes: readonly number[], keepDims: bo
   }
   return out;
 }
+
+/** The shape with its last axis reduced to 1: one value per row, as a row reduction with keepDims gives. */
+export function rowShape(shape: readonly number[]): number[] {
+  return [...shape.slice(0, -1), 1];
+}

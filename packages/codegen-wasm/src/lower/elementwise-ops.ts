@@ -5,7 +5,7 @@
  * instruction use our approximations (simd-math) or, for rare integer and pow cases, a scalar
  * JavaScript helper per lane.
  */
-import type { BinaryOp, DType, OpAttrs, UnaryOp } from '@kiln-jit/core';
+import { GELU_TANH, type BinaryOp, type DType, type OpAttrs, type UnaryOp } from '@kiln-jit/core';
 import type { ExpressionRef } from '../binaryen.ts';
 import { simdMath } from '../simd-math.ts';
 import type { KernelBuilder, Vec } from './kernel-builder.ts';
@@ -55,8 +55,6 @@ function perLane(helper: ScalarImport): Lowering<ElementwiseOp> {
   };
 }
 
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
-
 /** f32 sign: ±1 by sign; zeros (keeping their sign, as Math.sign does) and NaN kept. */
 function signF32(b: KernelBuilder, x: Vec[]): ExpressionRef {
   const { mod } = b;
@@ -73,8 +71,8 @@ function geluLowering(b: KernelBuilder, x: Vec[], _d: DType[], { approximate }: 
     ? simdMath.tanh(
         b,
         f.mul(
-          f.add(x[0]!(), f.mul(b.f32x4(0.044715), f.mul(x[0]!(), f.mul(x[0]!(), x[0]!())))),
-          b.f32x4(SQRT_2_OVER_PI),
+          f.add(x[0]!(), f.mul(b.f32x4(GELU_TANH.cubic), f.mul(x[0]!(), f.mul(x[0]!(), x[0]!())))),
+          b.f32x4(GELU_TANH.scale),
         ),
       )
     : simdMath.erf(b, f.mul(x[0]!(), b.f32x4(Math.SQRT1_2)));

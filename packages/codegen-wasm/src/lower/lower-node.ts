@@ -3,7 +3,7 @@
  * whose operands a specialised kernel cannot walk is lowered unfused instead: its body nodes
  * become kernels of their own, with the intermediate values in scratch.
  */
-import { isOpName, opFamily, sizeOf, type OpName } from '@kiln-jit/core';
+import { isElementwise, isOpName, opFamily, sizeOf, type OpName } from '@kiln-jit/core';
 import { CONSTANT_OP, type Node, type Value } from '@kiln-jit/tracer';
 import type { ExpressionRef } from '../binaryen.ts';
 import { KernelBuilder } from './kernel-builder.ts';
@@ -28,10 +28,8 @@ function lowerPlain(ctx: ModuleContext, node: Node): Kernel {
   const op = node.op as OpName;
   if (op === 'argmax' || op === 'argmin') return lowerArgReduce(ctx, node);
   if (op === 'matmul') return lowerMatmul(ctx, node);
-  const family = opFamily(op);
-  if (family === 'reduce') return lowerReduce(ctx, node);
-  if (family === 'unary' || family === 'binary' || family === 'select' || family === 'cast')
-    return lowerElementwise(ctx, node);
+  if (opFamily(op) === 'reduce') return lowerReduce(ctx, node);
+  if (isElementwise(op)) return lowerElementwise(ctx, node);
   if (hasLayoutLowering(op)) return lowerLayout(ctx, node);
   throw new Error(`codegen-wasm: no lowering for ${op}`);
 }

@@ -3,9 +3,8 @@
  * axes reads its input in place; over other axes, its producers are first evaluated into scratch
  * in an order that puts the reduced axes last (a strided map), and the row kernel runs on that.
  */
-import { rowShapeOf } from './shapes.ts';
 import { CONSTANT_OP, GraphBuilder, type Node, type Value } from '@kiln-jit/tracer';
-import { sizeOf } from '@kiln-jit/core';
+import { isFoldOp, rowShape, sizeOf } from '@kiln-jit/core';
 import type { ExpressionRef } from '../binaryen.ts';
 import { KernelBuilder, type Vec } from './kernel-builder.ts';
 import type { ModuleContext } from './module-context.ts';
@@ -14,7 +13,6 @@ import { fullTester, largestShape, rowParam } from './row-programs.ts';
 import { broadcastStridesTo, contiguousStrides, emitStridedMap } from './strided-map.ts';
 import { evaluateNodes } from './dag.ts';
 import { elementBytes } from './lanes.ts';
-import { isFoldOp } from './reduce-ops.ts';
 import { UnsupportedLowering, type Kernel } from './kernel-types.ts';
 
 const align16 = (n: number): number => Math.ceil(n / 16) * 16;
@@ -50,7 +48,7 @@ export function lowerRows(ctx: ModuleContext, node: Node): Kernel {
   const nodes = programNodes(node);
   const full = largestShape(nodes);
   const split = full.length - 1;
-  return lowerRowProgram(ctx, node, nodes, full, split, rowShapeOf(full));
+  return lowerRowProgram(ctx, node, nodes, full, split, rowShape(full));
 }
 
 /** Builds and emits a row program over `nodes` with the given full shape and split. */

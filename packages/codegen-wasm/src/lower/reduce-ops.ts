@@ -1,27 +1,11 @@
 /**
  * @file Combining accumulators for the folding reductions (sum, prod, max, min), as vectors and
- * as scalars, for f32 and i32. max and min keep NaN, as the eager kernels do.
+ * as scalars, for f32 and i32. max and min keep NaN, as the eager kernels do. Which reductions
+ * fold, and the identity they start from, are core's (isFoldOp, reduceIdentity).
  */
-import type { DType } from '@kiln-jit/core';
+import type { DType, FoldOp } from '@kiln-jit/core';
 import type { ExpressionRef } from '../binaryen.ts';
 import type { KernelBuilder } from './kernel-builder.ts';
-
-export type FoldOp = 'sum' | 'prod' | 'max' | 'min';
-
-export function isFoldOp(op: string): op is FoldOp {
-  return op === 'sum' || op === 'prod' || op === 'max' || op === 'min';
-}
-
-export function identityOf(op: FoldOp): number {
-  return { sum: 0, prod: 1, max: -Infinity, min: Infinity }[op];
-}
-
-/** The identity for i32 max/min is the extreme integer, not an infinity. */
-export function identityFor(op: FoldOp, dtype: DType): number {
-  if (dtype === 'i32' && op === 'max') return -2147483648;
-  if (dtype === 'i32' && op === 'min') return 2147483647;
-  return identityOf(op);
-}
 
 export function combineVector(
   b: KernelBuilder,

@@ -6,23 +6,13 @@
  *     full-row values, feed reductions, and keep values later steps need in a row of scratch;
  *   - per-row scalar steps (reduction results and what is computed from them).
  */
-import type { DType } from '@kiln-jit/core';
+import { isFoldOp, reduceIdentity, type DType, type FoldOp } from '@kiln-jit/core';
 import type { Node, Value } from '@kiln-jit/tracer';
 import type { ExpressionRef } from '../binaryen.ts';
 import type { KernelBuilder, Vec } from './kernel-builder.ts';
 import { evaluateNodes } from './dag.ts';
 import { elementBytes, loadSplat, loadVector, storeOne, storeVector } from './lanes.ts';
-import {
-  combineScalar,
-  combineVector,
-  identityFor,
-  isFoldOp,
-  lane,
-  scalarConst,
-  scalarType,
-  splatScalar,
-  type FoldOp,
-} from './reduce-ops.ts';
+import { combineScalar, combineVector, lane, scalarConst, scalarType, splatScalar } from './reduce-ops.ts';
 
 /** Thrown when a program's operands cannot be walked as [rows, cols]; the caller unfuses. */
 export class RowLayoutError extends Error {}
@@ -153,7 +143,7 @@ function emitLoop(
   }
   const accs = step.reductions.map((red) => {
     const dtype = red.output.type.dtype;
-    const id = identityFor(red.op as FoldOp, dtype);
+    const id = reduceIdentity(red.op as FoldOp, dtype);
     const vec = b.local(b.binaryen.v128);
     const tail = b.local(scalarType(b, dtype));
     stmts.push(b.set(vec, splatScalar(b, dtype, scalarConst(b, dtype, id))), b.set(tail, scalarConst(b, dtype, id)));

@@ -2,12 +2,11 @@
  * @file Turns reductions (plain or fused) and fused.rows nodes into row programs: which values
  * vary along the row, and how each operand is addressed as [rows, cols].
  */
-import { shapesEqual, type DType } from '@kiln-jit/core';
+import { isFoldOp, shapesEqual, type DType } from '@kiln-jit/core';
 import type { Node, Value } from '@kiln-jit/tracer';
 import type { Vec } from './kernel-builder.ts';
 import type { RowParam } from './row-kernel.ts';
 import { broadcastStridesTo } from './strided-map.ts';
-import { isFoldOp } from './reduce-ops.ts';
 
 /** One stride for a group of dimensions walked as a single index, or null if they do not merge. */
 export function groupStride(sizes: readonly number[], strides: readonly number[]): number | null {

@@ -6,82 +6,14 @@ import { allocate, truncSat, type TypedArray } from '../dtype.ts';
 import type { Tensor } from '../tensor.ts';
 import { makeTensor } from '../tensor.ts';
 import { broadcastStrides, shapesEqual } from '../shape.ts';
-import type { TensorType } from '../ops/shape-rules.ts';
-import { UNARY_OPS, BINARY_OPS, type BinaryOp, type OpAttrs, type UnaryOp } from '../ops/names.ts';
+import type { TensorType } from '../ops/rules.ts';
+import type { OpAttrs } from '../ops/names.ts';
 import { specialize } from './specialize.ts';
-import {
-  erf,
-  floorMod,
-  geluErf,
-  geluTanh,
-  intFloorDiv,
-  intFloorMod,
-  roundHalfEven,
-  sigmoid,
-  softplus,
-} from './scalar-math.ts';
 
-type UnaryFn = (x: number, attrs: never) => number;
-type BinaryFn = (a: number, b: number) => number | boolean;
-
-/** Each unary op on one element, in double precision; storing into the output rounds it. */
-export const unaryScalar: { [K in UnaryOp]: (x: number, attrs: OpAttrs[K]) => number } = {
-  neg: (x) => -x,
-  abs: Math.abs,
-  sign: Math.sign,
-  exp: Math.exp,
-  log: Math.log,
-  log1p: Math.log1p,
-  expm1: Math.expm1,
-  sqrt: Math.sqrt,
-  rsqrt: (x) => 1 / Math.sqrt(x),
-  square: (x) => x * x,
-  reciprocal: (x) => 1 / x,
-  sin: Math.sin,
-  cos: Math.cos,
-  tanh: Math.tanh,
-  sigmoid,
-  relu: (x) => Math.max(x, 0), // Math.max keeps NaN, as PyTorch's relu does
-  leakyRelu: (x, { alpha }) => (x > 0 ? x : alpha * x),
-  gelu: (x, { approximate }) => (approximate ? geluTanh(x) : geluErf(x)),
-  erf,
-  softplus,
-  floor: Math.floor,
-  ceil: Math.ceil,
-  round: roundHalfEven,
-  logicalNot: (x) => (x === 0 ? 1 : 0),
-  stopGradient: (x) => x,
-};
-
-/** Unary ops whose i32 form differs: x * x in double precision is inexact past 2^26, Math.imul wraps like i32. */
-const unaryIntScalar: Partial<Record<UnaryOp, UnaryFn>> = {
-  square: (x) => Math.imul(x, x),
-};
-
-interface BinaryScalar {
-  f32: BinaryFn;
-  i32?: BinaryFn;
-}
-
-/** Each binary op on one pair of elements; `i32` overrides where integer semantics differ. */
-export const binaryScalar: Record<BinaryOp, BinaryScalar> = {
-  add: { f32: (a, b) => a + b },
-  sub: { f32: (a, b) => a - b },
-  mul: { f32: (a, b) => a * b, i32: Math.imul },
-  div: { f32: (a, b) => a / b, i32: intFloorDiv },
-  pow: { f32: Math.pow },
-  maximum: { f32: Math.max },
-  minimum: { f32: Math.min },
-  mod: { f32: floorMod, i32: intFloorMod },
-  equal: { f32: (a, b) => a === b },
-  notEqual: { f32: (a, b) => a !== b },
-  less: { f32: (a, b) => a < b },
-  lessEqual: { f32: (a, b) => a <= b },
-  greater: { f32: (a, b) => a > b },
-  greaterEqual: { f32: (a, b) => a >= b },
-  logicalAnd: { f32: (a, b) => a !== 0 && b !== 0 },
-  logicalOr: { f32: (a, b) => a !== 0 || b !== 0 },
-};
+/** An elementwise op on one element (attributes last), in double precision. */
+export type UnaryFn = (x: number, attrs: never) => number;
+/** A binary op on one pair of elements; booleans are stored as 0/1. */
+export type BinaryFn = (a: number, b: number) => number | boolean;
 
 function unaryLoop(f: UnaryFn, x: TypedArray, out: TypedArray, attrs: never): void {
   for (let i = 0; i < x.length; i++) out[i] = f(x[i]!, attrs);
@@ -132,23 +64,15 @@ function binaryLoop(
   }
 }
 
-const unaryLoops = Object.fromEntries(UNARY_OPS.map((op) => [op, specialize(unaryLoop)])) as Record<
-  UnaryOp,
-  typeof unaryLoop
->;
-const binaryLoops = Object.fromEntries(
-  BINARY_OPS.flatMap((op) => [
-    [`${op}:f32`, specialize(binaryLoop)],
-    [`${op}:i32`, specialize(binaryLoop)],
-  ]),
-) as Record<string, typeof binaryLoop>;
-
-export function unaryKernel<K extends UnaryOp>(
-  op: K,
-): (inputs: readonly Tensor[], attrs: OpAttrs[K], out: TensorType) => Tensor {
-  const f = unaryScalar[op] as UnaryFn;
-  const fInt = unaryIntScalar[op] ?? f;
-  const loop = unaryLoops[op];
+/**
+ * The eager kernel of a unary op from its scalar function (and its i32 form, where that differs).
+ * Each kernel gets its own copy of the loop, so the call of `f` stays monomorphic.
+ */
+export function unaryKernel(
+  f: UnaryFn,
+  fInt: UnaryFn = f,
+): (inputs: readonly Tensor[], attrs: unknown, out: TensorType) => Tensor {
+  const loop = specialize(unaryLoop);
   return (inputs, attrs, type) => {
     const out = allocate(type.dtype, inputs[0]!.size);
     loop(type.dtype === 'i32' ? fInt : f, inputs[0]!.storage!, out, attrs as never);
@@ -166,24 +90,32 @@ function broadcastMode(a: TensorType, b: TensorType, outShape: readonly number[]
   return 3;
 }
 
-/** Applies a binary scalar function over two broadcast inputs into `out`. */
-export function applyBinary(op: BinaryOp, a: Tensor, b: Tensor, out: TypedArray, outShape: readonly number[]): void {
-  const intSemantics = a.dtype === 'i32' && binaryScalar[op].i32 !== undefined;
-  const f = intSemantics ? binaryScalar[op].i32! : binaryScalar[op].f32;
-  const loop = binaryLoops[`${op}:${intSemantics ? 'i32' : 'f32'}`]!;
-  const mode = broadcastMode(a, b, outShape);
-  const aStrides = mode === 3 ? broadcastStrides(a.shape, outShape) : [];
-  const bStrides = mode === 3 ? broadcastStrides(b.shape, outShape) : [];
-  loop(f, a.storage!, b.storage!, out, mode, outShape, aStrides, bStrides);
+/** A binary op's scalar function, with an i32 form where integer semantics differ. */
+export interface BinaryScalar {
+  f32: BinaryFn;
+  i32?: BinaryFn;
 }
 
-export function binaryKernel(op: BinaryOp): (inputs: readonly Tensor[], attrs: unknown, out: TensorType) => Tensor {
+/** The eager kernel of a binary op from its scalar functions; each dtype form gets its own loop copy. */
+export function binaryKernel({
+  f32,
+  i32,
+}: BinaryScalar): (inputs: readonly Tensor[], attrs: unknown, out: TensorType) => Tensor {
+  const floatLoop = specialize(binaryLoop);
+  const intLoop = i32 ? specialize(binaryLoop) : floatLoop;
   return (inputs, _attrs, type) => {
+    const [a, b] = inputs as [Tensor, Tensor];
     const out = allocate(
       type.dtype,
       type.shape.reduce((x, y) => x * y, 1),
     );
-    if (out.length > 0) applyBinary(op, inputs[0]!, inputs[1]!, out, type.shape);
+    if (out.length === 0) return makeTensor(type.shape, type.dtype, out);
+    const intSemantics = a.dtype === 'i32' && i32 !== undefined;
+    const mode = broadcastMode(a, b, type.shape);
+    const aStrides = mode === 3 ? broadcastStrides(a.shape, type.shape) : [];
+    const bStrides = mode === 3 ? broadcastStrides(b.shape, type.shape) : [];
+    const loop = intSemantics ? intLoop : floatLoop;
+    loop(intSemantics ? i32 : f32, a.storage!, b.storage!, out, mode, type.shape, aStrides, bStrides);
     return makeTensor(type.shape, type.dtype, out);
   };
 }

@@ -2,24 +2,15 @@
  * @file Eager reduction kernels. Sums accumulate in double precision; max/min propagate NaN;
  * argmax/argmin return the first index of the extreme value within the reduced axes.
  */
-import { allocate, type TypedArray } from '../dtype.ts';
+import { allocate, type DType, type TypedArray } from '../dtype.ts';
 import { makeTensor, type Tensor } from '../tensor.ts';
 import { stridesOf } from '../shape.ts';
-import type { TensorType } from '../ops/shape-rules.ts';
-import type { ReduceAttrs, ReduceOp } from '../ops/names.ts';
+import type { TensorType } from '../ops/rules.ts';
+import type { ReduceAttrs } from '../ops/names.ts';
 import { specialize } from './specialize.ts';
 
-type Combine = (acc: number, x: number) => number;
-
-const combiners: Record<'sum' | 'prod' | 'max' | 'min', { combine: Combine; init: number }> = {
-  sum: { combine: (acc, x) => acc + x, init: 0 },
-  prod: { combine: (acc, x) => acc * x, init: 1 },
-  max: { combine: (acc, x) => (x > acc || x !== x ? x : acc), init: -Infinity },
-  min: { combine: (acc, x) => (x < acc || x !== x ? x : acc), init: Infinity },
-};
-
-/** i32 products wrap (as in Wasm) instead of losing bits in a double past 2^53. */
-const intCombiners: Partial<Record<'sum' | 'prod' | 'max' | 'min', Combine>> = { prod: Math.imul };
+/** Folds one element into an accumulator. */
+export type Combine = (acc: number, x: number) => number;
 
 /** Strides into the output for each input axis (0 along reduced axes). */
 function outputStrides(shape: readonly number[], axes: readonly number[]): number[] {
@@ -59,23 +50,24 @@ function reduceLoop(
   }
 }
 
-const reduceLoops = {
-  sum: specialize(reduceLoop),
-  prod: specialize(reduceLoop),
-  max: specialize(reduceLoop),
-  min: specialize(reduceLoop),
-};
-
-function foldKernel(op: 'sum' | 'prod' | 'max' | 'min') {
-  const { combine, init } = combiners[op];
-  return (inputs: readonly Tensor[], { axes }: ReduceAttrs, type: TensorType): Tensor => {
+/**
+ * The eager kernel of a folding reduction: `combine` (or `intCombine` for i32 input) from the
+ * identity of the output dtype. The kernel gets its own copy of the loop (see specialize.ts).
+ */
+export function foldKernel(
+  combine: Combine,
+  intCombine: Combine,
+  identity: (dtype: DType) => number,
+): (inputs: readonly Tensor[], attrs: ReduceAttrs, type: TensorType) => Tensor {
+  const loop = specialize(reduceLoop);
+  return (inputs, { axes }, type) => {
     const x = inputs[0]!;
     const outSize = type.shape.reduce((a, b) => a * b, 1);
-    const acc = new Float64Array(outSize).fill(init);
+    const acc = new Float64Array(outSize).fill(identity(type.dtype));
     // A 0-d input is a 1-element row; an empty input leaves the identity in place.
     const shape = x.rank === 0 ? [1] : x.shape;
-    const fold = x.dtype === 'i32' ? (intCombiners[op] ?? combine) : combine;
-    if (x.size > 0) reduceLoops[op](fold, x.storage!, shape, outputStrides(shape, x.rank === 0 ? [] : axes), acc);
+    const fold = x.dtype === 'i32' ? intCombine : combine;
+    if (x.size > 0) loop(fold, x.storage!, shape, outputStrides(shape, x.rank === 0 ? [] : axes), acc);
     const out = allocate(type.dtype, outSize);
     out.set(acc);
     return makeTensor(type.shape, type.dtype, out);
@@ -83,9 +75,10 @@ function foldKernel(op: 'sum' | 'prod' | 'max' | 'min') {
 }
 
 /** argmax/argmin: the position within the reduced axes (row-major) of the first extreme value; NaN wins. */
-function argKernel(op: 'argmax' | 'argmin') {
-  const better = op === 'argmax' ? (x: number, best: number) => x > best : (x: number, best: number) => x < best;
-  return (inputs: readonly Tensor[], { axes }: ReduceAttrs, type: TensorType): Tensor => {
+export function argKernel(
+  better: (x: number, best: number) => boolean,
+): (inputs: readonly Tensor[], attrs: ReduceAttrs, type: TensorType) => Tensor {
+  return (inputs, { axes }, type) => {
     const x = inputs[0]!;
     const data = x.storage!;
     const outSize = type.shape.reduce((a, b) => a * b, 1);
@@ -114,15 +107,3 @@ function argKernel(op: 'argmax' | 'argmin') {
     return makeTensor(type.shape, 'i32', index);
   };
 }
-
-export const reduceKernels: Record<
-  ReduceOp,
-  (inputs: readonly Tensor[], attrs: ReduceAttrs, type: TensorType) => Tensor
-> = {
-  sum: foldKernel('sum'),
-  prod: foldKernel('prod'),
-  max: foldKernel('max'),
-  min: foldKernel('min'),
-  argmax: argKernel('argmax'),
-  argmin: argKernel('argmin'),
-};

@@ -1,9 +1,13 @@
 /**
  * @file Scalar math that `Math` lacks: erf, GELU, round-half-to-even, floor division and modulo.
- * These are the eager reference, so they aim at double precision.
+ * These are the eager reference, so they aim at double precision. The constants are exported so
+ * that gradients and backends use the same ones.
  */
 
-const TWO_OVER_SQRT_PI = 1.1283791670955126;
+/** 2/sqrt(pi): erf'(x) = 2/sqrt(pi)·e^(-x²). */
+export const TWO_OVER_SQRT_PI = 1.1283791670955126;
+/** 1/sqrt(2pi): the standard normal density at 0. */
+export const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 /** erf by its Maclaurin series for |x| < 3, else by the continued fraction of erfc (both to ~1e-15). */
 export function erf(x: number): number {
@@ -30,8 +34,9 @@ export function erf(x: number): number {
   return Math.sign(x) * (1 - erfc);
 }
 
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
-const GELU_CUBIC = 0.044715;
+/** GELU's tanh form: x/2·(1 + tanh(sqrt(2/pi)·(x + 0.044715·x³))). */
+export const GELU_TANH = { scale: Math.sqrt(2 / Math.PI), cubic: 0.044715 } as const;
+const { scale: SQRT_2_OVER_PI, cubic: GELU_CUBIC } = GELU_TANH;
 
 export function geluTanh(x: number): number {
   return 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + GELU_CUBIC * x * x * x)));

@@ -1,73 +1,19 @@
 /**
  * @file The op functions users call. Each converts its arguments (numbers are weakly typed: they
  * take the dtype of the tensor they meet), normalizes attributes to the canonical form the IR
- * stores (non-negative, sorted axes; resolved -1 in shapes), and binds the primitive.
+ * stores (non-negative, sorted axes; resolved -1 in shapes), and binds the primitive. Activations
+ * live in activations.ts (re-exported here and by nn).
  */
-import type { DType, TypedArray } from '../dtype.ts';
-import { KilnArgumentError, KilnDTypeError, KilnShapeError } from '../errors.ts';
-import { Tensor, type NestedArray } from '../tensor.ts';
-import { Variable } from '../variable.ts';
+import type { DType } from '../dtype.ts';
+import { KilnArgumentError, KilnShapeError } from '../errors.ts';
+import type { Tensor } from '../tensor.ts';
 import { bind } from '../context.ts';
-import { scalar, tensor } from '../creation.ts';
 import { formatShape, normalizeAxis, shapesEqual } from '../shape.ts';
-import type { BinaryOp, OpAttrs, ReduceOp, UnaryOp } from './names.ts';
+import type { BinaryOp, OpAttrs, ReduceOp } from './names.ts';
+import { asTensor, operands, unary, type TensorLike } from './convert.ts';
 
-/** Anything an op accepts where it needs a tensor. */
-export type TensorLike = Tensor | Variable | number | boolean | TypedArray | NestedArray[];
-
-function describeValue(x: unknown): string {
-  if (x === null || x === undefined) return String(x);
-  if (Array.isArray(x)) return 'an array';
-  if (typeof x === 'object') return `an object (${x.constructor?.name ?? 'Object'})`;
-  if (typeof x === 'function') return 'a function';
-  // JSON.stringify quotes strings, but returns undefined for symbols and throws on bigints.
-  return `${typeof x} ${typeof x === 'string' ? JSON.stringify(x) : String(x)}`;
-}
-
-/** Converts an op argument to a tensor; plain numbers take `numberDType`. */
-export function asTensor(x: TensorLike, op: string, position = 'argument', numberDType: DType = 'f32'): Tensor {
-  if (x instanceof Tensor) return x;
-  if (x instanceof Variable) return x.value;
-  if (typeof x === 'number') {
-    checkIntegral(op, position, [x], numberDType);
-    return scalar(x, numberDType === 'bool' ? 'f32' : numberDType);
-  }
-  if (typeof x === 'boolean') return scalar(x, 'bool');
-  if (Array.isArray(x) || ArrayBuffer.isView(x)) {
-    if (!Array.isArray(x) || numberDType === 'bool') return tensor(x);
-    checkIntegral(op, position, (x as unknown[]).flat(Infinity), numberDType);
-    return tensor(x as NestedArray[], undefined, numberDType);
-  }
-  throw new KilnArgumentError(
-    `${op}: ${position} must be a tensor, variable, number or array; got ${describeValue(x)}`,
-  );
-}
-
-/** A plain number meeting an i32 tensor must be an integer: truncating it silently would be a wrong answer. */
-function checkIntegral(op: string, position: string, values: unknown[], dtype: DType): void {
-  if (dtype !== 'i32') return;
-  const bad = values.find((v) => typeof v === 'number' && !Number.isInteger(v));
-  if (bad !== undefined) {
-    throw new KilnDTypeError(
-      `${op}: ${position} ${bad} is not an integer but meets an i32 tensor; cast the tensor with cast(x, "f32") first`,
-    );
-  }
-}
-
-function concreteDType(x: TensorLike): DType | undefined {
-  if (x instanceof Tensor || x instanceof Variable) return x.dtype;
-  return undefined;
-}
-
-/** Converts two operands; a plain number adopts the other operand's dtype. */
-function operands(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
-  const x = asTensor(a, op, 'first argument', concreteDType(b));
-  return [x, asTensor(b, op, 'second argument', x.dtype)];
-}
-
-function unary(op: UnaryOp, x: TensorLike): Tensor {
-  return bind(op, [asTensor(x, op)], {});
-}
+export { asTensor, type TensorLike } from './convert.ts';
+export * from './activations.ts';
 
 function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   return bind(op, operands(op, a, b), {});
@@ -96,21 +42,8 @@ export const square = (x: TensorLike): Tensor => unary('square', x);
 export const reciprocal = (x: TensorLike): Tensor => unary('reciprocal', x);
 export const sin = (x: TensorLike): Tensor => unary('sin', x);
 export const cos = (x: TensorLike): Tensor => unary('cos', x);
-export const tanh = (x: TensorLike): Tensor => unary('tanh', x);
-/** 1 / (1 + exp(-x)) */
-export const sigmoid = (x: TensorLike): Tensor => unary('sigmoid', x);
-/** max(x, 0); NaN stays NaN. */
-export const relu = (x: TensorLike): Tensor => unary('relu', x);
-/** x for x > 0, else alpha * x. */
-export const leakyRelu = (x: TensorLike, alpha = 0.2): Tensor =>
-  bind('leakyRelu', [asTensor(x, 'leakyRelu')], { alpha });
-/** GELU; `approximate` (default true, as in JAX) uses the tanh form, false the exact erf form. */
-export const gelu = (x: TensorLike, options: { approximate?: boolean } = {}): Tensor =>
-  bind('gelu', [asTensor(x, 'gelu')], { approximate: options.approximate ?? true });
 /** The error function. */
 export const erf = (x: TensorLike): Tensor => unary('erf', x);
-/** log(1 + exp(x)), without overflow. */
-export const softplus = (x: TensorLike): Tensor => unary('softplus', x);
 export const floor = (x: TensorLike): Tensor => unary('floor', x);
 export const ceil = (x: TensorLike): Tensor => unary('ceil', x);
 /** Rounds half to even, like numpy. */

@@ -36,6 +36,8 @@ export const COMPARE_OPS = ['equal', 'notEqual', 'less', 'lessEqual', 'greater',
 export const LOGICAL_OPS = ['logicalAnd', 'logicalOr'] as const;
 export const BINARY_OPS = [...ARITHMETIC_OPS, ...COMPARE_OPS, ...LOGICAL_OPS] as const;
 export const REDUCE_OPS = ['sum', 'max', 'min', 'prod', 'argmax', 'argmin'] as const;
+/** The reductions that fold their elements with an associative operation from an identity. */
+export const FOLD_OPS = ['sum', 'max', 'min', 'prod'] as const satisfies readonly ReduceOp[];
 export const LAYOUT_OPS = [
   'reshape',
   'transpose',
@@ -54,6 +56,7 @@ export type CompareOp = (typeof COMPARE_OPS)[number];
 export type LogicalOp = (typeof LOGICAL_OPS)[number];
 export type BinaryOp = (typeof BINARY_OPS)[number];
 export type ReduceOp = (typeof REDUCE_OPS)[number];
+export type FoldOp = (typeof FOLD_OPS)[number];
 export type LayoutOp = (typeof LAYOUT_OPS)[number];
 
 type NoAttrs = Record<string, never>;
@@ -114,24 +117,17 @@ export function isOpName(name: string): name is OpName {
   return Object.hasOwn(families, name);
 }
 
-/** Elementwise ops map each output element from the same-index (broadcast) input elements. */
-export function isElementwise(op: OpName): boolean {
-  const f = families[op];
-  return f === 'unary' || f === 'binary' || f === 'select' || f === 'cast';
+/** sum, max, min, prod: reductions a backend can run as partial accumulators combined in any order. */
+export function isFoldOp(op: string): op is FoldOp {
+  return (FOLD_OPS as readonly string[]).includes(op);
 }
 
-const COMMUTATIVE = new Set<OpName>([
-  'add',
-  'mul',
-  'maximum',
-  'minimum',
-  'equal',
-  'notEqual',
-  'logicalAnd',
-  'logicalOr',
-]);
-
-/** op(a, b) === op(b, a) for every input, NaN included. */
-export function isCommutative(op: OpName): boolean {
-  return COMMUTATIVE.has(op);
+/**
+ * Elementwise ops map each output element from the same-index (broadcast) input elements. Takes
+ * any node op (false for constants and fused nodes).
+ */
+export function isElementwise(op: string): boolean {
+  if (!isOpName(op)) return false;
+  const f = families[op];
+  return f === 'unary' || f === 'binary' || f === 'select' || f === 'cast';
 }

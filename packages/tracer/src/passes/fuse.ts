@@ -11,13 +11,11 @@
  *                      shape and elementwise consumers over its output shape: sum(square(x - m))
  *   fused.matmul       a matmul and an elementwise epilogue over its output (bias, relu, gelu)
  */
-import { isElementwise, isOpName, shapesEqual, type OpName } from '@kiln-jit/core';
+import { isElementwise, isFoldOp, rowShape, shapesEqual } from '@kiln-jit/core';
 import { CONSTANT_OP, GraphBuilder, withGraph, type Graph, type Node, type Value } from '../ir/graph.ts';
 import { dce } from './dce.ts';
 
 export type FusionKind = 'elementwise' | 'rows' | 'reduce' | 'matmul';
-
-const FOLDING_REDUCTIONS = new Set(['sum', 'max', 'min', 'prod']);
 
 interface Group {
   kind: FusionKind;
@@ -29,15 +27,14 @@ interface Group {
   reduced?: readonly number[];
 }
 
-const isFusibleElementwise = (n: Node): boolean => isOpName(n.op) && isElementwise(n.op as OpName) && !n.body;
-const isFoldingReduction = (n: Node): boolean => FOLDING_REDUCTIONS.has(n.op) && n.output.type.dtype !== 'bool';
+const isFusibleElementwise = (n: Node): boolean => isElementwise(n.op) && !n.body;
+const isFoldingReduction = (n: Node): boolean => isFoldOp(n.op) && n.output.type.dtype !== 'bool';
 const isRowReduction = (n: Node): boolean => {
   if (!isFoldingReduction(n)) return false;
   const axes = n.attrs.axes as number[];
   const rank = n.inputs[0]!.type.shape.length;
   return rank > 0 && axes.length === 1 && axes[0] === rank - 1 && n.attrs.keepDims === true;
 };
-const rowShape = (shape: readonly number[]): number[] => [...shape.slice(0, -1), 1];
 const same = shapesEqual;
 
 /** Tries to add producer `p` to `g`, changing the group's kind where p calls for it. */
