@@ -12,8 +12,9 @@
  * loop without the math) is the memory floor; the last column is a plain JavaScript loop calling
  * Math on 2^20 floats, for scale.
  */
-import { loadBinaryen, type Binaryen, type ExpressionRef } from '../src/binaryen.ts';
-import { simdMath, type SimdMathContext, type SimdMathFn, type SimdMathName } from '../src/simd-math.ts';
+import { loadBinaryen, type Binaryen } from '../src/binaryen.ts';
+import { FunctionBuilder } from '../src/function-builder.ts';
+import { simdMath, type SimdMathFn, type SimdMathName } from '../src/simd-math.ts';
 
 /** Every timed run maps this many elements, in one or more passes over its buffer. */
 const ELEMENTS = 1 << 20;
@@ -50,16 +51,15 @@ export async function compileSpeedKernel(
   mod.setFeatures(binaryen.Features.MVP | binaryen.Features.SIMD128);
   const pages = Math.ceil((2 * bytes) / 65536);
   mod.setMemory(pages, pages, 'memory');
-  const vars = [binaryen.i32]; // local 0 is the byte offset; simd-math adds its temps after it
-  const ctx: SimdMathContext = { binaryen, mod, tempV128: () => vars.push(binaryen.v128) - 1 };
-  const at = (): ExpressionRef => mod.local.get(0, binaryen.i32);
-  const loaded = mod.v128.load(0, 16, at());
+  const b = new FunctionBuilder({ binaryen, mod });
+  const offset = b.local(); // the byte offset; simd-math adds its temps after it
+  const loaded = mod.v128.load(0, 16, offset.get());
   const step = mod.block(null, [
-    mod.v128.store(bytes, 16, at(), fn === null ? loaded : fn(ctx, loaded)),
-    mod.local.set(0, mod.i32.add(at(), mod.i32.const(16))),
-    mod.br('next', mod.i32.lt_u(at(), mod.i32.const(bytes))),
+    mod.v128.store(bytes, 16, offset.get(), fn === null ? loaded : fn(b, loaded)),
+    b.increment(offset, 16),
+    mod.br('next', mod.i32.lt_u(offset.get(), mod.i32.const(bytes))),
   ]);
-  mod.addFunction('map', binaryen.none, binaryen.none, vars, mod.loop('next', step));
+  b.finish('map', mod.loop('next', step));
   mod.addFunctionExport('map', 'map');
   if (!mod.validate()) throw new Error('invalid speed module');
   binaryen.setOptimizeLevel(2);

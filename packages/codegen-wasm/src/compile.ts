@@ -19,7 +19,7 @@ import {
 import { binaryenSync, type Binaryen, type BinaryenModule, type ExpressionRef } from './binaryen.ts';
 import { ModuleContext } from './lower/module-context.ts';
 import { lowerNode } from './lower/lower-node.ts';
-import { KernelBuilder } from './lower/kernel-builder.ts';
+import { FunctionBuilder } from './function-builder.ts';
 import { moduleImports } from './runtime/imports.ts';
 import {
   bytesOf,
@@ -237,7 +237,7 @@ function addEntry(
   copies: Copy[],
   varCount: number,
 ): void {
-  const b = new KernelBuilder(ctx, 1 + varCount);
+  const b = new FunctionBuilder(ctx, 1 + varCount);
   const { mod } = b;
   const address = (loc: Location): ExpressionRef =>
     loc.kind === 'frame'

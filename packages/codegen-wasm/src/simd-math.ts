@@ -23,16 +23,11 @@
  * arguments as 2^-126. Of the functions with f(-0) = -0, only sin keeps it; expm1, log1p, tanh
  * and erf return +0.
  */
-import type { Binaryen, BinaryenModule, ExpressionRef } from './binaryen.ts';
+import type { ExpressionRef } from './binaryen.ts';
+import type { FunctionBuilder, Vec } from './function-builder.ts';
 
-/** What an approximation needs from the function being built. */
-export interface SimdMathContext {
-  /** The loaded binaryen namespace (for types such as `binaryen.v128`). */
-  binaryen: Binaryen;
-  mod: BinaryenModule;
-  /** Allocates a fresh v128 local in the function being built and returns its index. */
-  tempV128(): number;
-}
+/** What an approximation needs from the function being built: locals and splat constants. */
+export type SimdMathContext = FunctionBuilder;
 
 /** An f32x4 -> f32x4 approximation: takes an expression, evaluates it once, returns a new one. */
 export type SimdMathFn = (ctx: SimdMathContext, x: ExpressionRef) => ExpressionRef;
@@ -71,85 +66,40 @@ export const simdMathMaxError: Record<SimdMathName, SimdMathErrorBound> = {
   cos: { kind: 'absolute', max: 2e-6, maxAbsX: 1e4 },
 };
 
-/** A value held in a local: each call emits a fresh `local.get`, so it may be used many times. */
-type Vec = () => ExpressionRef;
-
-/** Collects the local.sets of one approximation and offers the vector idioms the kernels share. */
-class SimdBuilder {
-  readonly f: BinaryenModule['f32x4'];
-  readonly i: BinaryenModule['i32x4'];
-  readonly v: BinaryenModule['v128'];
-  private readonly sets: ExpressionRef[] = [];
-
-  constructor(private readonly ctx: SimdMathContext) {
-    ({ f32x4: this.f, i32x4: this.i, v128: this.v } = ctx.mod);
-  }
-
-  /** Evaluates `e` once into a fresh local. */
-  local(e: ExpressionRef): Vec {
-    const index = this.ctx.tempV128();
-    const { mod, binaryen } = this.ctx;
-    this.sets.push(mod.local.set(index, e));
-    return () => mod.local.get(index, binaryen.v128);
-  }
-
-  /** A block that runs the collected sets, then yields `result`. */
-  finish(result: ExpressionRef): ExpressionRef {
-    return this.ctx.mod.block(null, [...this.sets, result], this.ctx.binaryen.v128);
-  }
-
-  /** `c` (rounded to f32) in every lane. */
-  f32(c: number): ExpressionRef {
-    return this.bytes(new Float32Array(4).fill(c));
-  }
-  /** `c` in every i32 lane. */
-  i32(c: number): ExpressionRef {
-    return this.bytes(new Int32Array(4).fill(c));
-  }
-  /** A scalar i32 shift count. */
-  shift(bits: number): ExpressionRef {
-    return this.ctx.mod.i32.const(bits);
-  }
-
-  /** c0 + x*(c1 + x*(c2 + ...)) by Horner's rule. */
-  horner(x: Vec, coeffs: readonly number[]): ExpressionRef {
-    return coeffs
-      .slice(0, -1)
-      .reduceRight((acc, c) => this.f.add(this.f.mul(acc, x()), this.f32(c)), this.f32(coeffs[coeffs.length - 1]!));
-  }
-
-  /**
-   * c0 + c1 x + c2 x^2 + ... as (c0 + c1 x) + x^2 ((c2 + c3 x) + x^2 (...)): the pairs are
-   * independent, so the dependency chain is half as long as Horner's.
-   */
-  pairedHorner(x: Vec, x2: Vec, coeffs: readonly number[]): ExpressionRef {
-    const pairs: ExpressionRef[] = [];
-    for (let k = 0; k < coeffs.length; k += 2) {
-      const [c0, c1] = [coeffs[k]!, coeffs[k + 1]];
-      pairs.push(c1 === undefined ? this.f32(c0) : this.f.add(this.f.mul(x(), this.f32(c1)), this.f32(c0)));
-    }
-    return pairs
-      .slice(0, -1)
-      .reduceRight((acc, pair) => this.f.add(this.f.mul(acc, x2()), pair), pairs[pairs.length - 1]!);
-  }
-
-  /** x clamped to [lo, hi] with one minps and one maxps; NaN stays NaN, as x is the first operand. */
-  clamp(x: ExpressionRef, lo: number, hi: number): ExpressionRef {
-    return this.f.pmax(this.f.pmin(x, this.f32(hi)), this.f32(lo));
-  }
-
-  private bytes(lanes: Float32Array | Int32Array): ExpressionRef {
-    return this.v.const(new Uint8Array(lanes.buffer));
-  }
+/** c0 + x*(c1 + x*(c2 + ...)) by Horner's rule. */
+function horner(b: FunctionBuilder, x: Vec, coeffs: readonly number[]): ExpressionRef {
+  const f = b.mod.f32x4;
+  return coeffs
+    .slice(0, -1)
+    .reduceRight((acc, c) => f.add(f.mul(acc, x()), b.f32x4(c)), b.f32x4(coeffs[coeffs.length - 1]!));
 }
 
-/** Builds one approximation's result from its input, held in a local. */
-type Kernel = (b: SimdBuilder, x: Vec) => ExpressionRef;
+/**
+ * c0 + c1 x + c2 x^2 + ... as (c0 + c1 x) + x^2 ((c2 + c3 x) + x^2 (...)): the pairs are
+ * independent, so the dependency chain is half as long as Horner's.
+ */
+function pairedHorner(b: FunctionBuilder, x: Vec, x2: Vec, coeffs: readonly number[]): ExpressionRef {
+  const f = b.mod.f32x4;
+  const pairs: ExpressionRef[] = [];
+  for (let k = 0; k < coeffs.length; k += 2) {
+    const [c0, c1] = [coeffs[k]!, coeffs[k + 1]];
+    pairs.push(c1 === undefined ? b.f32x4(c0) : f.add(f.mul(x(), b.f32x4(c1)), b.f32x4(c0)));
+  }
+  return pairs.slice(0, -1).reduceRight((acc, pair) => f.add(f.mul(acc, x2()), pair), pairs[pairs.length - 1]!);
+}
 
-/** Runs a kernel on `x`, evaluated once into a local, and wraps the result in a block. */
-function build(ctx: SimdMathContext, x: ExpressionRef, kernel: Kernel): ExpressionRef {
-  const b = new SimdBuilder(ctx);
-  return b.finish(kernel(b, b.local(x)));
+/** x clamped to [lo, hi] with one minps and one maxps; NaN stays NaN, as x is the first operand. */
+function clamp(b: FunctionBuilder, x: ExpressionRef, lo: number, hi: number): ExpressionRef {
+  const f = b.mod.f32x4;
+  return f.pmax(f.pmin(x, b.f32x4(hi)), b.f32x4(lo));
+}
+
+/** Builds one approximation's result from its input, held in a local (`b.hold` keeps more). */
+type Kernel = (b: FunctionBuilder, x: Vec) => ExpressionRef;
+
+/** Runs a kernel on `x`, evaluated once into a local, as one value block. */
+function build(b: FunctionBuilder, x: ExpressionRef, kernel: Kernel): ExpressionRef {
+  return b.valueBlock(b.binaryen.v128, () => kernel(b, b.hold(x)));
 }
 
 // ---- rounding to an integer and building 2^n ----------------------------------------------------
@@ -165,14 +115,14 @@ function build(ctx: SimdMathContext, x: ExpressionRef, kernel: Kernel): Expressi
 const MAGIC = 1.5 * 2 ** 23;
 
 /** n = round(y) as a float, and the magic sum whose bits give 2^(n + bias - 127). */
-function roundWithPow2(b: SimdBuilder, y: ExpressionRef, bias: number): { n: Vec; sum: Vec } {
-  const sum = b.local(b.f.add(y, b.f32(MAGIC + bias)));
-  return { n: b.local(b.f.sub(sum(), b.f32(MAGIC + bias))), sum };
+function roundWithPow2(b: FunctionBuilder, y: ExpressionRef, bias: number): { n: Vec; sum: Vec } {
+  const sum = b.hold(b.mod.f32x4.add(y, b.f32x4(MAGIC + bias)));
+  return { n: b.hold(b.mod.f32x4.sub(sum(), b.f32x4(MAGIC + bias))), sum };
 }
 
 /** 2^(n + bias - 127) from the magic sum of `roundWithPow2`. */
-function pow2(b: SimdBuilder, sum: Vec): ExpressionRef {
-  return b.i.shl(sum(), b.shift(23));
+function pow2(b: FunctionBuilder, sum: Vec): ExpressionRef {
+  return b.mod.i32x4.shl(sum(), b.i32(23));
 }
 
 // ---- exp and expm1: x = n*ln2 + r, then e^x = 2^n * e^r ---------------------------------------
@@ -196,27 +146,27 @@ const EXP_MIN = -88,
   EXP_MAX = 89;
 
 /** e^r - 1 for the reduced r by `coeffs` (of (e^r - 1 - r) / r^2), accurate relative to itself. */
-function expm1Reduced(b: SimdBuilder, r: Vec, coeffs: readonly number[]): ExpressionRef {
-  const { f } = b;
-  const r2 = b.local(f.mul(r(), r()));
-  return f.add(r(), f.mul(r2(), b.pairedHorner(r, r2, coeffs)));
+function expm1Reduced(b: FunctionBuilder, r: Vec, coeffs: readonly number[]): ExpressionRef {
+  const f = b.mod.f32x4;
+  const r2 = b.hold(f.mul(r(), r()));
+  return f.add(r(), f.mul(r2(), pairedHorner(b, r, r2, coeffs)));
 }
 
 /** x - n*ln2 in two parts, exact but for the last rounding. */
-function reduceLn2(b: SimdBuilder, x: Vec, n: Vec): ExpressionRef {
-  const { f } = b;
-  return f.sub(f.sub(x(), f.mul(n(), b.f32(LN2_HI))), f.mul(n(), b.f32(LN2_LO)));
+function reduceLn2(b: FunctionBuilder, x: Vec, n: Vec): ExpressionRef {
+  const f = b.mod.f32x4;
+  return f.sub(f.sub(x(), f.mul(n(), b.f32x4(LN2_HI))), f.mul(n(), b.f32x4(LN2_LO)));
 }
 
 // floor (one roundps) costs an instruction more than rounding by the magic sum alone, but
 // rounding to nearest would need n = 128 for some finite results, where 2^n is infinite.
 const expKernel: Kernel = (b, x) => {
-  const { f } = b;
-  const xc = b.local(b.clamp(x(), EXP_MIN, EXP_MAX));
-  const n = b.local(f.floor(f.mul(xc(), b.f32(LOG2E))));
-  const sum = b.local(f.add(n(), b.f32(MAGIC + 127))); // exact: n is an integer
-  const r = b.local(reduceLn2(b, xc, n));
-  return f.mul(f.add(b.f32(1), expm1Reduced(b, r, EXP_POLY)), pow2(b, sum));
+  const f = b.mod.f32x4;
+  const xc = b.hold(clamp(b, x(), EXP_MIN, EXP_MAX));
+  const n = b.hold(f.floor(f.mul(xc(), b.f32x4(LOG2E))));
+  const sum = b.hold(f.add(n(), b.f32x4(MAGIC + 127))); // exact: n is an integer
+  const r = b.hold(reduceLn2(b, xc, n));
+  return f.mul(f.add(b.f32x4(1), expm1Reduced(b, r, EXP_POLY)), pow2(b, sum));
 };
 
 // expm1's clamp: e^-18 - 1 rounds to -1, and n stays in [-26, 128] (see below).
@@ -226,12 +176,12 @@ const EXPM1_MIN = -18;
 // speak of elsewhere, and halving keeps h finite up to n = 128, so the last doubling overflows
 // exactly when e^x does.
 const expm1Kernel: Kernel = (b, x) => {
-  const { f } = b;
-  const xc = b.local(b.clamp(x(), EXPM1_MIN, EXP_MAX));
-  const { n, sum } = roundWithPow2(b, f.mul(xc(), b.f32(LOG2E)), 126);
-  const r = b.local(reduceLn2(b, xc, n));
-  const h = b.local(pow2(b, sum));
-  const half = b.local(f.add(f.mul(h(), expm1Reduced(b, r, EXPM1_POLY)), f.sub(h(), b.f32(0.5))));
+  const f = b.mod.f32x4;
+  const xc = b.hold(clamp(b, x(), EXPM1_MIN, EXP_MAX));
+  const { n, sum } = roundWithPow2(b, f.mul(xc(), b.f32x4(LOG2E)), 126);
+  const r = b.hold(reduceLn2(b, xc, n));
+  const h = b.hold(pow2(b, sum));
+  const half = b.hold(f.add(f.mul(h(), expm1Reduced(b, r, EXPM1_POLY)), f.sub(h(), b.f32x4(0.5))));
   return f.add(half(), half());
 };
 
@@ -244,28 +194,28 @@ const expm1Kernel: Kernel = (b, x) => {
  * that and the shorter polynomial cost little: tanh's error is (1 - tanh^2)/2 times the relative
  * error of e^-r, sigmoid's sigmoid*(1 - sigmoid) times it, both small where n*ln2 is large.
  */
-function pow2AndExpNegR(b: SimdBuilder, w: Vec): { pow2n: Vec; expNegR: Vec } {
-  const { f } = b;
-  const { n, sum } = roundWithPow2(b, f.mul(w(), b.f32(LOG2E)), 127);
-  const negR = b.local(f.sub(f.mul(n(), b.f32(Math.LN2)), w()));
-  const expNegR = b.local(f.add(b.f32(1), expm1Reduced(b, negR, EXP_POLY_SHORT)));
-  return { pow2n: b.local(pow2(b, sum)), expNegR };
+function pow2AndExpNegR(b: FunctionBuilder, w: Vec): { pow2n: Vec; expNegR: Vec } {
+  const f = b.mod.f32x4;
+  const { n, sum } = roundWithPow2(b, f.mul(w(), b.f32x4(LOG2E)), 127);
+  const negR = b.hold(f.sub(f.mul(n(), b.f32x4(Math.LN2)), w()));
+  const expNegR = b.hold(f.add(b.f32x4(1), expm1Reduced(b, negR, EXP_POLY_SHORT)));
+  return { pow2n: b.hold(pow2(b, sum)), expNegR };
 }
 
 // tanh(9.1) rounds to 1 in f32 (also as computed); clamping there keeps 2^n small.
 const TANH_SATURATE = 9.1;
 
 /** tanh(w/2) = (2^n - e^-r) / (2^n + e^-r) for w = n*ln2 + r, |w| <= 88. */
-function tanhHalf(b: SimdBuilder, w: Vec): ExpressionRef {
+function tanhHalf(b: FunctionBuilder, w: Vec): ExpressionRef {
   const { pow2n, expNegR } = pow2AndExpNegR(b, w);
-  return b.f.div(b.f.sub(pow2n(), expNegR()), b.f.add(pow2n(), expNegR()));
+  return b.mod.f32x4.div(b.mod.f32x4.sub(pow2n(), expNegR()), b.mod.f32x4.add(pow2n(), expNegR()));
 }
 
 // Computing on x rather than on |x| and putting the sign back saves two instructions; the price is
 // tanh(-0) = +0.
 const tanhKernel: Kernel = (b, x) => {
-  const xc = b.local(b.clamp(x(), -TANH_SATURATE, TANH_SATURATE));
-  return tanhHalf(b, b.local(b.f.add(xc(), xc())));
+  const xc = b.hold(clamp(b, x(), -TANH_SATURATE, TANH_SATURATE));
+  return tanhHalf(b, b.hold(b.mod.f32x4.add(xc(), xc())));
 };
 
 // At x = -88, n = -127 and 2^n = 0, so sigmoid is exactly 0 from there down (from -87.7 in
@@ -275,9 +225,9 @@ const SIGMOID_MIN = -88,
 
 // 1 / (1 + e^-x) = 2^n / (2^n + e^-r) with x = n*ln2 + r.
 const sigmoidKernel: Kernel = (b, x) => {
-  const xc = b.local(b.clamp(x(), SIGMOID_MIN, SIGMOID_MAX));
+  const xc = b.hold(clamp(b, x(), SIGMOID_MIN, SIGMOID_MAX));
   const { pow2n, expNegR } = pow2AndExpNegR(b, xc);
-  return b.f.div(pow2n(), b.f.add(pow2n(), expNegR()));
+  return b.mod.f32x4.div(pow2n(), b.mod.f32x4.add(pow2n(), expNegR()));
 };
 
 // erf(x) = tanh(y/2) with y = log((1 + erf x) / erfc x), which is smooth and odd, and fitted as
@@ -288,11 +238,11 @@ const ERF_SATURATE = 4;
 
 // As for tanh, erf(-0) = +0.
 const erfKernel: Kernel = (b, x) => {
-  const { f } = b;
-  const xc = b.local(b.clamp(x(), -ERF_SATURATE, ERF_SATURATE));
-  const x2 = b.local(f.mul(xc(), xc()));
-  const x4 = b.local(f.mul(x2(), x2()));
-  return tanhHalf(b, b.local(f.mul(xc(), b.pairedHorner(x2, x4, ERF_Y_POLY))));
+  const f = b.mod.f32x4;
+  const xc = b.hold(clamp(b, x(), -ERF_SATURATE, ERF_SATURATE));
+  const x2 = b.hold(f.mul(xc(), xc()));
+  const x4 = b.hold(f.mul(x2(), x2()));
+  return tanhHalf(b, b.hold(f.mul(xc(), pairedHorner(b, x2, x4, ERF_Y_POLY))));
 };
 
 // ---- log and log1p: x = 2^e * (1 + m) with 1 + m in [sqrt(1/2), sqrt(2)), log x = e*ln2 + log1p(m)
@@ -312,26 +262,32 @@ const LOG_ATANH_POLY = [0.66666776, 0.39977583, 0.298708];
  * f32 lanes. Adding bits(1) - bits(sqrt(1/2)) carries into the exponent field exactly when the
  * mantissa is at least sqrt(2)'s, so no compare is needed. (1 + m) - 1 is exact (Sterbenz).
  */
-function splitLogArgument(b: SimdBuilder, v: ExpressionRef): { e: Vec; m: Vec; onePlusM: Vec } {
-  const { f, i } = b;
-  const bits = b.local(i.add(v, b.i32(ONE_BITS - SQRT_HALF_BITS)));
-  const e = b.local(f.convert_i32x4_s(i.sub(i.shr_s(bits(), b.shift(23)), b.i32(127))));
-  const onePlusM = b.local(i.add(b.v.and(bits(), b.i32(MANTISSA_MASK)), b.i32(SQRT_HALF_BITS)));
-  return { e, m: b.local(f.sub(onePlusM(), b.f32(1))), onePlusM };
+function splitLogArgument(b: FunctionBuilder, v: ExpressionRef): { e: Vec; m: Vec; onePlusM: Vec } {
+  const { f32x4: f, i32x4: i } = b.mod;
+  const bits = b.hold(i.add(v, b.i32x4(ONE_BITS - SQRT_HALF_BITS)));
+  const e = b.hold(f.convert_i32x4_s(i.sub(i.shr_s(bits(), b.i32(23)), b.i32x4(127))));
+  const onePlusM = b.hold(i.add(b.mod.v128.and(bits(), b.i32x4(MANTISSA_MASK)), b.i32x4(SQRT_HALF_BITS)));
+  return { e, m: b.hold(f.sub(onePlusM(), b.f32x4(1))), onePlusM };
 }
 
 /**
  * e*ln2 + log1p(m) + correction. The small terms are summed first, then m, then e*LN2_HI (exact),
  * so nothing small is rounded away.
  */
-function logFromParts(b: SimdBuilder, e: Vec, m: Vec, onePlusM: Vec, correction: ExpressionRef | null): ExpressionRef {
-  const { f } = b;
-  const s = b.local(f.div(m(), f.add(onePlusM(), b.f32(1))));
-  const z = b.local(f.mul(s(), s()));
-  const r = f.mul(z(), b.horner(z, LOG_ATANH_POLY));
-  let small = f.sub(f.mul(e(), b.f32(LN2_LO)), f.mul(s(), f.sub(m(), r)));
+function logFromParts(
+  b: FunctionBuilder,
+  e: Vec,
+  m: Vec,
+  onePlusM: Vec,
+  correction: ExpressionRef | null,
+): ExpressionRef {
+  const f = b.mod.f32x4;
+  const s = b.hold(f.div(m(), f.add(onePlusM(), b.f32x4(1))));
+  const z = b.hold(f.mul(s(), s()));
+  const r = f.mul(z(), horner(b, z, LOG_ATANH_POLY));
+  let small = f.sub(f.mul(e(), b.f32x4(LN2_LO)), f.mul(s(), f.sub(m(), r)));
   if (correction !== null) small = f.add(small, correction);
-  return f.add(f.add(m(), small), f.mul(e(), b.f32(LN2_HI)));
+  return f.add(f.add(m(), small), f.mul(e(), b.f32x4(LN2_HI)));
 }
 
 /**
@@ -339,29 +295,29 @@ function logFromParts(b: SimdBuilder, e: Vec, m: Vec, onePlusM: Vec, correction:
  * NaN below 0 or for NaN, -inf at 0, inf at inf. Each is one compare or subtraction and an
  * arithmetic or bitwise merge, not a select.
  */
-function logSpecials(b: SimdBuilder, u: Vec, value: ExpressionRef): ExpressionRef {
-  const { f, v } = b;
+function logSpecials(b: FunctionBuilder, u: Vec, value: ExpressionRef): ExpressionRef {
+  const { f32x4: f, v128: v } = b.mod;
   // u - F32_MAX is below any log for finite u, and is inf for inf and NaN for NaN; pmax keeps it
   // then, as it keeps its first operand unless that is less than the second.
-  const withInf = f.pmax(f.sub(u(), b.f32(F32_MAX)), value);
+  const withInf = f.pmax(f.sub(u(), b.f32x4(F32_MAX)), value);
   // the mask selects -inf or +0 to add
-  const withZero = f.add(withInf, v.and(f.eq(u(), b.f32(0)), b.f32(-Infinity)));
-  return v.or(withZero, f.lt(u(), b.f32(0))); // an all-ones lane is a NaN
+  const withZero = f.add(withInf, v.and(f.eq(u(), b.f32x4(0)), b.f32x4(-Infinity)));
+  return v.or(withZero, f.lt(u(), b.f32x4(0))); // an all-ones lane is a NaN
 }
 
 // Denormal x (and zeros and negatives, whose results logSpecials replaces) are taken as 2^-126.
 const logKernel: Kernel = (b, x) => {
-  const { e, m, onePlusM } = splitLogArgument(b, b.f.pmax(x(), b.f32(F32_MIN_NORMAL)));
+  const { e, m, onePlusM } = splitLogArgument(b, b.mod.f32x4.pmax(x(), b.f32x4(F32_MIN_NORMAL)));
   return logSpecials(b, x, logFromParts(b, e, m, onePlusM, null));
 };
 
 // log1p(x) = log(u) + (x - (u - 1)) / u with u = 1 + x rounded: the quotient restores what the
 // rounding of u lost (exact for tiny x). u is never denormal: it is 0 or at least 2^-24.
 const log1pKernel: Kernel = (b, x) => {
-  const { f } = b;
-  const u = b.local(f.add(b.f32(1), x()));
-  const lost = f.div(f.sub(x(), f.sub(u(), b.f32(1))), u());
-  const { e, m, onePlusM } = splitLogArgument(b, f.pmax(u(), b.f32(F32_MIN_NORMAL)));
+  const f = b.mod.f32x4;
+  const u = b.hold(f.add(b.f32x4(1), x()));
+  const lost = f.div(f.sub(x(), f.sub(u(), b.f32x4(1))), u());
+  const { e, m, onePlusM } = splitLogArgument(b, f.pmax(u(), b.f32x4(F32_MIN_NORMAL)));
   return logSpecials(b, u, logFromParts(b, e, m, onePlusM, lost));
 };
 
@@ -382,33 +338,33 @@ const SIN_POLY = [-0.16665678, 0.0083123175, -0.00018490605];
 const COS_POLY = [-0.49999931, 0.041663963, -0.0013855709, 2.3189034e-5];
 
 /** j = round(x/pi) and r = x - j*pi; the magic sum's lowest bit is j's parity. */
-function reducePi(b: SimdBuilder, x: Vec): { r: Vec; sum: Vec } {
-  const { f } = b;
-  const { n: j, sum } = roundWithPow2(b, f.mul(x(), b.f32(INV_PI)), 0);
-  const r = f.sub(f.sub(x(), f.mul(j(), b.f32(PI_HI))), f.mul(j(), b.f32(PI_LO)));
-  return { r: b.local(b.clamp(r, -TRIG_R_MAX, TRIG_R_MAX)), sum };
+function reducePi(b: FunctionBuilder, x: Vec): { r: Vec; sum: Vec } {
+  const f = b.mod.f32x4;
+  const { n: j, sum } = roundWithPow2(b, f.mul(x(), b.f32x4(INV_PI)), 0);
+  const r = f.sub(f.sub(x(), f.mul(j(), b.f32x4(PI_HI))), f.mul(j(), b.f32x4(PI_LO)));
+  return { r: b.hold(clamp(b, r, -TRIG_R_MAX, TRIG_R_MAX)), sum };
 }
 
 /** `value` negated where j is odd: j's parity bit moved to the sign bit. */
-function flipOnOddJ(b: SimdBuilder, value: ExpressionRef, sum: Vec): ExpressionRef {
-  return b.v.xor(value, b.i.shl(sum(), b.shift(31)));
+function flipOnOddJ(b: FunctionBuilder, value: ExpressionRef, sum: Vec): ExpressionRef {
+  return b.mod.v128.xor(value, b.mod.i32x4.shl(sum(), b.i32(31)));
 }
 
 // sin r = r * (1 + r^2 P(r^2)) rather than r + r^3 P(r^2): as costly, a little less accurate (the
 // bound is absolute), but -0 stays -0.
 const sinKernel: Kernel = (b, x) => {
-  const { f } = b;
+  const f = b.mod.f32x4;
   const { r, sum } = reducePi(b, x);
-  const z = b.local(f.mul(r(), r()));
-  const sinR = f.mul(r(), f.add(b.f32(1), f.mul(z(), b.horner(z, SIN_POLY))));
+  const z = b.hold(f.mul(r(), r()));
+  const sinR = f.mul(r(), f.add(b.f32x4(1), f.mul(z(), horner(b, z, SIN_POLY))));
   return flipOnOddJ(b, sinR, sum);
 };
 
 const cosKernel: Kernel = (b, x) => {
-  const { f } = b;
+  const f = b.mod.f32x4;
   const { r, sum } = reducePi(b, x);
-  const z = b.local(f.mul(r(), r()));
-  const cosR = f.add(b.f32(1), f.mul(z(), b.horner(z, COS_POLY)));
+  const z = b.hold(f.mul(r(), r()));
+  const cosR = f.add(b.f32x4(1), f.mul(z(), horner(b, z, COS_POLY)));
   return flipOnOddJ(b, cosR, sum);
 };
 

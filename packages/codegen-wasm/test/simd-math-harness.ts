@@ -3,7 +3,8 @@
  * f32 array, the sweep of inputs, a double-precision erf (Math has none) and the error metric.
  */
 import type { Binaryen, BinaryenModule, ExpressionRef } from '../src/binaryen.ts';
-import type { SimdMathContext, SimdMathErrorBound, SimdMathFn } from '../src/simd-math.ts';
+import type { SimdMathErrorBound, SimdMathFn } from '../src/simd-math.ts';
+import { FunctionBuilder, type Local } from '../src/function-builder.ts';
 
 /** An instantiated map module. */
 export interface MathKernel {
@@ -13,36 +14,26 @@ export interface MathKernel {
   scalar(x: number): number;
 }
 
-/** A context whose temps are numbered after `paramCount` params, recorded in `vars`. */
-function functionContext(binaryen: Binaryen, mod: BinaryenModule, paramCount: number, vars: number[]): SimdMathContext {
-  return { binaryen, mod, tempV128: () => paramCount + vars.push(binaryen.v128) - 1 };
-}
-
 /** map(src, dst, bytes): stores fn(load(src + k)) at dst + k for k = 0, 16, ... < bytes. */
 function addMapFunction(binaryen: Binaryen, mod: BinaryenModule, fn: SimdMathFn): void {
-  const [src, dst, bytes, offset] = [0, 1, 2, 3];
-  const vars = [binaryen.i32];
-  const ctx = functionContext(binaryen, mod, 3, vars);
-  const get = (local: number): ExpressionRef => mod.local.get(local, binaryen.i32);
-  const at = (base: number): ExpressionRef => mod.i32.add(get(base), get(offset));
+  const b = new FunctionBuilder({ binaryen, mod }, 3);
+  const [src, dst, bytes] = [0, 1, 2].map((i) => b.paramLocal(i)) as [Local, Local, Local];
+  const offset = b.local();
+  const at = (base: Local): ExpressionRef => mod.i32.add(base.get(), offset.get());
   const step = mod.block(null, [
-    mod.br('done', mod.i32.ge_u(get(offset), get(bytes))),
-    mod.v128.store(0, 16, at(dst), fn(ctx, mod.v128.load(0, 16, at(src)))),
-    mod.local.set(offset, mod.i32.add(get(offset), mod.i32.const(16))),
+    mod.br('done', mod.i32.ge_u(offset.get(), bytes.get())),
+    mod.v128.store(0, 16, at(dst), fn(b, mod.v128.load(0, 16, at(src)))),
+    b.increment(offset, 16),
     mod.br('next'),
   ]);
-  const body = mod.block('done', [mod.loop('next', step)]);
-  const params = binaryen.createType([binaryen.i32, binaryen.i32, binaryen.i32]);
-  mod.addFunction('map', params, binaryen.none, vars, body);
+  b.finish('map', mod.block('done', [mod.loop('next', step)]));
   mod.addFunctionExport('map', 'map');
 }
 
 /** scalar(x: f32): lane 0 of fn(splat(x)). */
 function addScalarFunction(binaryen: Binaryen, mod: BinaryenModule, fn: SimdMathFn): void {
-  const vars: number[] = [];
-  const ctx = functionContext(binaryen, mod, 1, vars);
-  const body = mod.f32x4.extract_lane(fn(ctx, mod.f32x4.splat(mod.local.get(0, binaryen.f32))), 0);
-  mod.addFunction('scalar', binaryen.f32, binaryen.f32, vars, body);
+  const b = new FunctionBuilder({ binaryen, mod }, [binaryen.f32]);
+  b.finish('scalar', mod.f32x4.extract_lane(fn(b, mod.f32x4.splat(b.paramLocal(0).get())), 0), binaryen.f32);
   mod.addFunctionExport('scalar', 'scalar');
 }
 

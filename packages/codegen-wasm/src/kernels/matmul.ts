@@ -9,7 +9,8 @@
  * zero-padded, so tiles cut by the m/n edges run the same loop and only their store is masked.
  * C holds partial sums between k blocks; the epilogue runs on the last one.
  */
-import type { Binaryen, BinaryenModule, ExpressionRef, TypeRef } from '../binaryen.ts';
+import type { Binaryen, BinaryenModule, ExpressionRef } from '../binaryen.ts';
+import { FunctionBuilder, type Local, type WasmContext } from '../function-builder.ts';
 
 /** A matmul with static sizes: C[m,n] = op(A)[m,k] · op(B)[k,n]. */
 export interface MatmulSpec {
@@ -35,8 +36,8 @@ export interface EpilogueInputs {
   readonly lanes: 1 | 4;
   /** Reads extra i32 param `i` of the kernel (e.g. a bias pointer). */
   param(i: number): ExpressionRef;
-  /** Adds a local of `type` to the function being built (for epilogues that keep values). */
-  newLocal(type: TypeRef): number;
+  /** The function being built: epilogues add the locals they keep values in to it. */
+  readonly builder: FunctionBuilder;
 }
 
 /** A per-output transform fused into the store of C (bias, activation, ...). */
@@ -146,7 +147,7 @@ export function addMatmulFunction(
   options: MatmulOptions = {},
 ): void {
   const blk = resolveBlocking(spec, options);
-  const g: Gen = { b: binaryen, mod, name, spec, blk, layouts: operandLayouts(spec, blk), fma: options.fma ?? false };
+  const g: Gen = { binaryen, mod, name, spec, blk, layouts: operandLayouts(spec, blk), fma: options.fma ?? false };
   if (spec.m === 0 || spec.n === 0) {
     new FunctionBuilder(g, FIXED_PARAMS + extraCount(g)).finish(name, mod.nop());
     return;
@@ -158,67 +159,14 @@ export function addMatmulFunction(
   addDriverFunction(g);
 }
 
-interface Gen {
-  b: Binaryen;
+interface Gen extends WasmContext {
+  binaryen: Binaryen;
   mod: BinaryenModule;
   name: string;
   spec: MatmulSpec;
   blk: MatmulBlocking;
   layouts: { a: PanelLayout; b: PanelLayout };
   fma: boolean;
-}
-
-/** An i32/v128/f32 local of a function under construction. */
-class Local {
-  constructor(
-    private readonly g: Gen,
-    readonly index: number,
-    readonly type: TypeRef,
-  ) {}
-  get(): ExpressionRef {
-    return this.g.mod.local.get(this.index, this.type);
-  }
-  set(value: ExpressionRef): ExpressionRef {
-    return this.g.mod.local.set(this.index, value);
-  }
-}
-
-/** Params (all i32) and locals of one generated function; adds it to the module on `finish`. */
-class FunctionBuilder {
-  private readonly vars: TypeRef[] = [];
-  private labels = 0;
-  constructor(
-    private readonly g: Gen,
-    private readonly paramCount: number,
-  ) {}
-  param(i: number): Local {
-    return new Local(this.g, i, this.g.b.i32);
-  }
-  local(type: TypeRef = this.g.b.i32): Local {
-    this.vars.push(type);
-    return new Local(this.g, this.paramCount + this.vars.length - 1, type);
-  }
-  /** `body` repeated while `cond` holds, tested first (so zero iterations are possible). */
-  whileLoop(cond: () => ExpressionRef, body: ExpressionRef[]): ExpressionRef {
-    const { mod } = this.g;
-    const label = `L${this.labels++}`;
-    return mod.if(cond(), mod.loop(label, mod.block(null, [...body, mod.br(label, cond())])));
-  }
-  /** `body` run once, then again while `cond` holds. */
-  doWhile(body: ExpressionRef[], cond: ExpressionRef): ExpressionRef {
-    const { mod } = this.g;
-    const label = `L${this.labels++}`;
-    return mod.loop(label, mod.block(null, [...body, mod.br(label, cond)]));
-  }
-  finish(name: string, body: ExpressionRef): void {
-    const { b, mod } = this.g;
-    const params = b.createType(new Array<TypeRef>(this.paramCount).fill(b.i32));
-    mod.addFunction(name, params, b.none, this.vars, body);
-  }
-}
-
-function addConst(g: Gen, v: Local, delta: number): ExpressionRef {
-  return v.set(g.mod.i32.add(v.get(), g.mod.i32.const(delta)));
 }
 
 function minI32(g: Gen, x: () => ExpressionRef, y: () => ExpressionRef): ExpressionRef {
@@ -240,7 +188,7 @@ interface PanelLayout {
 function addPackFunction(g: Gen, fnName: string, layout: PanelLayout): void {
   const { mod } = g;
   const f = new FunctionBuilder(g, 4);
-  const [src, dst, size, kc] = range(4).map((i) => f.param(i)) as [Local, Local, Local, Local];
+  const [src, dst, size, kc] = range(4).map((i) => f.paramLocal(i)) as [Local, Local, Local, Local];
   const lane0 = f.local(),
     lanes = f.local(),
     s = f.local(),
@@ -261,8 +209,8 @@ function addPackFunction(g: Gen, fnName: string, layout: PanelLayout): void {
       packPanelLoop(g, f, layout, s, dst, dEnd, copyFullStep(g, layout, s, dst)),
       packPanelLoop(g, f, layout, s, dst, dEnd, copyPartialStep(g, layout, s, dst, lanes)),
     ),
-    addConst(g, src, w * layout.laneStride * 4),
-    addConst(g, lane0, w),
+    f.increment(src, w * layout.laneStride * 4),
+    f.increment(lane0, w),
   ];
   f.finish(
     fnName,
@@ -282,7 +230,7 @@ function packPanelLoop(
 ): ExpressionRef {
   return f.whileLoop(
     () => g.mod.i32.lt_u(d.get(), dEnd.get()),
-    [...copies, addConst(g, s, layout.kStride * 4), addConst(g, d, layout.width * 4)],
+    [...copies, f.increment(s, layout.kStride * 4), f.increment(d, layout.width * 4)],
   );
 }
 
@@ -349,9 +297,9 @@ interface TileRegs {
  * stores them to C, or for a tile cut by the m/n edge spills them to tileBuf for `name$edge`.
  */
 function addTileFunction(g: Gen): void {
-  const { mod, b, blk } = g;
+  const { mod, binaryen: b, blk } = g;
   const f = new FunctionBuilder(g, TILE_FIXED + extraCount(g));
-  const [pa, pb, c, kc, rows, cols, row, col, flags, tileBuf] = range(TILE_FIXED).map((i) => f.param(i));
+  const [pa, pb, c, kc, rows, cols, row, col, flags, tileBuf] = range(TILE_FIXED).map((i) => f.paramLocal(i));
   const nv = blk.nr / 4;
   const t: TileRegs = {
     acc: range(blk.mr).map(() => range(nv).map(() => f.local(b.v128))),
@@ -368,7 +316,7 @@ function addTileFunction(g: Gen): void {
     mod.i32.eq(rows.get(), mod.i32.const(blk.mr)),
     mod.i32.eq(cols.get(), mod.i32.const(blk.nr)),
   );
-  const extras = range(extraCount(g)).map((i) => f.param(TILE_FIXED + i));
+  const extras = range(extraCount(g)).map((i) => f.paramLocal(TILE_FIXED + i));
   const edgeArgs = [tileBuf, c, rows, cols, row, col, flags, ...extras];
   f.finish(
     `${g.name}$tile`,
@@ -415,8 +363,8 @@ function kLoop(g: Gen, f: FunctionBuilder, t: TileRegs, kc: Local, paEnd: Local)
       () => mod.i32.lt_u(t.pa.get(), paEnd.get()),
       [
         ...range(steps).flatMap((u) => kStep(g, t, u)),
-        addConst(g, t.pa, steps * blk.mr * 4),
-        addConst(g, t.pb, steps * blk.nr * 4),
+        f.increment(t.pa, steps * blk.mr * 4),
+        f.increment(t.pb, steps * blk.nr * 4),
       ],
     ),
   ];
@@ -440,8 +388,8 @@ function kStep(g: Gen, t: TileRegs, u: number): ExpressionRef[] {
 function multiplyAdd(g: Gen, x: ExpressionRef, y: ExpressionRef, acc: ExpressionRef): ExpressionRef {
   if (!g.fma) return g.mod.f32x4.add(acc, g.mod.f32x4.mul(x, y));
   // binaryen.js has no wrapper for relaxed_madd; this is the C API call its wrappers make.
-  const capi = g.b as unknown as { _BinaryenSIMDTernary(...args: number[]): ExpressionRef };
-  return capi._BinaryenSIMDTernary(g.mod.ptr, g.b.RelaxedMaddVecF32x4, x, y, acc);
+  const capi = g.binaryen as unknown as { _BinaryenSIMDTernary(...args: number[]): ExpressionRef };
+  return capi._BinaryenSIMDTernary(g.mod.ptr, g.binaryen.RelaxedMaddVecF32x4, x, y, acc);
 }
 
 function zeroTile(g: Gen, t: TileRegs): ExpressionRef[] {
@@ -510,9 +458,9 @@ function applyEpilogue(
       if (!(i >= 0 && i < extraCount(g))) {
         throw new Error(`matmul epilogue: param(${i}) read, but extraParams is ${extraCount(g)}`);
       }
-      return f.param(fixedParams + i).get();
+      return f.paramLocal(fixedParams + i).get();
     },
-    newLocal: (type) => f.local(type).index,
+    builder: f,
   });
 }
 
@@ -529,9 +477,9 @@ function spillTile(g: Gen, t: TileRegs, tileBuf: Local): ExpressionRef[] {
  * of a spilled tile to C one float at a time (edge tiles are a vanishing share of the work).
  */
 function addEdgeFunction(g: Gen): void {
-  const { mod, b, blk, spec } = g;
+  const { mod, binaryen: b, blk, spec } = g;
   const f = new FunctionBuilder(g, EDGE_FIXED + extraCount(g));
-  const [tile, c, rows, cols, row, col, flags] = range(EDGE_FIXED).map((i) => f.param(i));
+  const [tile, c, rows, cols, row, col, flags] = range(EDGE_FIXED).map((i) => f.paramLocal(i));
   const r = f.local(),
     cc = f.local(),
     value = f.local(b.f32);
@@ -566,9 +514,9 @@ function addEdgeFunction(g: Gen): void {
     mod.if(flag(FLAG_LOAD_C), value.set(mod.f32.add(value.get(), mod.f32.load(0, 4, cAddr())))),
     ...epilogue,
     mod.f32.store(0, 4, cAddr(), value.get()),
-    addConst(g, cc, 1),
+    f.increment(cc, 1),
   ];
-  const rowBody = [cc.set(mod.i32.const(0)), f.doWhile(element, mod.i32.lt_s(cc.get(), cols.get())), addConst(g, r, 1)];
+  const rowBody = [cc.set(mod.i32.const(0)), f.doWhile(element, mod.i32.lt_s(cc.get(), cols.get())), f.increment(r, 1)];
   f.finish(
     `${g.name}$edge`,
     mod.block(null, [r.set(mod.i32.const(0)), f.doWhile(rowBody, mod.i32.lt_s(r.get(), rows.get()))]),
@@ -612,7 +560,7 @@ interface DriverVars {
 function addDriverFunction(g: Gen): void {
   const { mod, spec, blk } = g;
   const f = new FunctionBuilder(g, FIXED_PARAMS + extraCount(g));
-  const scratch = f.param(3);
+  const scratch = f.paramLocal(3);
   const v: DriverVars = {
     jc: f.local(),
     pc: f.local(),
@@ -630,7 +578,7 @@ function addDriverFunction(g: Gen): void {
   const layout = scratchLayout(blk);
   const counted = (i: Local, step: number, bound: () => ExpressionRef, body: ExpressionRef[]) => [
     i.set(mod.i32.const(0)),
-    f.doWhile([...body, addConst(g, i, step)], mod.i32.lt_s(i.get(), bound())),
+    f.doWhile([...body, f.increment(i, step)], mod.i32.lt_s(i.get(), bound())),
   ];
   const cnst = (x: number) => () => mod.i32.const(x);
   const mBlock = counted(v.ic, blk.mc, cnst(spec.m), [
@@ -688,9 +636,9 @@ function packCall(
     mod.i32.mul(lane0.get(), mod.i32.const(layout.laneStride * 4)),
     mod.i32.mul(v.pc.get(), mod.i32.const(layout.kStride * 4)),
   );
-  const src = mod.i32.add(f.param(which === 'A' ? 0 : 1).get(), origin);
+  const src = mod.i32.add(f.paramLocal(which === 'A' ? 0 : 1).get(), origin);
   const dst = (which === 'A' ? v.packedA : v.packedB).get();
-  return mod.call(`${g.name}$pack${which}`, [src, dst, lanes.get(), v.kCur.get()], g.b.none);
+  return mod.call(`${g.name}$pack${which}`, [src, dst, lanes.get(), v.kCur.get()], g.binaryen.none);
 }
 
 /** Calls the micro-kernel on the tile at (ic + ir, jc + jr). */
@@ -700,7 +648,7 @@ function tileCall(g: Gen, f: FunctionBuilder, v: DriverVars): ExpressionRef {
   const col = () => mod.i32.add(v.jc.get(), v.jr.get());
   const panelOffset = (i: Local) => mod.i32.shl(mod.i32.mul(i.get(), v.kCur.get()), mod.i32.const(2));
   const cAddr = mod.i32.add(
-    f.param(2).get(),
+    f.paramLocal(2).get(),
     mod.i32.shl(mod.i32.add(mod.i32.mul(row(), mod.i32.const(spec.n)), col()), mod.i32.const(2)),
   );
   const args = [
@@ -722,7 +670,7 @@ function tileCall(g: Gen, f: FunctionBuilder, v: DriverVars): ExpressionRef {
     col(),
     v.flags.get(),
     v.tileBuf.get(),
-    ...range(extraCount(g)).map((i) => f.param(FIXED_PARAMS + i).get()),
+    ...range(extraCount(g)).map((i) => f.paramLocal(FIXED_PARAMS + i).get()),
   ];
-  return mod.call(`${g.name}$tile`, args, g.b.none);
+  return mod.call(`${g.name}$tile`, args, g.binaryen.none);
 }

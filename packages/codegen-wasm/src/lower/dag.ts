@@ -6,7 +6,8 @@ import type { DType } from '@kiln-jit/core';
 import type { ExpressionRef } from '../binaryen.ts';
 import { CONSTANT_OP, type Node, type Value } from '@kiln-jit/tracer';
 import { elementwiseLowering, type ElementwiseOp } from './elementwise-ops.ts';
-import type { KernelBuilder, Vec } from './kernel-builder.ts';
+import type { Vec } from '../function-builder.ts';
+import type { KernelBuilder } from './module-context.ts';
 import { splatConstant } from './lanes.ts';
 
 /**

@@ -3,7 +3,7 @@
  * map over the output with every input broadcast into it.
  */
 import type { Node, Value } from '@kiln-jit/tracer';
-import { KernelBuilder, type Vec } from './kernel-builder.ts';
+import { FunctionBuilder, type Vec } from '../function-builder.ts';
 import type { ModuleContext } from './module-context.ts';
 import { evaluateNodes } from './dag.ts';
 import { broadcastStridesTo, contiguousStrides, emitStridedMap } from './strided-map.ts';
@@ -15,7 +15,7 @@ export function lowerElementwise(ctx: ModuleContext, node: Node): Kernel {
   const root = node.body ? node.body.results[0]! : node.output;
   const out = node.output.type;
   const name = ctx.uniqueName(node.op.replace('.', '_'));
-  const b = new KernelBuilder(ctx, inputs.length + 2);
+  const b = new FunctionBuilder(ctx, inputs.length + 2);
   const stmts = emitStridedMap(b, {
     shape: out.shape,
     output: { base: () => b.param(0), dtype: out.dtype, strides: contiguousStrides(out.shape) },

@@ -8,7 +8,8 @@
 import { GELU_TANH, type BinaryOp, type DType, type OpAttrs, type UnaryOp } from '@kiln-jit/core';
 import type { ExpressionRef } from '../binaryen.ts';
 import { simdMath } from '../simd-math.ts';
-import type { KernelBuilder, Vec } from './kernel-builder.ts';
+import type { Vec } from '../function-builder.ts';
+import type { KernelBuilder } from './module-context.ts';
 import type { ScalarImport } from './module-context.ts';
 
 export type ElementwiseOp = UnaryOp | BinaryOp | 'where' | 'cast';

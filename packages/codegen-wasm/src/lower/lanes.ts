@@ -5,7 +5,7 @@
  */
 import type { DType } from '@kiln-jit/core';
 import type { ExpressionRef } from '../binaryen.ts';
-import type { KernelBuilder } from './kernel-builder.ts';
+import type { KernelBuilder } from './module-context.ts';
 
 /** Bytes per element in memory. */
 export function elementBytes(dtype: DType): number {

@@ -6,8 +6,8 @@
 import { sizeOf, type DType } from '@kiln-jit/core';
 import type { Node } from '@kiln-jit/tracer';
 import type { ExpressionRef } from '../binaryen.ts';
-import { KernelBuilder } from './kernel-builder.ts';
-import type { ModuleContext } from './module-context.ts';
+import { FunctionBuilder, type Local } from '../function-builder.ts';
+import type { KernelBuilder, ModuleContext } from './module-context.ts';
 import { broadcastStridesTo, contiguousStrides, emitStridedMap, type MapOperand } from './strided-map.ts';
 import { elementBytes, splatConstant } from './lanes.ts';
 import type { Kernel } from './kernel-types.ts';
@@ -138,14 +138,14 @@ const bodies: Record<string, LayoutBody> = {
     const [outer, dim, inner] = around(x.shape, node.attrs.axis as number);
     const bytes = elementBytes(x.dtype) * inner;
     const [o, t, idx] = [b.local(binaryen.i32), b.local(binaryen.i32), b.local(binaryen.i32)];
-    const get = (l: number) => (): ExpressionRef => b.get(l, binaryen.i32);
+    const get = (l: Local) => (): ExpressionRef => l.get();
     const check = b.loop(t, b.i32(0), b.i32(count), 1, [
-      b.set(idx, loadIndex(b, 2, get(t)())),
+      idx.set(loadIndex(b, 2, get(t)())),
       checkIndex(b, 'gather', get(idx), dim),
     ]);
     const copy = b.loop(o, b.i32(0), b.i32(outer), 1, [
       b.loop(t, b.i32(0), b.i32(count), 1, [
-        b.set(idx, loadIndex(b, 2, get(t)())),
+        idx.set(loadIndex(b, 2, get(t)())),
         mod.memory.copy(
           mod.i32.add(
             b.param(0),
@@ -169,7 +169,7 @@ const bodies: Record<string, LayoutBody> = {
     const [outer, count, inner] = around(updates.shape, node.attrs.axis as number, indices.shape.length);
     const dim = node.attrs.dimSize as number;
     const [o, t, j, idx] = [b.local(binaryen.i32), b.local(binaryen.i32), b.local(binaryen.i32), b.local(binaryen.i32)];
-    const get = (l: number) => (): ExpressionRef => b.get(l, binaryen.i32);
+    const get = (l: Local) => (): ExpressionRef => l.get();
     const isF32 = out.dtype === 'f32';
     const at = (base: ExpressionRef, row: ExpressionRef): ExpressionRef =>
       mod.i32.add(base, mod.i32.mul(mod.i32.add(mod.i32.mul(row, b.i32(inner)), get(j)()), b.i32(4)));
@@ -179,7 +179,7 @@ const bodies: Record<string, LayoutBody> = {
       ? mod.f32.store(0, 4, dst(), mod.f32.add(mod.f32.load(0, 4, dst()), mod.f32.load(0, 4, src())))
       : mod.i32.store(0, 4, dst(), mod.i32.add(mod.i32.load(0, 4, dst()), mod.i32.load(0, 4, src())));
     const check = b.loop(t, b.i32(0), b.i32(count), 1, [
-      b.set(idx, loadIndex(b, 2, get(t)())),
+      idx.set(loadIndex(b, 2, get(t)())),
       checkIndex(b, 'scatterAdd', get(idx), dim),
     ]);
     return [
@@ -187,7 +187,7 @@ const bodies: Record<string, LayoutBody> = {
       ...fill(b, out.dtype, out.shape, () => b.param(0), 0),
       b.loop(o, b.i32(0), b.i32(outer), 1, [
         b.loop(t, b.i32(0), b.i32(count), 1, [
-          b.set(idx, loadIndex(b, 2, get(t)())),
+          idx.set(loadIndex(b, 2, get(t)())),
           b.loop(j, b.i32(0), b.i32(inner), 1, [sum]),
         ]),
       ]),
@@ -198,13 +198,13 @@ const bodies: Record<string, LayoutBody> = {
     const depth = node.attrs.depth as number;
     const count = sizeOf(node.inputs[0]!.type.shape);
     const [i, idx] = [b.local(binaryen.i32), b.local(binaryen.i32)];
-    const get = (l: number) => (): ExpressionRef => b.get(l, binaryen.i32);
+    const get = (l: Local) => (): ExpressionRef => l.get();
     // Out-of-range indices leave an all-zero row, as in the eager kernel.
     const inRange = mod.i32.and(mod.i32.ge_s(get(idx)(), b.i32(0)), mod.i32.lt_s(get(idx)(), b.i32(depth)));
     return [
       ...fill(b, 'f32', node.output.type.shape, () => b.param(0), 0),
       b.loop(i, b.i32(0), b.i32(count), 1, [
-        b.set(idx, mod.i32.load(0, 4, mod.i32.add(b.param(1), mod.i32.mul(get(i)(), b.i32(4))))),
+        idx.set(mod.i32.load(0, 4, mod.i32.add(b.param(1), mod.i32.mul(get(i)(), b.i32(4))))),
         mod.if(
           inRange,
           mod.f32.store(
@@ -234,7 +234,7 @@ export function lowerLayout(ctx: ModuleContext, node: Node): Kernel {
   const body = bodies[node.op];
   if (!body) throw new Error(`codegen-wasm: no layout lowering for ${node.op}`);
   const name = ctx.uniqueName(node.op);
-  const b = new KernelBuilder(ctx, node.inputs.length + 2);
+  const b = new FunctionBuilder(ctx, node.inputs.length + 2);
   b.finish(name, body(b, node));
   return { name, scratchBytes: 0 };
 }

@@ -4,7 +4,8 @@
  * contiguously collapse into one, so most kernels end up with one or two loops.
  */
 import type { ExpressionRef } from '../binaryen.ts';
-import type { KernelBuilder, Vec } from './kernel-builder.ts';
+import type { Vec } from '../function-builder.ts';
+import type { KernelBuilder } from './module-context.ts';
 
 export interface Strided {
   /** Base byte address. */
@@ -57,7 +58,7 @@ export function outerLoops(
     const stmts: ExpressionRef[] = [];
     const next = ops.map((op) => {
       if (op.strides[d] === 0) return { ...op, strides: op.strides };
-      const [set, get] = b.keep(addressAt(b, op, op.strides[d]!, b.get(i, b.binaryen.i32)), b.binaryen.i32);
+      const [set, get] = b.keep(addressAt(b, op, op.strides[d]!, i.get()), b.binaryen.i32);
       stmts.push(set);
       return { ...op, base: get };
     });

@@ -6,7 +6,7 @@
 import { isElementwise, isOpName, opFamily, sizeOf, type OpName } from '@kiln-jit/core';
 import { CONSTANT_OP, type Node, type Value } from '@kiln-jit/tracer';
 import type { ExpressionRef } from '../binaryen.ts';
-import { KernelBuilder } from './kernel-builder.ts';
+import { FunctionBuilder } from '../function-builder.ts';
 import type { ModuleContext } from './module-context.ts';
 import { lowerElementwise } from './elementwise-lowering.ts';
 import { lowerArgReduce, lowerReduce, lowerRows } from './reduce-lowering.ts';
@@ -62,7 +62,7 @@ function lowerUnfused(ctx: ModuleContext, node: Node): Kernel {
   const subKernels = body.nodes.map((n) => (n.op === CONSTANT_OP ? null : lowerNode(ctx, n)));
   const subScratch = Math.max(0, ...subKernels.map((k) => k?.scratchBytes ?? 0));
   const name = ctx.uniqueName(`${node.op.replace('.', '_')}_unfused`);
-  const b = new KernelBuilder(ctx, body.params.length + 2);
+  const b = new FunctionBuilder(ctx, body.params.length + 2);
   const scratch = (): ExpressionRef => b.param(body.params.length + 1);
   const address = (v: Value): ExpressionRef => {
     if (v === root) return b.param(0);

@@ -7,7 +7,7 @@ import { matrixDims, sizeOf } from '@kiln-jit/core';
 import type { Node, Value } from '@kiln-jit/tracer';
 import type { ExpressionRef } from '../binaryen.ts';
 import { addMatmulFunction, matmulScratchBytes, type EpilogueInputs, type MatmulSpec } from '../kernels/matmul.ts';
-import { KernelBuilder, type Vec } from './kernel-builder.ts';
+import { FunctionBuilder, type Local, type Vec } from '../function-builder.ts';
 import type { ModuleContext } from './module-context.ts';
 import { evaluateNodes } from './dag.ts';
 import { elementBytes, loadSplat, loadVector } from './lanes.ts';
@@ -51,7 +51,7 @@ function epilogueOf(ctx: ModuleContext, parts: MatmulParts, root: Value, m: numb
   return {
     extraParams: parts.extra.length,
     apply(e: EpilogueInputs): ExpressionRef {
-      const b = new KernelBuilder(ctx, 0, (type) => e.newLocal(type));
+      const b = new FunctionBuilder(ctx, 0, e.builder);
       const { mod, binaryen } = b;
       const stmts: ExpressionRef[] = [];
       const [setAcc, acc] = b.keep(e.lanes === 4 ? e.acc : mod.f32x4.splat(e.acc));
@@ -102,7 +102,7 @@ export function lowerMatmul(ctx: ModuleContext, node: Node): Kernel {
   addMatmulFunction(ctx.binaryen, ctx.mod, kernel2d, spec);
   const paramCount = (node.body ? node.body.params.length : 2) + 2;
   const name = ctx.uniqueName(node.op.replace('.', '_'));
-  const b = new KernelBuilder(ctx, paramCount);
+  const b = new FunctionBuilder(ctx, paramCount);
   const scratch = (): ExpressionRef => b.param(paramCount - 1);
   const operands: Strided[] = [
     { base: () => b.param(0), bytes: 1, strides: [...batchStrides(out.shape, batch).map((s) => s * 4), 0] },
@@ -140,10 +140,10 @@ function lowerIntMatmul(
   const out = node.output.type;
   const batch = out.shape.slice(0, -2);
   const name = ctx.uniqueName('matmul_i32');
-  const b = new KernelBuilder(ctx, 4);
+  const b = new FunctionBuilder(ctx, 4);
   const { mod, binaryen } = b;
   const [i, j, p, acc] = [b.local(binaryen.i32), b.local(binaryen.i32), b.local(binaryen.i32), b.local(binaryen.i32)];
-  const get = (l: number): ExpressionRef => b.get(l, binaryen.i32);
+  const get = (l: Local): ExpressionRef => l.get();
   const at = (base: ExpressionRef, r: ExpressionRef, rs: number, c: ExpressionRef, cs: number): ExpressionRef =>
     mod.i32.load(0, 4, mod.i32.add(base, mod.i32.add(mod.i32.mul(r, b.i32(rs * 4)), mod.i32.mul(c, b.i32(cs * 4)))));
   const operands: Strided[] = [
@@ -154,10 +154,9 @@ function lowerIntMatmul(
   const stmts = outerLoops(b, [...batch, 1], operands, ([o, x, y]) => [
     b.loop(i, b.i32(0), b.i32(m), 1, [
       b.loop(j, b.i32(0), b.i32(n), 1, [
-        b.set(acc, b.i32(0)),
+        acc.set(b.i32(0)),
         b.loop(p, b.i32(0), b.i32(k), 1, [
-          b.set(
-            acc,
+          acc.set(
             mod.i32.add(
               get(acc),
               mod.i32.mul(

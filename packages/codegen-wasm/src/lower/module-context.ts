@@ -5,6 +5,7 @@
  */
 import type { Binaryen, BinaryenModule } from '../binaryen.ts';
 import type { Node } from '@kiln-jit/tracer';
+import type { FunctionBuilder } from '../function-builder.ts';
 
 /** Scalar helpers the module may import from the `kiln` namespace, all (f64, f64) -> f64. */
 export const SCALAR_IMPORTS = ['pow', 'floorMod', 'intPow', 'intFloorDiv', 'intFloorMod'] as const;
@@ -77,3 +78,6 @@ export class ModuleContext {
     return internal;
   }
 }
+
+/** The builder of a kernel function: a FunctionBuilder that also reaches the module's imports. */
+export type KernelBuilder = FunctionBuilder<ModuleContext>;

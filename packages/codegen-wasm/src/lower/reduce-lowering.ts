@@ -6,7 +6,8 @@
 import { CONSTANT_OP, GraphBuilder, type Node, type Value } from '@kiln-jit/tracer';
 import { isFoldOp, rowShape, sizeOf } from '@kiln-jit/core';
 import type { ExpressionRef } from '../binaryen.ts';
-import { KernelBuilder, type Vec } from './kernel-builder.ts';
+import { FunctionBuilder, type Vec } from '../function-builder.ts';
+import type { KernelBuilder } from './module-context.ts';
 import type { ModuleContext } from './module-context.ts';
 import { emitRowProgram, rowScratchBytes, type RowParam, type RowProgram } from './row-kernel.ts';
 import { fullTester, largestShape, rowParam } from './row-programs.ts';
@@ -37,7 +38,7 @@ function finishRowKernel(
   paramCount: number,
   build: (b: KernelBuilder) => { stmts: ExpressionRef[]; scratch: number },
 ): Kernel {
-  const b = new KernelBuilder(ctx, paramCount);
+  const b = new FunctionBuilder(ctx, paramCount);
   const { stmts, scratch } = build(b);
   b.finish(name, stmts);
   return { name, scratchBytes: scratch };
@@ -214,37 +215,26 @@ export function lowerArgReduce(ctx: ModuleContext, node: Node): Kernel {
     const load = (): ExpressionRef => {
       const ptr = mod.i32.add(
         scratch(),
-        mod.i32.mul(
-          mod.i32.add(mod.i32.mul(b.get(r, binaryen.i32), b.i32(cols)), b.get(j, binaryen.i32)),
-          b.i32(bytes),
-        ),
+        mod.i32.mul(mod.i32.add(mod.i32.mul(r.get(), b.i32(cols)), j.get()), b.i32(bytes)),
       );
       return x.dtype === 'f32' ? mod.f32.load(0, 4, ptr) : mod.i32.load(0, 4, ptr);
     };
     const better = (): ExpressionRef => {
-      const [cur, prev] = [b.get(v, t), b.get(best, t)];
+      const [cur, prev] = [v.get(), best.get()];
       if (x.dtype !== 'f32') return node.op === 'argmax' ? mod.i32.gt_s(cur, prev) : mod.i32.lt_s(cur, prev);
       // The first NaN wins and then stays, as in the eager kernel.
       const beats = node.op === 'argmax' ? mod.f32.gt(cur, prev) : mod.f32.lt(cur, prev);
-      return mod.i32.and(
-        mod.f32.eq(b.get(best, t), b.get(best, t)),
-        mod.i32.or(mod.f32.ne(b.get(v, t), b.get(v, t)), beats),
-      );
+      return mod.i32.and(mod.f32.eq(best.get(), best.get()), mod.i32.or(mod.f32.ne(v.get(), v.get()), beats));
     };
     const scan = b.loop(r, b.i32(0), b.i32(rows), 1, [
-      b.set(idx, b.i32(0)),
-      b.set(j, b.i32(0)),
-      b.set(best, load()),
+      idx.set(b.i32(0)),
+      j.set(b.i32(0)),
+      best.set(load()),
       b.loop(j, b.i32(1), b.i32(cols), 1, [
-        b.set(v, load()),
-        mod.if(better(), mod.block(null, [b.set(best, b.get(v, t)), b.set(idx, b.get(j, binaryen.i32))])),
+        v.set(load()),
+        mod.if(better(), mod.block(null, [best.set(v.get()), idx.set(j.get())])),
       ]),
-      mod.i32.store(
-        0,
-        4,
-        mod.i32.add(b.param(0), mod.i32.mul(b.get(r, binaryen.i32), b.i32(4))),
-        b.get(idx, binaryen.i32),
-      ),
+      mod.i32.store(0, 4, mod.i32.add(b.param(0), mod.i32.mul(r.get(), b.i32(4))), idx.get()),
     ]);
     return { stmts: [...stage, scan], scratch: align16(sizeOf(permuted) * bytes) };
   });

@@ -5,7 +5,7 @@
  */
 import type { DType, FoldOp } from '@kiln-jit/core';
 import type { ExpressionRef } from '../binaryen.ts';
-import type { KernelBuilder } from './kernel-builder.ts';
+import type { KernelBuilder } from './module-context.ts';
 
 export function combineVector(
   b: KernelBuilder,

@@ -9,7 +9,8 @@
 import { isFoldOp, reduceIdentity, type DType, type FoldOp } from '@kiln-jit/core';
 import type { Node, Value } from '@kiln-jit/tracer';
 import type { ExpressionRef } from '../binaryen.ts';
-import type { KernelBuilder, Vec } from './kernel-builder.ts';
+import type { Vec } from '../function-builder.ts';
+import type { KernelBuilder } from './module-context.ts';
 import { evaluateNodes } from './dag.ts';
 import { elementBytes, loadSplat, loadVector, storeOne, storeVector } from './lanes.ts';
 import { combineScalar, combineVector, lane, scalarConst, scalarType, splatScalar } from './reduce-ops.ts';
@@ -146,7 +147,7 @@ function emitLoop(
     const id = reduceIdentity(red.op as FoldOp, dtype);
     const vec = b.local(b.binaryen.v128);
     const tail = b.local(scalarType(b, dtype));
-    stmts.push(b.set(vec, splatScalar(b, dtype, scalarConst(b, dtype, id))), b.set(tail, scalarConst(b, dtype, id)));
+    stmts.push(vec.set(splatScalar(b, dtype, scalarConst(b, dtype, id))), tail.set(scalarConst(b, dtype, id)));
     return { red, dtype, vec, tail };
   });
   const j = b.local(i32);
@@ -167,7 +168,7 @@ function emitLoop(
               const f = fullParam(p, v);
               return [f.param.base, f.param.dtype, f.sR, f.sC] as const;
             })();
-      const ptr = elementAddress(b, base, keptRow !== undefined ? 4 : elementBytes(dtype), sR, st.r, sC, b.get(j, i32));
+      const ptr = elementAddress(b, base, keptRow !== undefined ? 4 : elementBytes(dtype), sR, st.r, sC, j.get());
       const [set, get] = b.keep(
         lanes === 4
           ? loadVector(b, keptRow !== undefined && dtype === 'bool' ? 'i32' : dtype, ptr)
@@ -182,14 +183,13 @@ function emitLoop(
       const op = acc.red.op as FoldOp;
       out.push(
         lanes === 4
-          ? b.set(acc.vec, combineVector(b, op, acc.dtype, b.get(acc.vec, b.binaryen.v128), x()))
-          : b.set(
-              acc.tail,
+          ? acc.vec.set(combineVector(b, op, acc.dtype, acc.vec.get(), x()))
+          : acc.tail.set(
               combineScalar(
                 b,
                 op,
                 acc.dtype,
-                () => b.get(acc.tail, scalarType(b, acc.dtype)),
+                () => acc.tail.get(),
                 () => lane(b, acc.dtype, x()),
               ),
             ),
@@ -206,14 +206,14 @@ function emitLoop(
           store(
             b,
             dtype,
-            elementAddress(b, () => b.addr(p.scratch(), keptRow * p.cols * 4), 4, 0, st.r, 1, b.get(j, i32)),
+            elementAddress(b, () => b.addr(p.scratch(), keptRow * p.cols * 4), 4, 0, st.r, 1, j.get()),
             v(),
           ),
         );
       }
       if (node.output === p.root) {
         const dtype = node.output.type.dtype;
-        out.push(store(b, dtype, elementAddress(b, p.out, elementBytes(dtype), p.cols, st.r, 1, b.get(j, i32)), v()));
+        out.push(store(b, dtype, elementAddress(b, p.out, elementBytes(dtype), p.cols, st.r, 1, j.get()), v()));
       }
     }
     return out;
@@ -223,14 +223,14 @@ function emitLoop(
   if (vectorEnd < p.cols) stmts.push(b.loop(j, b.i32(vectorEnd), b.i32(p.cols), 1, body(1)));
   for (const acc of accs) {
     const t = scalarType(b, acc.dtype);
-    const lanesOf = (i: number) => () => lane(b, acc.dtype, b.get(acc.vec, b.binaryen.v128), i);
+    const lanesOf = (i: number) => () => lane(b, acc.dtype, acc.vec.get(), i);
     const op = acc.red.op as FoldOp;
     // ((l0 ∘ l1) ∘ (l2 ∘ l3)) ∘ tail
     const [s1, g1] = b.keep(combineScalar(b, op, acc.dtype, lanesOf(0), lanesOf(1)), t);
     const [s2, g2] = b.keep(combineScalar(b, op, acc.dtype, lanesOf(2), lanesOf(3)), t);
     const [s3, g3] = b.keep(combineScalar(b, op, acc.dtype, g1, g2), t);
     const [s4, g4] = b.keep(
-      combineScalar(b, op, acc.dtype, g3, () => b.get(acc.tail, t)),
+      combineScalar(b, op, acc.dtype, g3, () => acc.tail.get()),
       t,
     );
     const [s5, g5] = b.keep(splatScalar(b, acc.dtype, g4()));
@@ -263,7 +263,7 @@ export function emitRowProgram(b: KernelBuilder, p: RowProgram): ExpressionRef[]
   const keptList = keptValues(p, steps);
   const i32 = b.binaryen.i32;
   const r = b.local(i32);
-  const st: RowState = { r: () => b.get(r, i32), scalars: new Map(), kept: new Map(keptList.map((v, i) => [v, i])) };
+  const st: RowState = { r: () => r.get(), scalars: new Map(), kept: new Map(keptList.map((v, i) => [v, i])) };
   const rowBody: ExpressionRef[] = [];
   for (const step of steps)
     rowBody.push(...(step.kind === 'loop' ? emitLoop(b, p, step, st) : emitScalar(b, p, step.node, st)));

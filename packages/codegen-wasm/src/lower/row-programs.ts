@@ -4,7 +4,7 @@
  */
 import { isFoldOp, shapesEqual, type DType } from '@kiln-jit/core';
 import type { Node, Value } from '@kiln-jit/tracer';
-import type { Vec } from './kernel-builder.ts';
+import type { Vec } from '../function-builder.ts';
 import type { RowParam } from './row-kernel.ts';
 import { broadcastStridesTo } from './strided-map.ts';
 

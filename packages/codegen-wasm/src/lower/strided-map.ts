@@ -7,7 +7,8 @@
  */
 import { broadcastStrides, stridesOf, type DType } from '@kiln-jit/core';
 import type { ExpressionRef } from '../binaryen.ts';
-import type { KernelBuilder, Vec } from './kernel-builder.ts';
+import type { Vec } from '../function-builder.ts';
+import type { KernelBuilder } from './module-context.ts';
 import { elementBytes, loadSplat, loadVector, storeOne, storeVector } from './lanes.ts';
 import { addressAt, collapse, outerLoops, type Strided } from './loop-nest.ts';
 
@@ -63,7 +64,7 @@ function innerRow(b: KernelBuilder, spec: MapSpec, ops: Strided[], n: number, la
     return get;
   });
   const j = b.local(i32);
-  const jGet: Vec = () => b.get(j, i32);
+  const jGet: Vec = () => j.get();
   const body = (lanes: 1 | 4): ExpressionRef[] => {
     const bodyStmts: ExpressionRef[] = [];
     const values = ins.map((op, k) => {
