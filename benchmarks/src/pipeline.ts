@@ -34,7 +34,7 @@ for (const [label, make] of [
   const traced = step.stages(...specs)[0]!.graph;
   const runs = Array.from({ length: 30 }, () => {
     const t0 = performance.now();
-    const stages = k.runPipeline(traced, k.DEFAULT_PASSES);
+    const stages = k.runPipeline(traced, k.DEFAULT_PASSES, { memoryPolicy: k.wasmMemoryPolicy });
     return { total: performance.now() - t0, stages };
   });
   const perPass = k.DEFAULT_PASSES.map(

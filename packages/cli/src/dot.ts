@@ -4,7 +4,17 @@
  * from the node that computes it, and sinks stand for the graph's results and variable updates.
  * Source locations become tooltips, so an SVG shows each node's user line on hover.
  */
-import { formatLoc, formatNumber, formatType, type AttrValue, type Graph, type Node, type Value } from 'kiln-jit';
+import {
+  formatLoc,
+  formatNumber,
+  formatType,
+  fusionKindOf,
+  type AttrValue,
+  type FusionKind,
+  type Graph,
+  type Node,
+  type Value,
+} from 'kiln-jit';
 
 export interface DotOptions {
   /** Directory that tooltip locations are relative to (default: the working directory). */
@@ -12,11 +22,11 @@ export interface DotOptions {
 }
 
 const PARAM_COLORS: Record<string, string> = { arg: '#dbeafe', var: '#fef3c7', const: '#e5e7eb' };
-const CLUSTER_COLORS: Record<string, string> = {
-  'fused.matmul': '#fde2e4',
-  'fused.elementwise': '#e2f0cb',
-  'fused.rows': '#dfe7fd',
-  'fused.reduce': '#fff1c1',
+const CLUSTER_COLORS: Record<FusionKind, string> = {
+  matmul: '#fde2e4',
+  elementwise: '#e2f0cb',
+  rows: '#dfe7fd',
+  reduce: '#fff1c1',
 };
 
 /** A DOT double-quoted string. */
@@ -90,9 +100,11 @@ class DotWriter {
     const inner = new Map(source);
     body.params.forEach((p, k) => inner.set(p.value, source.get(node.inputs[k]!)!));
     const label = `${name} = ${node.op}\n${formatType(node.output.type)}`;
+    const kind = fusionKindOf(node.op);
+    const fillcolor = kind ? CLUSTER_COLORS[kind] : '#f3f4f6';
     this.lines.push(`${indent}subgraph cluster_${this.clusters++} {`);
     this.lines.push(
-      `${indent}  graph ${attrList({ label, tooltip: this.tooltip(node, label), style: 'rounded,filled', fillcolor: CLUSTER_COLORS[node.op] ?? '#f3f4f6' })};`,
+      `${indent}  graph ${attrList({ label, tooltip: this.tooltip(node, label), style: 'rounded,filled', fillcolor })};`,
     );
     this.drawNodes(body, `${id}_`, inner, `${indent}  `, depth + 1);
     this.lines.push(`${indent}}`);

@@ -1,22 +1,19 @@
 /**
- * @file Stage names the CLI accepts (`traced`, each pass, the aliases `optimized`, `fused`,
- * `planned`, and backend stages such as `wat`) and picking a stage's graph out of a pipeline.
+ * @file Stage names the CLI accepts (`traced`, each pass, the alias stages the passes mark, such
+ * as `optimized`, `fused`, `planned`, and backend stages such as `wat`) and picking a stage's graph out of a pipeline.
  */
-import { availableBackends, getBackend, passNames, type Graph, type Stage } from 'kiln-jit';
+import { aliasStageNames, availableBackends, getBackend, passNames, type Graph, type Stage } from 'kiln-jit';
 import { UsageError } from './errors.ts';
-
-/** Names that stand for a point in the pipeline rather than a pass. */
-export const ALIAS_STAGES: readonly string[] = ['optimized', 'fused', 'planned'];
 
 /** Every stage name a traced function can have, in pipeline order. */
 export function knownStages(): string[] {
   const backendStages = availableBackends().flatMap((b) => getBackend(b).stages);
-  return [...new Set(['traced', ...passNames(), ...ALIAS_STAGES, ...backendStages])];
+  return [...new Set(['traced', ...passNames(), ...aliasStageNames(), ...backendStages])];
 }
 
 /** Whether `name` is an IR stage (not backend text such as wat). */
 export function isGraphStage(name: string): boolean {
-  return name === 'traced' || passNames().includes(name) || ALIAS_STAGES.includes(name);
+  return name === 'traced' || passNames().includes(name) || aliasStageNames().includes(name);
 }
 
 /** Throws a UsageError unless `name` is a stage (`allowText: false` also refuses backend text such as wat). */
@@ -39,5 +36,6 @@ export function graphAt(stages: readonly Stage[], name: string, fnName: string):
 
 /** The stages that ran something: `traced` and each pass, without the aliases. */
 export function passStages(stages: readonly Stage[]): Stage[] {
-  return stages.filter((s) => !ALIAS_STAGES.includes(s.name));
+  const aliases = aliasStageNames();
+  return stages.filter((s) => !aliases.includes(s.name));
 }

@@ -3,7 +3,13 @@
  */
 import { registerBackend, type Backend } from '@kiln-jit/tracer';
 import { compileGraph } from './compile.ts';
+import { wasmMemoryPolicy } from './memory-policy.ts';
 
-export const wasmBackend: Backend = { name: 'wasm', stages: ['wat'], compile: compileGraph };
+export const wasmBackend: Backend = {
+  name: 'wasm',
+  stages: ['wat'],
+  memoryPolicy: wasmMemoryPolicy,
+  compile: compileGraph,
+};
 
 registerBackend(wasmBackend);

@@ -18,6 +18,7 @@ import {
 } from '@kiln-jit/tracer';
 import { binaryenSync, type Binaryen, type BinaryenModule, type ExpressionRef } from './binaryen.ts';
 import { ModuleContext } from './lower/module-context.ts';
+import { wasmMemoryPolicy } from './memory-policy.ts';
 import { lowerNode } from './lower/lower-node.ts';
 import { FunctionBuilder } from './function-builder.ts';
 import { moduleImports } from './runtime/imports.ts';
@@ -64,11 +65,18 @@ export interface WasmStats extends Record<string, number> {
   frameBytes: number;
 }
 
-/** Compiles `graph` (planned or not) for the wasm backend. Binaryen must be loaded. */
+/**
+ * Compiles `graph` for the wasm backend. Binaryen must be loaded. The pipeline's planMemory pass
+ * plans with this backend's policy; a graph planned otherwise (or not at all, as with
+ * `passes: []`) is planned here with it.
+ */
 export function compileGraph(graph: Graph): Executable & { stats: WasmStats } {
   const t0 = performance.now();
   const binaryen = binaryenSync();
-  const planned = memoryPlanOf(graph) ? graph : planMemory(graph);
+  const planned =
+    memoryPlanOf(graph)?.policy === wasmMemoryPolicy.name
+      ? graph
+      : planMemory(graph, { memoryPolicy: wasmMemoryPolicy });
   const plan = memoryPlanOf(planned)!;
   const memory = sharedMemory();
   const mod = new binaryen.Module();

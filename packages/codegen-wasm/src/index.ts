@@ -8,6 +8,7 @@ import { loadBinaryen } from './binaryen.ts';
 registerInternalSource(import.meta.url);
 
 export { wasmBackend } from './backend.ts';
+export { wasmMemoryPolicy } from './memory-policy.ts';
 export { compileGraph, type WasmStats } from './compile.ts';
 export { loadBinaryen } from './binaryen.ts';
 export { sharedMemory, KilnMemoryLimitError, MAX_MEMORY_BYTES, formatBytes } from './runtime/memory.ts';

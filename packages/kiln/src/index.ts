@@ -11,6 +11,7 @@ export * from '@kiln-jit/tracer';
 export {
   ready,
   wasmBackend,
+  wasmMemoryPolicy,
   compileGraph,
   sharedMemory,
   KilnMemoryLimitError,

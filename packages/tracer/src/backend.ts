@@ -4,6 +4,7 @@
  */
 import { KilnArgumentError, type Tensor, type Variable } from '@kiln-jit/core';
 import type { Graph } from './ir/graph.ts';
+import type { MemoryPolicy } from './passes/memory-plan.ts';
 
 export interface Executable {
   /**
@@ -26,6 +27,8 @@ export interface Backend {
   readonly stages: readonly string[];
   /** The pass list it wants after tracing (the default pipeline if absent). */
   readonly passes?: readonly string[];
+  /** How its kernels may share storage, for the memory planner (the default policy if absent). */
+  readonly memoryPolicy?: MemoryPolicy;
   compile(graph: Graph): Executable;
 }
 

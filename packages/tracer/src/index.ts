@@ -10,6 +10,7 @@ export { printGraph, valueNames, formatLoc, type PrintOptions } from './ir/print
 export { parseGraph, KilnParseError } from './ir/parser.ts';
 export { verifyGraph, KilnVerifyError } from './ir/verifier.ts';
 export { attrSchema, type AttrKind } from './ir/attr-schema.ts';
+export { FUSION_KINDS, fusedOp, fusionKindOf, isFusedOp, type FusionKind, type FusedOp } from './ir/fusion.ts';
 export { formatNumber, formatType } from './ir/format-values.ts';
 export { interpretGraph, constantTensor } from './interpreter.ts';
 export { interpreterBackend, bindParams } from './interpreter-backend.ts';
@@ -37,7 +38,12 @@ export {
   passNames,
   DEFAULT_PASSES,
   stageChanged,
+  aliasStageNames,
+  OPTIMIZED_STAGE,
   type Pass,
+  type PassContext,
+  type PassStages,
+  type PipelineOptions,
   type Stage,
 } from './passes/manager.ts';
 export { warn } from './warnings.ts';

@@ -319,6 +319,7 @@ class TracedFunction {
     const backend = getBackend(this.backendName);
     const stages = runPipeline(graph, this.options.passes ?? backend.passes ?? DEFAULT_PASSES, {
       verify: this.options.verify,
+      memoryPolicy: backend.memoryPolicy,
     });
     return {
       signature,

@@ -15,16 +15,22 @@ import {
   memoryPlanOf,
   runPipeline,
   DEFAULT_PASSES,
+  defaultMemoryPolicy,
+  sameShapeInputs,
   type Graph,
   type Pass,
+  type PassContext,
 } from '../src/index.ts';
 import { PROGRAMS, geluChain } from './support/programs.ts';
+
+/** What the passes know of the target in these tests: the default backend. */
+const context: PassContext = { memoryPolicy: defaultMemoryPolicy };
 
 /** Parses IR written in a test, runs one pass, verifies and prints the result. */
 function after(pass: Pass, text: string): string {
   const graph = parseGraph(text);
   verifyGraph(graph);
-  const out = pass(graph);
+  const out = pass(graph, context);
   verifyGraph(out);
   return printGraph(out);
 }
@@ -385,10 +391,39 @@ describe('the MLP 784-512-512-10 train step', () => {
     // What the program computes: every intermediate of the optimized (unfused) graph.
     expect(unfusedPlan.peakBytes * 2).toBeLessThanOrEqual(unfusedPlan.totalBytes);
     expect(plan.peakBytes * 2).toBeLessThanOrEqual(unfusedPlan.totalBytes);
-    // Bias updates (sum + SGD epilogue) write into the variables; weight updates come out of matmul
-    // epilogues, whose output holds partial sums, so they are copied in at the end instead.
-    expect([...plan.variablesInPlace].map((p) => p.name).sort()).toEqual(['b1', 'b2', 'b3']);
     for (const p of [plan, unfusedPlan]) expectNoLiveOverlap(p);
+  });
+});
+
+describe('the memory plan follows the backend policy', () => {
+  // x + 1 fused with exp, written into the variable v: in place only where the policy allows it.
+  const text = ir([
+    'graph @g(%x: f32[4], %v: f32[4] var) {',
+    '  %0: f32[4] = fused.elementwise %v {',
+    '    (%in0: f32[4])',
+    '    %t0: f32[4] = exp %in0',
+    '    yield %t0',
+    '  }',
+    '  %1: f32[4] = add %0, %x',
+    '  return %1',
+    '  update %v <- %0',
+    '}',
+  ]);
+  const plan = (policy: PassContext['memoryPolicy']) =>
+    memoryPlanOf(planMemory(parseGraph(text), { memoryPolicy: policy }))!;
+  const fusedInPlace = { ...defaultMemoryPolicy, name: 'fused-in-place', inPlaceInputs: sameShapeInputs };
+
+  it('keeps a fused node out of place under the default policy, and records the policy', () => {
+    expect(plan(defaultMemoryPolicy).policy).toBe('default');
+    expect(plan(defaultMemoryPolicy).variablesInPlace.size).toBe(0);
+  });
+
+  it('writes the update into the variable where the policy lets the node overwrite its input', () => {
+    expect([...plan(fusedInPlace).variablesInPlace].map((p) => p.name)).toEqual(['v']);
+  });
+
+  it('updates no variable in place when a node may fail midway', () => {
+    expect(plan({ ...fusedInPlace, mayFail: () => true }).variablesInPlace.size).toBe(0);
   });
 });
 
@@ -418,10 +453,10 @@ describe('the verifier passes after every pass on every program', () => {
   it.each(PROGRAMS.map((p) => [p.name, p] as const))('%s', (_name, program) => {
     const run = program.setup();
     const traced = trace(run.fn, { name: 'program', backend: 'interpreter', passes: [] }).lower(...run.args);
-    for (const [, pass] of passes) verifyGraph(pass(traced));
+    for (const [, pass] of passes) verifyGraph(pass(traced, context));
     let g: Graph = traced;
     for (const [, pass] of passes) {
-      g = pass(g);
+      g = pass(g, context);
       verifyGraph(g);
     }
     expect(runPipeline(traced, DEFAULT_PASSES).length).toBeGreaterThan(DEFAULT_PASSES.length);

@@ -4,7 +4,7 @@
  * become kernels of their own, with the intermediate values in scratch.
  */
 import { isElementwise, isOpName, opFamily, sizeOf, type OpName } from '@kiln-jit/core';
-import { CONSTANT_OP, type Node, type Value } from '@kiln-jit/tracer';
+import { CONSTANT_OP, fusionKindOf, type FusionKind, type Node, type Value } from '@kiln-jit/tracer';
 import type { ExpressionRef } from '../binaryen.ts';
 import { FunctionBuilder } from '../function-builder.ts';
 import type { ModuleContext } from './module-context.ts';
@@ -16,11 +16,11 @@ import { RowLayoutError } from './row-kernel.ts';
 import { elementBytes, splatConstant, storeOne } from './lanes.ts';
 import { UnsupportedLowering, type Kernel, type NodeLowering } from './kernel-types.ts';
 
-const byFusionKind: Record<string, NodeLowering> = {
-  'fused.elementwise': lowerElementwise,
-  'fused.rows': lowerRows,
-  'fused.reduce': lowerReduce,
-  'fused.matmul': lowerMatmul,
+const byFusionKind: { [K in FusionKind]: NodeLowering } = {
+  elementwise: lowerElementwise,
+  rows: lowerRows,
+  reduce: lowerReduce,
+  matmul: lowerMatmul,
 };
 
 function lowerPlain(ctx: ModuleContext, node: Node): Kernel {
@@ -36,8 +36,9 @@ function lowerPlain(ctx: ModuleContext, node: Node): Kernel {
 
 /** The kernel of one node (constants and views have none and never get here). */
 export function lowerNode(ctx: ModuleContext, node: Node): Kernel {
-  const fused = byFusionKind[node.op];
-  if (!fused) return lowerPlain(ctx, node);
+  const kind = fusionKindOf(node.op);
+  if (kind === null) return lowerPlain(ctx, node);
+  const fused = byFusionKind[kind];
   try {
     return fused(ctx, node);
   } catch (e) {

@@ -13,6 +13,7 @@ import {
   type Value,
 } from './graph.ts';
 import { attrSchema, type AttrKind } from './attr-schema.ts';
+import { isFusedOp } from './fusion.ts';
 import { parseNumber } from './format-values.ts';
 
 /** Malformed IR text; `location` holds the line and column within the text. */
@@ -199,7 +200,7 @@ class Parser {
       this.expect('=');
       const opTok = this.take('ident', 'an op name');
       const op = opTok.text;
-      if (op !== CONSTANT_OP && !op.startsWith('fused.') && !isOpName(op)) this.fail('unknown op', opTok);
+      if (op !== CONSTANT_OP && !isFusedOp(op) && !isOpName(op)) this.fail('unknown op', opTok);
       if (op === CONSTANT_OP) {
         this.define(scope, nameTok, b.addNode(op, [], { value: this.parseConstant(type) }, type));
         continue;

@@ -1,21 +1,13 @@
 /**
- * @file Fusion: groups of nodes that can run as one kernel become one `fused.*` node whose body
- * is the group's subgraph. Groups grow from a consumer backwards, absorbing a producer only when
- * every use of its value is inside the group (so nothing else needs it in memory) and its shape
- * fits the group's iteration space:
- *
- *   fused.elementwise  elementwise ops over one output shape (inputs may broadcast into it)
- *   fused.rows         elementwise ops over [..., C] and [..., 1] plus reductions over the last
- *                      axis (keepDims): softmax, layernorm, logSumExp run row by row
- *   fused.reduce       one reduction over any axes, with elementwise producers over its input
- *                      shape and elementwise consumers over its output shape: sum(square(x - m))
- *   fused.matmul       a matmul and an elementwise epilogue over its output (bias, relu, gelu)
+ * @file Fusion: groups of nodes that can run as one kernel become one `fused.<kind>` node whose
+ * body is the group's subgraph (the kinds are in ir/fusion.ts). Groups grow from a consumer
+ * backwards, absorbing a producer only when every use of its value is inside the group (so
+ * nothing else needs it in memory) and its shape fits the group's iteration space.
  */
 import { isElementwise, isFoldOp, rowShape, shapesEqual } from '@kiln-jit/core';
 import { CONSTANT_OP, GraphBuilder, withGraph, type Graph, type Node, type Value } from '../ir/graph.ts';
+import { fusedOp, type FusionKind } from '../ir/fusion.ts';
 import { dce } from './dce.ts';
-
-export type FusionKind = 'elementwise' | 'rows' | 'reduce' | 'matmul';
 
 interface Group {
   kind: FusionKind;
@@ -171,7 +163,7 @@ export function fuse(graph: Graph): Graph {
     const g = groupOfRoot.get(node);
     if (g) {
       const { body, inputs } = buildBody(g, graph.nodes, defs);
-      nodes.push({ op: `fused.${g.kind}`, inputs, attrs: {}, output: node.output, loc: node.loc, body });
+      nodes.push({ op: fusedOp(g.kind), inputs, attrs: {}, output: node.output, loc: node.loc, body });
     } else if (!taken.has(node)) {
       nodes.push(node);
     }

@@ -14,8 +14,8 @@ registerPass('constantFold', constantFold);
 registerPass('simplify', simplify);
 registerPass('cse', cse);
 registerPass('dce', dce);
-registerPass('fuse', fuse);
-registerPass('planMemory', planMemory);
+registerPass('fuse', fuse, { before: 'optimized', after: 'fused' });
+registerPass('planMemory', planMemory, { after: 'planned' });
 
 DEFAULT_PASSES.push('constantFold', 'simplify', 'cse', 'dce', 'fuse', 'planMemory');
 
@@ -23,6 +23,16 @@ export { constantFold, FOLD_LIMIT } from './constant-fold.ts';
 export { simplify } from './simplify.ts';
 export { cse } from './cse.ts';
 export { dce } from './dce.ts';
-export { fuse, kernelCount, type FusionKind } from './fuse.ts';
+export { fuse, kernelCount } from './fuse.ts';
 export { rewriteNodes, toFixpoint, type NodeRewrite, type RewriteContext } from './rewrite.ts';
-export { planMemory, memoryPlanOf, ALIGNMENT, type MemoryPlan, type PlannedBuffer, type Slot } from './memory-plan.ts';
+export {
+  planMemory,
+  memoryPlanOf,
+  defaultMemoryPolicy,
+  sameShapeInputs,
+  ALIGNMENT,
+  type MemoryPlan,
+  type MemoryPolicy,
+  type PlannedBuffer,
+  type Slot,
+} from './memory-plan.ts';

@@ -1,13 +1,28 @@
 /**
  * @file The pass manager: runs named `Graph -> Graph` passes in order, verifying after each, and
- * keeps every intermediate graph as a named stage for `.ir()` and the CLI.
+ * keeps every intermediate graph as a named stage for `.ir()` and the CLI. A pass may name alias
+ * stages (fuse: `optimized` before it, `fused` after), so the manager knows no pass by name.
  */
 import { KilnArgumentError } from '@kiln-jit/core';
 import type { Graph } from '../ir/graph.ts';
 import { verifyGraph } from '../ir/verifier.ts';
 import { printGraph } from '../ir/printer.ts';
+import { defaultMemoryPolicy, type MemoryPolicy } from './memory-plan.ts';
 
-export type Pass = (graph: Graph) => Graph;
+/** What a pass may know of the backend the graph is for. */
+export interface PassContext {
+  /** How the backend's kernels may share storage (the memory planner's input). */
+  readonly memoryPolicy: MemoryPolicy;
+}
+
+/** A pure function of the graph and the target's facts. */
+export type Pass = (graph: Graph, context: PassContext) => Graph;
+
+/** Alias stages a pass marks: the graph just before it runs, and its output. */
+export interface PassStages {
+  readonly before?: string;
+  readonly after?: string;
+}
 
 export interface Stage {
   readonly name: string;
@@ -16,48 +31,62 @@ export interface Stage {
   readonly ms: number;
 }
 
-const registry = new Map<string, Pass>();
+/** The graph after the clean-up passes, before any pass that marks it; `.ir()` shows it by default. */
+export const OPTIMIZED_STAGE = 'optimized';
 
-export function registerPass(name: string, pass: Pass): void {
-  registry.set(name, pass);
+const registry = new Map<string, { run: Pass; stages: PassStages }>();
+
+export function registerPass(name: string, run: Pass, stages: PassStages = {}): void {
+  registry.set(name, { run, stages });
 }
 
 export function passNames(): string[] {
   return [...registry.keys()];
 }
 
+/** Names of the alias stages (`optimized`, and those the registered passes mark). */
+export function aliasStageNames(): string[] {
+  const marked = [...registry.values()].flatMap(({ stages }) => [stages.before, stages.after]);
+  return [...new Set([OPTIMIZED_STAGE, ...marked.filter((s): s is string => s !== undefined)])];
+}
+
 /** The standard pipeline; filled in by the pass modules as they register. */
 export const DEFAULT_PASSES: string[] = [];
 
-/** Stage names that alias the graph at a point in the pipeline. */
-export const ALIAS_STAGES = ['traced', 'optimized', 'fused', 'planned'] as const;
-
-function lookup(name: string): Pass {
+function lookup(name: string): { run: Pass; stages: PassStages } {
   const pass = registry.get(name);
   if (!pass) throw new KilnArgumentError(`unknown pass '${name}'; known passes: ${passNames().join(', ')}`);
   return pass;
 }
 
+export interface PipelineOptions {
+  /** Run the IR verifier on the input and after every pass (default true). */
+  verify?: boolean;
+  /** The target backend's memory policy (default: defaultMemoryPolicy). */
+  memoryPolicy?: MemoryPolicy;
+}
+
 /**
  * Runs `passes` over `graph`. Returns the stages in order: `traced`, one per pass (named after it),
- * and the aliases `optimized` (before fusion), `fused` and `planned`.
+ * and the alias stages the passes mark; `optimized` is the final graph if no pass marks it.
  */
-export function runPipeline(graph: Graph, passes: readonly string[], options: { verify?: boolean } = {}): Stage[] {
+export function runPipeline(graph: Graph, passes: readonly string[], options: PipelineOptions = {}): Stage[] {
+  const context: PassContext = { memoryPolicy: options.memoryPolicy ?? defaultMemoryPolicy };
+  const verify = options.verify !== false;
   const stages: Stage[] = [{ name: 'traced', graph, ms: 0 }];
   let current = graph;
-  if (options.verify !== false) verifyGraph(current);
+  if (verify) verifyGraph(current);
   for (const name of passes) {
-    const pass = lookup(name);
-    if (name === 'fuse') stages.push({ name: 'optimized', graph: current, ms: 0 });
+    const { run, stages: marks } = lookup(name);
+    if (marks.before) stages.push({ name: marks.before, graph: current, ms: 0 });
     const t0 = performance.now();
-    current = pass(current);
+    current = run(current, context);
     const ms = performance.now() - t0;
-    if (options.verify !== false) verifyGraph(current);
+    if (verify) verifyGraph(current);
     stages.push({ name, graph: current, ms });
-    if (name === 'fuse') stages.push({ name: 'fused', graph: current, ms: 0 });
-    if (name === 'planMemory') stages.push({ name: 'planned', graph: current, ms: 0 });
+    if (marks.after) stages.push({ name: marks.after, graph: current, ms: 0 });
   }
-  if (!stages.some((s) => s.name === 'optimized')) stages.push({ name: 'optimized', graph: current, ms: 0 });
+  if (!stages.some((s) => s.name === OPTIMIZED_STAGE)) stages.push({ name: OPTIMIZED_STAGE, graph: current, ms: 0 });
   return stages;
 }
 

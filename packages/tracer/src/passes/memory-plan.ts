@@ -2,16 +2,18 @@
  * @file Memory planning: gives every intermediate value a static byte range in one arena, so a
  * backend needs no allocation at run time. From liveness (a value lives from its node to its last
  * use; results and updates to the end) it
- *   - lets an elementwise output take over the buffer of an input that dies at that node,
+ *   - lets a node's output take over the buffer of an input that dies at that node, where the
+ *     backend's kernels allow it (its MemoryPolicy says which inputs),
  *   - lets a reshape share its input's bytes,
  *   - writes a variable's update straight into the variable's storage when the old value is not
- *     read afterwards (unless the graph has an op that may fail midway, gather and scatterAdd
- *     check their indices, since a failed call must leave every variable as it was),
+ *     read afterwards (unless the graph has a node that may fail midway, since a failed call must
+ *     leave every variable as it was),
  *   - packs the remaining buffers so no two that are live at the same time overlap.
  * The plan is attached to the graph as `annotations.memoryPlan`; the graph itself is unchanged.
  */
-import { BYTES_PER_ELEMENT, isOpName, opFamily, sizeOf } from '@kiln-jit/core';
+import { BYTES_PER_ELEMENT, checksIndices, isElementwise, sizeOf } from '@kiln-jit/core';
 import { CONSTANT_OP, withGraph, type Graph, type Node, type Param, type Value } from '../ir/graph.ts';
+import type { PassContext } from './manager.ts';
 
 /** Byte ranges are aligned for SIMD loads. */
 export const ALIGNMENT = 16;
@@ -30,7 +32,42 @@ export interface PlannedBuffer {
   readonly values: readonly Value[];
 }
 
+const bytesOf = (v: Value): number => sizeOf(v.type.shape) * BYTES_PER_ELEMENT[v.type.dtype];
+const align = (n: number): number => Math.ceil(n / ALIGNMENT) * ALIGNMENT;
+
+/**
+ * What a backend's kernels allow, which only the backend knows: which inputs a node's output may
+ * overwrite, and which nodes may stop a call partway. A backend hands its policy to the pipeline
+ * (Backend.memoryPolicy); the plan records the policy's name.
+ */
+export interface MemoryPolicy {
+  readonly name: string;
+  /** Inputs whose storage `node`'s output may take: the kernel reads none of their elements after writing it. */
+  inPlaceInputs(node: Node): readonly Value[];
+  /** Whether running `node` may fail partway through a call (then no variable is updated in place). */
+  mayFail(node: Node): boolean;
+}
+
+/** Inputs of `node` with exactly its output's shape and size: the candidates for in-place storage. */
+export function sameShapeInputs(node: Node): readonly Value[] {
+  const out = node.output;
+  return node.inputs.filter((v) => v.type.shape.join() === out.type.shape.join() && bytesOf(v) === bytesOf(out));
+}
+
+/**
+ * The policy of a backend that says nothing: plain elementwise ops may overwrite a same-shape
+ * input (every backend reads an element before writing its index); fused nodes may not; ops that
+ * check their input values (gather, scatterAdd) may fail.
+ */
+export const defaultMemoryPolicy: MemoryPolicy = {
+  name: 'default',
+  inPlaceInputs: (node) => (isElementwise(node.op) ? sameShapeInputs(node) : []),
+  mayFail: (node) => checksIndices(node.op),
+};
+
 export interface MemoryPlan {
+  /** The name of the MemoryPolicy the plan was made with. */
+  readonly policy: string;
   readonly buffers: readonly PlannedBuffer[];
   /** Arena byte range of each intermediate value (values sharing a buffer share the range). */
   readonly slots: ReadonlyMap<Value, Slot>;
@@ -48,24 +85,6 @@ export interface MemoryPlan {
   readonly totalBytes: number;
 }
 
-const bytesOf = (v: Value): number => sizeOf(v.type.shape) * BYTES_PER_ELEMENT[v.type.dtype];
-const align = (n: number): number => Math.ceil(n / ALIGNMENT) * ALIGNMENT;
-
-/** Inputs whose elements the node reads only at the index it writes (so it may overwrite them). */
-function inPlaceCandidates(node: Node): readonly Value[] {
-  const sameShape = (v: Value): boolean =>
-    v.type.shape.join() === node.output.type.shape.join() && bytesOf(v) === bytesOf(node.output);
-  if (node.op === 'fused.elementwise' || node.op === 'fused.rows' || node.op === 'fused.reduce')
-    return node.inputs.filter(sameShape);
-  // A matmul kernel keeps partial sums in its output between k blocks, so its output never
-  // shares storage with an input, epilogue inputs included.
-  if (node.body || node.op === CONSTANT_OP || node.op === 'print') return [];
-  const elementwise = ['unary', 'binary', 'select', 'cast'];
-  return elementwise.includes(familyOf(node.op)) ? node.inputs.filter(sameShape) : [];
-}
-
-const familyOf = (op: string): string => (isOpName(op) ? opFamily(op) : '');
-
 /** Union-find over values that share storage. */
 class Storage {
   private readonly parent = new Map<Value, Value>();
@@ -79,7 +98,11 @@ class Storage {
   }
 }
 
-export function planMemory(graph: Graph): Graph {
+/** Plans `graph`'s memory under the target backend's policy (see the file comment). */
+export function planMemory(
+  graph: Graph,
+  { memoryPolicy: policy }: PassContext = { memoryPolicy: defaultMemoryPolicy },
+): Graph {
   const n = graph.nodes.length;
   const lastUse = new Map<Value, number>();
   graph.nodes.forEach((node, i) => node.inputs.forEach((v) => lastUse.set(v, i)));
@@ -92,7 +115,7 @@ export function planMemory(graph: Graph): Graph {
     ...graph.params.map((p) => p.value),
     ...graph.nodes.filter((nd) => nd.op === CONSTANT_OP).map((nd) => nd.output),
   ]);
-  const mayFail = graph.nodes.some((nd) => nd.op === 'gather' || nd.op === 'scatterAdd');
+  const mayFail = graph.nodes.some((nd) => policy.mayFail(nd));
   const varOfParamValue = new Map<Value, Param>(
     mayFail ? [] : graph.params.filter((p) => p.kind === 'var').map((p) => [p.value, p]),
   );
@@ -111,7 +134,7 @@ export function planMemory(graph: Graph): Graph {
       storageEnd.set(storage.root(out), Math.max(endOf(node.inputs[0]!), lastUse.get(out) ?? i));
       return;
     }
-    for (const v of inPlaceCandidates(node)) {
+    for (const v of policy.inPlaceInputs(node)) {
       if (endOf(v) !== i) continue; // v (or a view of it) is still needed later
       const root = storage.root(v);
       const variable = varOfParamValue.get(root);
@@ -162,6 +185,7 @@ export function planMemory(graph: Graph): Graph {
   }
 
   const plan: MemoryPlan = {
+    policy: policy.name,
     buffers: placed,
     slots,
     inPlace,
