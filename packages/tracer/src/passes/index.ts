@@ -20,7 +20,9 @@ registerPass('planMemory', planMemory, { after: 'planned' });
 DEFAULT_PASSES.push('constantFold', 'simplify', 'cse', 'dce', 'fuse', 'planMemory');
 
 export { constantFold, FOLD_LIMIT } from './constant-fold.ts';
-export { simplify } from './simplify.ts';
+export { simplify, SIMPLIFY_RULES } from './simplify.ts';
+/** The rewrite-rule matcher (patterns, rules, applyRules), for passes written as rule tables. */
+export * as patterns from './patterns.ts';
 export { cse } from './cse.ts';
 export { dce } from './dce.ts';
 export { fuse, kernelCount } from './fuse.ts';
