@@ -6,9 +6,27 @@
  * values come from a few kinds: continuous, positive, a coarse grid (ties, zeros) and specials
  * (NaN, ±Inf, -0, huge).
  */
-import { broadcastShapes, sizeOf, type DType } from '../../src/index.ts';
+import {
+  ARITHMETIC_OPS,
+  broadcastShapes,
+  COMPARE_OPS,
+  sizeOf,
+  UNARY_OPS,
+  unaryOps,
+  type DType,
+  type ReduceOp,
+  type UnaryOp,
+} from '../../src/index.ts';
 import { Evaluator, MAX_ELEMENTS, type Live } from './evaluate.ts';
-import { OP_SIGNATURES, type FuzzInput, type FuzzProgram, type FuzzStep, type Operand } from './program.ts';
+import {
+  OP_SIGNATURES,
+  UNARY_DISCRETE,
+  type FuzzInput,
+  type FuzzProgram,
+  type FuzzStep,
+  type Operand,
+  type UnaryWithAttrs,
+} from './program.ts';
 import { prune } from './prune.ts';
 
 /** The random choices the generator makes; backed by fast-check's generator. */
@@ -226,27 +244,28 @@ const fits = (shape: number[] | null): boolean => shape !== null && sizeOf(shape
 
 type Family = (b: Builder) => number | null;
 
-const FLOAT_UNARY = [
-  'exp',
-  'log',
-  'log1p',
-  'expm1',
-  'sqrt',
-  'rsqrt',
-  'reciprocal',
-  'sin',
-  'cos',
-  'tanh',
-  'sigmoid',
-  'erf',
-  'softplus',
-  'leakyRelu',
-  'gelu',
+/** Random attributes (as the op function takes them) for each unary op that has any. */
+const UNARY_ATTRS: { readonly [K in UnaryWithAttrs]: (r: Rng) => Record<string, unknown> } = {
+  leakyRelu: (r) => ({ alpha: pick(r, [0.2, 0.01, 0.5]) }),
+  gelu: (r) => ({ options: { approximate: chance(r, 0.5) } }),
+};
+
+const unaryDTypes = (op: UnaryOp): string => unaryOps[op].dtypes;
+/** f32-only unary ops: without attributes first, then those with (generated below). */
+const FLOAT_UNARY: readonly UnaryOp[] = [
+  ...UNARY_OPS.filter((op) => unaryDTypes(op) === 'float' && !(op in UNARY_ATTRS)),
+  ...UNARY_OPS.filter((op) => unaryDTypes(op) === 'float' && op in UNARY_ATTRS),
 ];
-const NUMERIC_UNARY = ['neg', 'abs', 'square', 'relu', 'stopGradient', 'sign', 'floor', 'ceil', 'round'];
-const ARITHMETIC = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'mod'];
-const COMPARES = ['equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual'];
-const REDUCTIONS = ['sum', 'mean', 'max', 'min', 'prod', 'logSumExp', 'argmax', 'argmin'];
+/** Unary ops on f32 or i32: the continuous ones first, then those needing exact operands. */
+const NUMERIC_UNARY: readonly UnaryOp[] = [
+  ...UNARY_OPS.filter((op) => ['numeric', 'any'].includes(unaryDTypes(op)) && !UNARY_DISCRETE[op]),
+  ...UNARY_OPS.filter((op) => ['numeric', 'any'].includes(unaryDTypes(op)) && UNARY_DISCRETE[op]),
+];
+const ARITHMETIC = ARITHMETIC_OPS;
+const COMPARES = COMPARE_OPS;
+const REDUCTIONS = ['sum', 'mean', 'max', 'min', 'prod', 'logSumExp', 'argmax', 'argmin'] as const;
+// Every reduction is fuzzed: a new one that is missing here fails to compile.
+const _everyReduction: Exclude<ReduceOp, (typeof REDUCTIONS)[number]> extends never ? true : never = true;
 
 const isNumeric =
   (b: Builder) =>
@@ -259,12 +278,7 @@ const floatUnary: Family = (b) => {
   const x = b.pickValue((i) => b.dtype(i) === 'f32');
   if (x === null) return null;
   const op = pick(b.r, FLOAT_UNARY);
-  const attrs =
-    op === 'leakyRelu'
-      ? { alpha: pick(b.r, [0.2, 0.01, 0.5]) }
-      : op === 'gelu'
-        ? { options: { approximate: chance(b.r, 0.5) } }
-        : {};
+  const attrs = op in UNARY_ATTRS ? UNARY_ATTRS[op as UnaryWithAttrs](b.r) : {};
   return b.step(op, [{ ref: x }], attrs);
 };
 

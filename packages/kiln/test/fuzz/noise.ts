@@ -16,9 +16,11 @@ import {
   makeTensor,
   unaryScalar,
   type Interpreter,
+  type BinaryOp,
   type OpAttrs,
   type OpName,
   type Tensor,
+  type UnaryOp,
   type Variable,
 } from '../../src/index.ts';
 import { simdMathMaxError, type SimdMathName } from '@kiln-jit/codegen-wasm';
@@ -54,34 +56,76 @@ function simdBound(name: SimdMathName): ErrorBound {
 /** simd-math's bound for `name` as an absolute error on values of size <= 1. */
 const unitError = (name: SimdMathName): number => simdMathMaxError[name].max;
 
-/** Elementwise ops whose Wasm result is not bit-identical to eager. */
-const ELEMENTWISE_BOUNDS: Partial<Record<OpName, ErrorBound>> = {
+/**
+ * How Wasm computes each elementwise op's f32 result relative to eager: bit-identical ('exact'),
+ * correctly rounded ('rounds': bit-identical for identical operands, but an operand that already
+ * differs can make the rounding differ too, by up to an ulp), or within a bound. Typed over the
+ * op set, so a new op needs a decision here.
+ */
+type ErrorModel = ErrorBound | 'exact' | 'rounds';
+
+const UNARY_MODEL: { readonly [K in UnaryOp]: ErrorModel } = {
+  neg: 'exact',
+  abs: 'exact',
+  sign: 'exact',
   exp: simdBound('exp'),
-  expm1: simdBound('expm1'),
   log: simdBound('log'),
   log1p: simdBound('log1p'),
-  tanh: simdBound('tanh'),
-  sigmoid: simdBound('sigmoid'),
-  erf: simdBound('erf'),
+  expm1: simdBound('expm1'),
+  sqrt: 'rounds',
+  // 1 / sqrt(x) rounds twice.
+  rsqrt: bound(3 * U),
+  square: 'rounds',
+  reciprocal: 'rounds',
   sin: simdBound('sin'),
   cos: simdBound('cos'),
-  // 1 / sqrt(x) rounds twice; x * f32(alpha) rounds alpha first.
-  rsqrt: bound(3 * U),
+  tanh: simdBound('tanh'),
+  sigmoid: simdBound('sigmoid'),
+  relu: 'exact',
+  // x * f32(alpha) rounds alpha first.
   leakyRelu: bound(3 * U),
   // x/2 · (1 + tanh or erf), and max(x, 0) + log1p(exp(-|x|)), each with a few f32 roundings.
   gelu: bound(8 * U, 0, Math.max(unitError('tanh'), unitError('erf')) / 2 + 4 * U),
+  erf: simdBound('erf'),
   softplus: bound(8 * U, unitError('exp') + unitError('log1p')),
+  floor: 'exact',
+  ceil: 'exact',
+  round: 'exact',
+  logicalNot: 'exact',
+  stopGradient: 'exact',
 };
 
-/**
- * Ops that round their result: bit-identical in Wasm for identical operands, but an operand that
- * already differs can make the rounding differ too, by up to an ulp.
- */
-const ROUNDING_OPS = new Set<OpName>(['add', 'sub', 'mul', 'div', 'pow', 'sqrt', 'square', 'reciprocal']);
+// pow and mod call the same JavaScript helper as eager; max, min, comparisons and logic select.
+const BINARY_MODEL: { readonly [K in BinaryOp]: 'exact' | 'rounds' } = {
+  add: 'rounds',
+  sub: 'rounds',
+  mul: 'rounds',
+  div: 'rounds',
+  pow: 'rounds',
+  maximum: 'exact',
+  minimum: 'exact',
+  mod: 'exact',
+  equal: 'exact',
+  notEqual: 'exact',
+  less: 'exact',
+  lessEqual: 'exact',
+  greater: 'exact',
+  greaterEqual: 'exact',
+  logicalAnd: 'exact',
+  logicalOr: 'exact',
+};
+
+/** The error model of an elementwise op (selections, casts and layout ops move values unchanged). */
+function modelOf(op: OpName): ErrorModel {
+  if (Object.hasOwn(UNARY_MODEL, op)) return UNARY_MODEL[op as UnaryOp];
+  if (Object.hasOwn(BINARY_MODEL, op)) return BINARY_MODEL[op as BinaryOp];
+  return 'exact';
+}
+
 const ROUNDING: ErrorBound = bound(U);
 
 /** Ops that may return +0 for -0 in Wasm (simd-math says which keep it; we assume none does). */
-const LOSES_NEGATIVE_ZERO = new Set<OpName>(['expm1', 'log1p', 'tanh', 'erf', 'sin']);
+const LOSES_NEGATIVE_ZERO: ReadonlySet<OpName> = new Set<UnaryOp>(['expm1', 'log1p', 'tanh', 'erf', 'sin']);
 
 /** Relative error of a K-term f32 sum in any order, as a fraction of the sum of |terms|. */
 const sumError = (k: number): number => 2 * U * (1 + Math.sqrt(k));
@@ -185,8 +229,8 @@ function errorScale<K extends OpName>(
 ): Float32Array | null {
   if (op === 'sum' || op === 'matmul') return reductionScale(op, inputs, attrs as OpAttrs['sum']);
   if (op === 'prod') return productScale(inputs[0]!, attrs as OpAttrs['prod'], y);
-  const b = ELEMENTWISE_BOUNDS[op];
-  return b ? elementwiseScale(b, inputs, y) : null;
+  const model = modelOf(op);
+  return typeof model === 'object' ? elementwiseScale(model, inputs, y) : null;
 }
 
 function elementwiseScale(b: ErrorBound, inputs: readonly Tensor[], y: Tensor): Float32Array {
@@ -228,7 +272,7 @@ export class NoisyInterpreter implements Interpreter {
     if (y.dtype !== 'f32') return this.mark(y, taintedInput);
     const scale =
       errorScale(op, inputs, attrs, y) ??
-      (taintedInput && ROUNDING_OPS.has(op) ? elementwiseScale(ROUNDING, inputs, y) : null);
+      (taintedInput && modelOf(op) === 'rounds' ? elementwiseScale(ROUNDING, inputs, y) : null);
     const flipZero = LOSES_NEGATIVE_ZERO.has(op);
     if (!scale && !flipZero) return this.mark(y, taintedInput);
     const ys = y.dataSync();

@@ -5,7 +5,7 @@
  * compare each mode against eager execution.
  */
 import * as k from '@kiln-jit/core';
-import type { Tensor, Variable } from '@kiln-jit/core';
+import { COMPARE_OPS, type ArithmeticOp, type Tensor, type UnaryOp, type Variable } from '@kiln-jit/core';
 
 export interface ProgramRun {
   fn: (...args: never[]) => unknown;
@@ -54,34 +54,36 @@ function gradProgram(name: string, f: Fn, inputs: () => Tensor[]): Program {
 
 const op = (name: string): Fn => (k as unknown as Record<string, Fn>)[name]!;
 
-/** Unary float ops with the input domain each is defined on. */
-const UNARY_CASES: [string, (shape: number[], seed: number) => Tensor][] = [
-  ['neg', uniform],
-  ['abs', uniform],
-  ['sign', uniform],
-  ['exp', uniform],
-  ['log', positive],
-  ['log1p', (s, seed) => uniform(s, seed, -0.9, 3)],
-  ['expm1', uniform],
-  ['sqrt', positive],
-  ['rsqrt', positive],
-  ['square', uniform],
-  ['reciprocal', positive],
-  ['sin', uniform],
-  ['cos', uniform],
-  ['tanh', uniform],
-  ['sigmoid', uniform],
-  ['relu', uniform],
-  ['leakyRelu', uniform],
-  ['gelu', uniform],
-  ['erf', uniform],
-  ['softplus', uniform],
-  ['floor', uniform],
-  ['ceil', uniform],
-  ['round', uniform],
-  ['stopGradient', uniform],
-];
-const NOT_DIFFERENTIABLE = new Set(['sign', 'floor', 'ceil', 'round', 'stopGradient']);
+type Domain = (shape: number[], seed: number) => Tensor;
+
+/** Every unary op on f32 (logicalNot takes bool: below), with the input domain it is defined on. */
+const UNARY_CASES: { readonly [K in Exclude<UnaryOp, 'logicalNot'>]: Domain } = {
+  neg: uniform,
+  abs: uniform,
+  sign: uniform,
+  exp: uniform,
+  log: positive,
+  log1p: (s, seed) => uniform(s, seed, -0.9, 3),
+  expm1: uniform,
+  sqrt: positive,
+  rsqrt: positive,
+  square: uniform,
+  reciprocal: positive,
+  sin: uniform,
+  cos: uniform,
+  tanh: uniform,
+  sigmoid: uniform,
+  relu: uniform,
+  leakyRelu: uniform,
+  gelu: uniform,
+  erf: uniform,
+  softplus: uniform,
+  floor: uniform,
+  ceil: uniform,
+  round: uniform,
+  stopGradient: uniform,
+};
+const NOT_DIFFERENTIABLE: ReadonlySet<UnaryOp> = new Set<UnaryOp>(['sign', 'floor', 'ceil', 'round', 'stopGradient']);
 
 const BINARY_SHAPES: [number[], number[]][] = [
   [
@@ -95,21 +97,21 @@ const BINARY_SHAPES: [number[], number[]][] = [
   ],
   [[], [2, 2]],
 ];
-const ARITHMETIC: [string, (s: number[], seed: number) => Tensor, (s: number[], seed: number) => Tensor][] = [
-  ['add', uniform, uniform],
-  ['sub', uniform, uniform],
-  ['mul', uniform, uniform],
-  ['div', uniform, positive],
-  ['pow', positive, uniform],
-  ['maximum', uniform, uniform],
-  ['minimum', uniform, uniform],
-  ['mod', uniform, positive],
-];
-const COMPARES = ['equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual'];
+const ARITHMETIC: { readonly [K in ArithmeticOp]: [Domain, Domain] } = {
+  add: [uniform, uniform],
+  sub: [uniform, uniform],
+  mul: [uniform, uniform],
+  div: [uniform, positive],
+  pow: [positive, uniform],
+  maximum: [uniform, uniform],
+  minimum: [uniform, uniform],
+  mod: [uniform, positive],
+};
+const COMPARES = COMPARE_OPS;
 
 function elementwisePrograms(): Program[] {
   const out: Program[] = [];
-  for (const [name, domain] of UNARY_CASES) {
+  for (const [name, domain] of Object.entries(UNARY_CASES) as [UnaryOp, Domain][]) {
     const inputs = (): Tensor[] => [domain([3, 4], 1)];
     out.push(program(name, op(name), inputs));
     if (!NOT_DIFFERENTIABLE.has(name)) out.push(gradProgram(name, op(name), inputs));
@@ -138,7 +140,7 @@ function elementwisePrograms(): Program[] {
   for (const name of ['neg', 'abs', 'sign', 'square', 'relu'])
     out.push(program(`${name} i32`, op(name), () => [ints([7], 4)]));
   out.push(program('logicalNot', k.logicalNot, () => [boolOf([6], 5)]));
-  for (const [name, left, right] of ARITHMETIC) {
+  for (const [name, [left, right]] of Object.entries(ARITHMETIC)) {
     for (const [sa, sb] of BINARY_SHAPES) {
       const inputs = (): Tensor[] => [left(sa, 6), right(sb, 7)];
       out.push(program(`${name} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`, op(name), inputs));
