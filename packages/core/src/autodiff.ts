@@ -11,35 +11,60 @@ import { bind, currentInterpreter, withInterpreter, type Interpreter } from './c
 import type { OpAttrs, OpName } from './ops/names.ts';
 import { vjpRules } from './ops/registry.ts';
 import type { VjpRule } from './ops/rules.ts';
-import { add, asTensor, type TensorLike } from './ops/api.ts';
+import { add, asTensor, broadcastTo, type TensorLike } from './ops/api.ts';
+import type { ControlResult, ControlSpec } from './control/types.ts';
+import { tapeControl } from './control/vjp.ts';
 import { ones, zeros } from './creation.ts';
 import { flatten, leafPaths, unflatten } from './pytree.ts';
 
-interface TapeEntry {
+interface OpEntry {
+  kind: 'op';
   op: OpName;
   inputs: readonly Tensor[];
   attrs: unknown;
   output: Tensor;
 }
 
+/** A control-flow construct recorded as one unit, with its own backward rule (control/vjp.ts). */
+export interface ControlEntry {
+  kind: 'control';
+  inputs: readonly Tensor[];
+  outputs: readonly Tensor[];
+  /** Cotangents of the inputs (null: none) from those of the outputs (null: none reached it). */
+  backward(gs: readonly (Tensor | null)[], needs: readonly boolean[]): (Tensor | null)[];
+}
+
+type TapeEntry = OpEntry | ControlEntry;
+
 /** Records the ops that depend on watched tensors, then lets the context below run them. */
-class Tape implements Interpreter {
+export class Tape implements Interpreter {
   readonly entries: TapeEntry[] = [];
   /** Ids of tensors that depend on a watched input. */
   readonly watched = new Set<number>();
 
-  constructor(private readonly below: Interpreter) {}
+  constructor(readonly below: Interpreter) {}
 
   apply<K extends OpName>(op: K, inputs: readonly Tensor[], attrs: OpAttrs[K]): Tensor {
     const output = this.below.apply(op, inputs, attrs);
-    for (let i = 0; i < inputs.length; i++) {
-      if (this.watched.has(inputs[i]!.id)) {
-        this.entries.push({ op, inputs, attrs, output });
-        this.watched.add(output.id);
-        break;
-      }
+    if (this.dependsOnWatched(inputs)) {
+      this.entries.push({ kind: 'op', op, inputs, attrs, output });
+      this.watched.add(output.id);
     }
     return output;
+  }
+
+  dependsOnWatched(tensors: readonly Tensor[]): boolean {
+    return tensors.some((t) => this.watched.has(t.id));
+  }
+
+  /** Records a unit entry; its outputs become watched. */
+  record(entry: ControlEntry): void {
+    this.entries.push(entry);
+    for (const t of entry.outputs) this.watched.add(t.id);
+  }
+
+  control(spec: ControlSpec): ControlResult {
+    return tapeControl(this, spec);
   }
 
   readVariable(v: Variable): Tensor {
@@ -50,25 +75,52 @@ class Tape implements Interpreter {
     this.below.assignVariable(v, value);
   }
 
-  /** Cotangents of every watched tensor reached from `output`, seeded with `seed`. */
-  backward(output: Tensor, seed: Tensor): Map<number, Tensor> {
-    const cotangents = new Map<number, Tensor>([[output.id, seed]]);
+  /** Cotangents of every watched tensor reached from the seeded tensors (seeds keyed by tensor id). */
+  backward(seeds: Map<number, Tensor>): Map<number, Tensor> {
+    const cotangents = new Map(seeds);
+    const accumulate = (t: Tensor, dx: Tensor): void => {
+      const prev = cotangents.get(t.id);
+      cotangents.set(t.id, prev === undefined ? dx : add(prev, dx));
+    };
     for (let i = this.entries.length - 1; i >= 0; i--) {
-      const { op, inputs, attrs, output: out } = this.entries[i]!;
+      const entry = this.entries[i]!;
+      const needs = entry.inputs.map((t) => t.dtype === 'f32' && this.watched.has(t.id));
+      if (entry.kind === 'control') {
+        const gs = entry.outputs.map((t) => cotangents.get(t.id) ?? null);
+        if (gs.every((g) => g === null)) continue;
+        entry.backward(gs, needs).forEach((dx, j) => dx !== null && needs[j] && accumulate(entry.inputs[j]!, dx));
+        continue;
+      }
+      const { op, inputs, attrs, output: out } = entry;
       const g = cotangents.get(out.id);
       if (g === undefined) continue;
-      const needs = inputs.map((t) => t.dtype === 'f32' && this.watched.has(t.id));
       const rule = vjpRules[op] as VjpRule<OpName>;
       const grads = rule(g, inputs, out, attrs as never, needs);
-      grads.forEach((dx, j) => {
-        if (dx === null || !needs[j]) return;
-        const id = inputs[j]!.id;
-        const prev = cotangents.get(id);
-        cotangents.set(id, prev === undefined ? dx : add(prev, dx));
-      });
+      grads.forEach((dx, j) => dx !== null && needs[j] && accumulate(inputs[j]!, dx));
     }
     return cotangents;
   }
+}
+
+/**
+ * The vector-Jacobian product of `run` (which computes tensors from `wrt`, among others): the
+ * cotangents of `wrt` given cotangents `gs` of run's results (null: none). Runs `run` under a
+ * fresh tape watching `wrt` themselves; the backward ops go to the current context. Control-flow
+ * gradients use it inside their backward regions.
+ */
+export function pullback(run: () => Tensor[], wrt: readonly Tensor[], gs: readonly (Tensor | null)[]): Tensor[] {
+  const tape = new Tape(currentInterpreter());
+  wrt.forEach((t) => tape.watched.add(t.id));
+  const outputs = withInterpreter(tape, run);
+  const seeds = new Map<number, Tensor>();
+  outputs.forEach((t, i) => {
+    const g = gs[i];
+    if (!g || t.dtype !== 'f32') return;
+    const prev = seeds.get(t.id);
+    seeds.set(t.id, prev === undefined ? g : add(prev, g));
+  });
+  const cotangents = tape.backward(seeds);
+  return wrt.map((t) => cotangents.get(t.id) ?? broadcastTo(0, t.shape));
 }
 
 /** Replaces Tensor/Variable/number leaves by fresh aliases to watch. */
@@ -149,7 +201,7 @@ function differentiate<A extends unknown[]>(
       `grad: the function must return a scalar f32 tensor to differentiate, got ${value.typeString}; reduce it first, e.g. with sum() or mean()`,
     );
   }
-  const cotangents = tape.backward(value, ones(value.shape));
+  const cotangents = tape.backward(new Map([[value.id, ones(value.shape)]]));
   const grads = trees.map(({ def, watched }) =>
     unflatten(
       def,

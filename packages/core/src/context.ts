@@ -8,6 +8,7 @@ import type { Variable } from './variable.ts';
 import type { OpAttrs, OpName } from './ops/names.ts';
 import { inferType, kernels } from './ops/registry.ts';
 import type { Kernel } from './ops/rules.ts';
+import type { ControlResult, ControlSpec } from './control/types.ts';
 
 export interface Interpreter {
   /** Runs or records `op` on `inputs`, returning its output. */
@@ -16,6 +17,11 @@ export interface Interpreter {
   readVariable(v: Variable): Tensor;
   /** Makes `value` the value of `v` in this context (already checked to match v's type). */
   assignVariable(v: Variable, value: Tensor): void;
+  /**
+   * Runs or records a control-flow construct (cond, whileLoop, scan). Without it the construct
+   * runs as plain JS control flow, its region functions calling back into the stack.
+   */
+  control?(spec: ControlSpec): ControlResult;
 }
 
 /** Runs each op at once with its JavaScript kernel. The bottom of every stack. */

@@ -63,3 +63,16 @@ import { tensor, type TensorInput } from './creation.ts';
 export function variable(initial: TensorInput, options?: VariableOptions): Variable {
   return new Variable(tensor(initial), options);
 }
+export { cond, whileLoop, scan, controlIn, type ScanOptions } from './control/api.ts';
+export { runInline } from './control/inline.ts';
+export { checkPredicate, checkSameTypes } from './control/check.ts';
+export type {
+  ControlSpec,
+  ControlKind,
+  ControlResult,
+  CondSpec,
+  WhileSpec,
+  ScanSpec,
+  RegionFn,
+} from './control/types.ts';
+export { CONTROL_API_NAMES } from './control/types.ts';

@@ -12,6 +12,8 @@ export { verifyGraph, KilnVerifyError } from './ir/verifier.ts';
 export { attrSchema, type AttrKind } from './ir/attr-schema.ts';
 export { FUSION_KINDS, fusedOp, fusionKindOf, isFusedOp, type FusionKind, type FusedOp } from './ir/fusion.ts';
 export { formatNumber, formatType } from './ir/format-values.ts';
+export { REGION_OPS, REGION_NAMES, REGION_ATTRS, isRegionOp, checkRegionNode, type RegionOp } from './ir/regions.ts';
+export { mapRegions, intoRegions } from './passes/rewrite.ts';
 export { interpretGraph, constantTensor } from './interpreter.ts';
 export { interpreterBackend, bindParams } from './interpreter-backend.ts';
 export * from './backend.ts';

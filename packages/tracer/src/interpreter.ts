@@ -4,7 +4,9 @@
  * too, so every pass can be tested without Wasm.
  */
 import { kernels, makeTensor, allocate, type Kernel, type OpName, type Tensor } from '@kiln-jit/core';
-import { CONSTANT_OP, type Graph, type Node, type Value } from './ir/graph.ts';
+import { CONSTANT_OP, nodeOutputs, type Graph, type Node, type Value } from './ir/graph.ts';
+import { isRegionOp } from './ir/regions.ts';
+import { runRegionNode } from './run-regions.ts';
 
 /** The concrete tensor of a constant node (built once per node). */
 const constantCache = new WeakMap<Node, Tensor>();
@@ -23,11 +25,14 @@ export function constantTensor(node: Node): Tensor {
   return t;
 }
 
-function runNode(node: Node, env: Map<Value, Tensor>): Tensor {
-  if (node.op === CONSTANT_OP) return constantTensor(node);
+const runRegion = (graph: Graph, params: readonly Tensor[]): Tensor[] => interpretGraph(graph, params).results;
+
+function runNode(node: Node, env: Map<Value, Tensor>): Tensor[] {
+  if (node.op === CONSTANT_OP) return [constantTensor(node)];
   const inputs = node.inputs.map((v) => env.get(v)!);
-  if (node.body) return interpretGraph(node.body, inputs).results[0]!;
-  return (kernels[node.op as OpName] as Kernel<OpName>)(inputs, node.attrs as never, node.output.type);
+  if (isRegionOp(node.op)) return runRegionNode[node.op](node, inputs, runRegion);
+  if (node.body) return [interpretGraph(node.body, inputs).results[0]!];
+  return [(kernels[node.op as OpName] as Kernel<OpName>)(inputs, node.attrs as never, node.output.type)];
 }
 
 /**
@@ -37,7 +42,10 @@ function runNode(node: Node, env: Map<Value, Tensor>): Tensor {
 export function interpretGraph(graph: Graph, params: readonly Tensor[]): { results: Tensor[]; updates: Tensor[] } {
   const env = new Map<Value, Tensor>();
   graph.params.forEach((p, i) => env.set(p.value, params[i]!));
-  for (const node of graph.nodes) env.set(node.output, runNode(node, env));
+  for (const node of graph.nodes) {
+    const values = runNode(node, env);
+    nodeOutputs(node).forEach((v, i) => env.set(v, values[i]!));
+  }
   return {
     results: graph.results.map((v) => env.get(v)!),
     updates: graph.updates.map((u) => env.get(u.value)!),

@@ -11,6 +11,8 @@ import {
   KilnEscapedTracerError,
   Tensor,
   Variable,
+  type ControlResult,
+  type ControlSpec,
   type Interpreter,
   type OpAttrs,
   type OpName,
@@ -18,6 +20,7 @@ import {
   type TensorType,
 } from '@kiln-jit/core';
 import { CONSTANT_OP, GraphBuilder, type Param, type Value } from './ir/graph.ts';
+import { traceControl } from './trace/control-tracing.ts';
 
 // Frames in the tracer are Kiln's, not the user's: skip them when locating source lines.
 registerInternalSource(import.meta.url);
@@ -53,6 +56,14 @@ export function uniqueName(raw: string, taken: Set<string>): string {
 
 export class TraceInterpreter implements Interpreter {
   readonly builder: GraphBuilder;
+  /**
+   * The outer tensors a region trace read (symbolic tensors of an enclosing trace, or large
+   * concrete ones), in the order of their capture params.
+   */
+  readonly captures: Tensor[] = [];
+  /** Variables a region trace assigned, in first-assignment order. */
+  readonly assigned: Variable[] = [];
+  private readonly captureParams = new Map<Tensor, Param>();
   /** False once tracing ended: its symbolic tensors must not be used again. */
   live = true;
   /** Captured variables in the order of their `var` parameters. */
@@ -63,8 +74,36 @@ export class TraceInterpreter implements Interpreter {
   private readonly names = new Set<string>();
   private constCount = 0;
 
-  constructor(name: string) {
+  /** `parent`: the trace enclosing a region being traced (null for a whole function). */
+  constructor(
+    name: string,
+    readonly parent: TraceInterpreter | null = null,
+  ) {
     this.builder = new GraphBuilder(name);
+  }
+
+  /** A trace for a region of a control-flow node recorded in this one. */
+  child(name: string): TraceInterpreter {
+    return new TraceInterpreter(`${this.builder.name}.${name}`, this);
+  }
+
+  /** Whether `t` is a symbolic tensor of a live trace enclosing this one. */
+  private isVisible(t: Tensor): boolean {
+    for (let tr = this.parent; tr; tr = tr.parent) {
+      if (t.symbol instanceof TracedSymbol && t.symbol.trace === tr && tr.live) return true;
+    }
+    return false;
+  }
+
+  /** The param standing for outer tensor `t` in this region trace, added on first use. */
+  captureParam(t: Tensor): Param {
+    let p = this.captureParams.get(t);
+    if (!p) {
+      p = this.builder.addParam(uniqueName(`c${this.captures.length}`, this.names), 'arg', t);
+      this.captureParams.set(t, p);
+      this.captures.push(t);
+    }
+    return p;
   }
 
   /** Adds an argument parameter and returns the symbolic tensor standing for it. */
@@ -80,12 +119,14 @@ export class TraceInterpreter implements Interpreter {
   valueOf(t: Tensor): Value {
     if (t.symbol !== null) {
       if (t.symbol instanceof TracedSymbol && t.symbol.trace === this && this.live) return t.symbol.value;
+      if (this.parent && this.live && this.isVisible(t)) return this.captureParam(t).value;
       throw new KilnEscapedTracerError(
         `A symbolic tensor ${t.typeString} (${t.symbol.describe()}) escaped from another trace and cannot be used in @${this.builder.name}. ` +
           'Return it from its traced function, or pass it in as an argument.',
       );
     }
     let v = this.constants.get(t);
+    if (v === undefined && this.parent && t.size > INLINE_CONSTANT_LIMIT) return this.captureParam(t).value;
     if (v === undefined) {
       v =
         t.size <= INLINE_CONSTANT_LIMIT
@@ -115,6 +156,7 @@ export class TraceInterpreter implements Interpreter {
 
   readVariable(v: Variable): Tensor {
     let t = this.current.get(v);
+    if (!t && this.parent) return this.parent.readVariable(v); // captured when used
     if (!t) {
       t = this.symbolic(this.paramOf(v).value);
       this.current.set(v, t);
@@ -122,7 +164,23 @@ export class TraceInterpreter implements Interpreter {
     return t;
   }
 
+  /** Makes `value` the value of `v` seen by later reads in this trace (a region's loop state, say). */
+  setCurrent(v: Variable, value: Tensor): void {
+    this.current.set(v, value);
+  }
+
+  control(spec: ControlSpec): ControlResult {
+    return traceControl(this, spec);
+  }
+
   assignVariable(v: Variable, value: Tensor): void {
+    if (this.parent) {
+      // In a region an assignment is a new value of the region's state, returned by the region.
+      this.valueOf(value);
+      this.current.set(v, value);
+      if (!this.assigned.includes(v)) this.assigned.push(v);
+      return;
+    }
     const param = this.paramOf(v);
     const newValue = this.valueOf(value);
     this.current.set(v, value.symbol ? value : this.symbolic(newValue));

@@ -39,6 +39,18 @@ export interface Node {
   readonly loc: SourceLocation | null;
   /** The inlined body of a fused node: its params stand for `inputs`, its one result is `output`. */
   readonly body: Graph | null;
+  /**
+   * The sub-graphs of a control-flow node (ir/regions.ts says which, per op). Regions are closed:
+   * their params stand for node inputs, and they read nothing else of the enclosing graph.
+   */
+  readonly regions?: readonly Graph[];
+  /** Every output of a multi-output node (control flow); `output` is the first. Absent: `[output]`. */
+  readonly outputs?: readonly Value[];
+}
+
+/** The values a node defines. */
+export function nodeOutputs(node: Node): readonly Value[] {
+  return node.outputs ?? [node.output];
 }
 
 export interface Update {
@@ -95,6 +107,20 @@ export class GraphBuilder {
     return output;
   }
 
+  /** Appends a control-flow node with `regions`; returns its outputs (at least one). */
+  addRegionNode(
+    op: string,
+    inputs: readonly Value[],
+    attrs: Attrs,
+    types: readonly TensorType[],
+    regions: readonly Graph[],
+    loc: SourceLocation | null = null,
+  ): Value[] {
+    const outputs = types.map((t) => this.newValue(t));
+    this.nodes.push({ op, inputs: [...inputs], attrs, output: outputs[0]!, loc, body: null, regions, outputs });
+    return outputs;
+  }
+
   build(): Graph {
     return {
       name: this.name,
@@ -111,7 +137,7 @@ export class GraphBuilder {
 export function definitions(graph: Graph): Map<Value, Node | null> {
   const defs = new Map<Value, Node | null>();
   for (const p of graph.params) defs.set(p.value, null);
-  for (const n of graph.nodes) defs.set(n.output, n);
+  for (const n of graph.nodes) for (const v of nodeOutputs(n)) defs.set(v, n);
   return defs;
 }
 

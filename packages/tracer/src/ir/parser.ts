@@ -14,6 +14,7 @@ import {
 } from './graph.ts';
 import { attrSchema, type AttrKind } from './attr-schema.ts';
 import { isFusedOp } from './fusion.ts';
+import { isRegionOp, REGION_ATTRS, REGION_NAMES } from './regions.ts';
 import { parseNumber } from './format-values.ts';
 
 /** Malformed IR text; `location` holds the line and column within the text. */
@@ -197,9 +198,21 @@ class Parser {
       const nameTok = this.take('value', 'a value name');
       this.expect(':');
       const type = this.parseType();
+      const more: [Token, TensorType][] = [];
+      while (this.is(',')) {
+        this.pos++;
+        const tok = this.take('value', 'a value name');
+        this.expect(':');
+        more.push([tok, this.parseType()]);
+      }
       this.expect('=');
       const opTok = this.take('ident', 'an op name');
       const op = opTok.text;
+      if (isRegionOp(op)) {
+        this.parseRegionNode(b, scope, op, [[nameTok, type], ...more], opTok);
+        continue;
+      }
+      if (more.length) this.fail(`only control-flow ops define several values`, more[0]![0]);
       if (op !== CONSTANT_OP && !isFusedOp(op) && !isOpName(op)) this.fail('unknown op', opTok);
       if (op === CONSTANT_OP) {
         this.define(scope, nameTok, b.addNode(op, [], { value: this.parseConstant(type) }, type));
@@ -214,6 +227,48 @@ class Parser {
         b.addNode(op, inputs, isOpName(op) ? this.checkAttrs(op, attrs, opTok) : attrs, type, null, body),
       );
     }
+  }
+
+  /** `cond|while|scan[attrs] inputs { name(params) { nodes yield ... } ... }` */
+  private parseRegionNode(
+    b: GraphBuilder,
+    scope: Map<string, Value>,
+    op: keyof typeof REGION_NAMES,
+    defined: [Token, TensorType][],
+    opTok: Token,
+  ): void {
+    const attrs = this.is('[') ? this.parseAttrs() : {};
+    const schema = REGION_ATTRS[op];
+    for (const key of Object.keys(attrs)) if (!(key in schema)) this.fail(`op ${op} has no attribute '${key}'`, opTok);
+    for (const [key, kind] of Object.entries(schema)) {
+      attrs[key] ??= kind === 'bool' ? false : (undefined as never);
+      if (attrs[key] === undefined || !attrFits(kind, attrs[key]))
+        this.fail(`op ${op} needs attribute ${key} of kind ${kind}`, opTok);
+    }
+    const inputs = this.next.kind === 'value' ? this.valueList(scope) : [];
+    this.expect('{');
+    const regions = REGION_NAMES[op].map((name) => {
+      this.expect(name);
+      const rb = new GraphBuilder(name);
+      const inner = new Map<string, Value>();
+      this.expect('(');
+      this.parseParams(rb, inner, false);
+      this.expect('{');
+      this.parseNodes(rb, inner);
+      this.expect('yield');
+      rb.results = this.next.kind === 'value' ? this.valueList(inner) : [];
+      this.expect('}');
+      return rb.build();
+    });
+    this.expect('}');
+    const outputs = b.addRegionNode(
+      op,
+      inputs,
+      attrs,
+      defined.map(([, t]) => t),
+      regions,
+    );
+    defined.forEach(([tok], i) => this.define(scope, tok, outputs[i]!));
   }
 
   private parseBody(): Graph {

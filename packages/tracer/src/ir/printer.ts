@@ -13,7 +13,8 @@
  */
 import { relative } from 'node:path';
 import type { SourceLocation } from '@kiln-jit/core';
-import { CONSTANT_OP, type Graph, type Node, type Value } from './graph.ts';
+import { CONSTANT_OP, nodeOutputs, type Graph, type Node, type Value } from './graph.ts';
+import { isRegionOp, REGION_NAMES } from './regions.ts';
 import { formatAttrValue, formatNumber, formatType } from './format-values.ts';
 
 export interface PrintOptions {
@@ -29,7 +30,8 @@ export interface PrintOptions {
 export function valueNames(graph: Graph, prefix = ''): Map<Value, string> {
   const names = new Map<Value, string>();
   for (const p of graph.params) names.set(p.value, `%${p.name}`);
-  graph.nodes.forEach((n, i) => names.set(n.output, `%${prefix}${i}`));
+  let next = 0;
+  for (const n of graph.nodes) for (const v of nodeOutputs(n)) names.set(v, `%${prefix}${next++}`);
   return names;
 }
 
@@ -62,7 +64,8 @@ function printNodes(
   const name = (v: Value): string => names.get(v) ?? `%?${v.id}`;
   const lines: string[] = [];
   for (const node of graph.nodes) {
-    const head = `${indent}${name(node.output)}: ${formatType(node.output.type)} = ${node.op}`;
+    const defined = nodeOutputs(node).map((v) => `${name(v)}: ${formatType(v.type)}`);
+    const head = `${indent}${defined.join(', ')} = ${node.op}`;
     const args =
       node.op === CONSTANT_OP
         ? ` ${formatConstant(node)}`
@@ -76,6 +79,12 @@ function printNodes(
     if (node.body) {
       lines.push(`${head}${attrs}${args} {${comment}`);
       lines.push(...printBody(node.body, indent + '  ', options, depth + 1));
+      lines.push(`${indent}}`);
+    } else if (isRegionOp(node.op)) {
+      lines.push(`${head}${attrs}${args} {${comment}`);
+      node.regions!.forEach((region, r) => {
+        lines.push(...printRegion(REGION_NAMES[node.op as 'cond'][r]!, region, indent + '  ', options, depth + 1));
+      });
       lines.push(`${indent}}`);
     } else {
       lines.push(`${head}${attrs}${args}${comment}`);
@@ -97,6 +106,17 @@ function printBody(body: Graph, indent: string, options: PrintOptions, depth: nu
     `${indent}(${paramList(body)})`,
     ...printNodes(body, names, indent, options, depth),
     `${indent}yield ${body.results.map((v) => names.get(v)).join(', ')}`,
+  ];
+}
+
+/** A control-flow region: `name(params) {`, its nodes, `yield ...`, `}`. */
+function printRegion(label: string, region: Graph, indent: string, options: PrintOptions, depth: number): string[] {
+  const names = valueNames(region, `${'t'.repeat(depth)}`);
+  return [
+    `${indent}${label}(${paramList(region)}) {`,
+    ...printNodes(region, names, indent + '  ', options, depth),
+    `${indent}  yield${region.results.length ? ' ' : ''}${region.results.map((v) => names.get(v)).join(', ')}`,
+    `${indent}}`,
   ];
 }
 

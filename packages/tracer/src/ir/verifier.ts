@@ -3,7 +3,8 @@
  * what its op's shape rule gives, results and updates well formed. Tests run it after every pass.
  */
 import { inferType, isOpName, KilnError, shapesEqual, sizeOf, type OpName, type TensorType } from '@kiln-jit/core';
-import { CONSTANT_OP, type Graph, type Node, type Value } from './graph.ts';
+import { CONSTANT_OP, nodeOutputs, type Graph, type Node, type Value } from './graph.ts';
+import { checkRegionNode, isRegionOp } from './regions.ts';
 import { formatType } from './format-values.ts';
 import { attrSchema } from './attr-schema.ts';
 
@@ -36,6 +37,8 @@ function checkNode(node: Node, defined: Set<Value>): string | null {
       return "fused body must yield one value of the node's type";
     return null;
   }
+  if (isRegionOp(node.op)) return checkRegionNode(node, verifyGraph);
+  if (node.regions || node.outputs) return 'has regions or several outputs but is not a control-flow op';
   if (!isOpName(node.op)) return `unknown op ${node.op}`;
   const schema = attrSchema[node.op];
   const extra = Object.keys(node.attrs).find((k) => !(k in schema));
@@ -74,7 +77,8 @@ export function verifyGraph(graph: Graph): void {
   graph.nodes.forEach((node, i) => {
     const problem = checkNode(node, defined);
     if (problem) fail(`node ${i} (${node.op}) ${problem}`);
-    define(node.output, `node ${i} (${node.op})`);
+    if (node.output !== nodeOutputs(node)[0]) fail(`node ${i} (${node.op}) output is not its first output`);
+    for (const v of nodeOutputs(node)) define(v, `node ${i} (${node.op})`);
   });
   graph.results.forEach((v, i) => defined.has(v) || fail(`result ${i} is not defined`));
   const updated = new Set<string>();

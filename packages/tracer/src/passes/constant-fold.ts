@@ -6,7 +6,7 @@
 import { inferType, isOpName, kernels, type Kernel, type OpName } from '@kiln-jit/core';
 import { CONSTANT_OP, type Graph, type Node } from '../ir/graph.ts';
 import { constantTensor } from '../interpreter.ts';
-import { rewriteNodes, type RewriteContext } from './rewrite.ts';
+import { rewriteNodes, type RewriteContext, intoRegions } from './rewrite.ts';
 
 /** Results with more elements than this stay computed at run time. */
 export const FOLD_LIMIT = 64;
@@ -17,7 +17,7 @@ function foldable(node: Node, ctx: RewriteContext): Node[] | null {
   return defs.every((d): d is Node => d !== null && d.op === CONSTANT_OP) ? defs : null;
 }
 
-export function constantFold(graph: Graph): Graph {
+function foldConstants(graph: Graph): Graph {
   return rewriteNodes(graph, (node, ctx) => {
     const defs = foldable(node, ctx);
     if (!defs || node.output.type.shape.reduce((a, d) => a * d, 1) > FOLD_LIMIT) return null;
@@ -32,3 +32,6 @@ export function constantFold(graph: Graph): Graph {
     return ctx.emit(CONSTANT_OP, [], { value: value.rank === 0 ? data[0]! : Array.from(data) }, value, node.loc);
   });
 }
+
+/** {@link foldConstants} on the graph and inside every control-flow region. */
+export const constantFold = intoRegions(foldConstants);

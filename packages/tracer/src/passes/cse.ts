@@ -5,7 +5,7 @@
 import { isCommutative, isOpName } from '@kiln-jit/core';
 import type { Graph, Node } from '../ir/graph.ts';
 import { formatType } from '../ir/format-values.ts';
-import { rewriteNodes } from './rewrite.ts';
+import { rewriteNodes, intoRegions } from './rewrite.ts';
 
 /** JSON that keeps NaN, ±Infinity and -0 apart (plain JSON turns them into null and 0). */
 export function exactKey(value: unknown): string {
@@ -15,13 +15,14 @@ export function exactKey(value: unknown): string {
 }
 
 function keyOf(node: Node): string | null {
-  if (node.op === 'print' || node.body) return null; // effects and fused bodies are never merged
+  // Effects, fused bodies and control flow are never merged (regions are not compared).
+  if (node.op === 'print' || node.body || node.regions) return null;
   const ids = node.inputs.map((v) => v.id);
   if (isOpName(node.op) && isCommutative(node.op)) ids.sort((a, b) => a - b);
   return `${node.op}|${formatType(node.output.type)}|${ids.join(',')}|${exactKey(node.attrs)}`;
 }
 
-export function cse(graph: Graph): Graph {
+function mergeCommon(graph: Graph): Graph {
   const seen = new Map<string, Node>();
   return rewriteNodes(graph, (node) => {
     const key = keyOf(node);
@@ -32,3 +33,6 @@ export function cse(graph: Graph): Graph {
     return null;
   });
 }
+
+/** {@link mergeCommon} on the graph and inside every control-flow region. */
+export const cse = intoRegions(mergeCommon);

@@ -8,6 +8,7 @@ import { isElementwise, isFoldOp, rowShape, shapesEqual } from '@kiln-jit/core';
 import { CONSTANT_OP, GraphBuilder, withGraph, type Graph, type Node, type Value } from '../ir/graph.ts';
 import { fusedOp, type FusionKind } from '../ir/fusion.ts';
 import { dce } from './dce.ts';
+import { intoRegions } from './rewrite.ts';
 
 interface Group {
   kind: FusionKind;
@@ -142,7 +143,7 @@ function buildBody(g: Group, order: readonly Node[], defs: Map<Value, Node>): { 
   return { body: b.build(), inputs };
 }
 
-export function fuse(graph: Graph): Graph {
+function fuseGraph(graph: Graph): Graph {
   const defs = new Map<Value, Node>(graph.nodes.map((n) => [n.output, n]));
   const users = new Map<Value, Node[]>();
   for (const n of graph.nodes) for (const v of n.inputs) users.set(v, [...(users.get(v) ?? []), n]);
@@ -176,3 +177,6 @@ export function fuse(graph: Graph): Graph {
 export function kernelCount(graph: Graph): number {
   return graph.nodes.filter((n) => n.op !== CONSTANT_OP && n.op !== 'reshape').length;
 }
+
+/** {@link fuseGraph} on the graph and inside every control-flow region. */
+export const fuse = intoRegions(fuseGraph);

@@ -12,8 +12,10 @@
  * The plan is attached to the graph as `annotations.memoryPlan`; the graph itself is unchanged.
  */
 import { BYTES_PER_ELEMENT, checksIndices, isElementwise, sizeOf } from '@kiln-jit/core';
-import { CONSTANT_OP, withGraph, type Graph, type Node, type Param, type Value } from '../ir/graph.ts';
+import { CONSTANT_OP, nodeOutputs, withGraph, type Graph, type Node, type Param, type Value } from '../ir/graph.ts';
 import type { PassContext } from './manager.ts';
+import { intoRegions } from './rewrite.ts';
+import { valueNames } from '../ir/printer.ts';
 
 /** Byte ranges are aligned for SIMD loads. */
 export const ALIGNMENT = 16;
@@ -99,7 +101,7 @@ class Storage {
 }
 
 /** Plans `graph`'s memory under the target backend's policy (see the file comment). */
-export function planMemory(
+function planGraphMemory(
   graph: Graph,
   { memoryPolicy: policy }: PassContext = { memoryPolicy: defaultMemoryPolicy },
 ): Graph {
@@ -128,6 +130,11 @@ export function planMemory(
   graph.nodes.forEach((node, i) => {
     const out = node.output;
     if (node.op === CONSTANT_OP) return;
+    if (node.outputs) {
+      // A control-flow node reads its inputs until its last iteration: its outputs share nothing.
+      for (const v of node.outputs) storageEnd.set(storage.root(v), Math.max(endOf(v), lastUse.get(v) ?? i));
+      return;
+    }
     if (node.op === 'reshape') {
       aliases.set(out, node.inputs[0]!);
       storage.join(out, node.inputs[0]!);
@@ -154,18 +161,19 @@ export function planMemory(
   let totalBytes = 0;
   graph.nodes.forEach((node, i) => {
     if (node.op === CONSTANT_OP) return;
-    const v = node.output;
-    const root = storage.root(v);
-    if (external.has(root)) return;
-    const end = Math.max(lastUse.get(v) ?? i, i);
-    lifetimes.set(v, [i, end]);
-    if (!aliases.has(v)) totalBytes += bytesOf(v);
-    const b = buffers.get(root) ?? { start: i, end, bytes: 0, values: [] };
-    b.start = Math.min(b.start, i);
-    b.end = Math.max(b.end, end, storageEnd.get(root) ?? end);
-    b.bytes = Math.max(b.bytes, align(bytesOf(v)));
-    b.values.push(v);
-    buffers.set(root, b);
+    for (const v of nodeOutputs(node)) {
+      const root = storage.root(v);
+      if (external.has(root)) continue;
+      const end = Math.max(lastUse.get(v) ?? i, i);
+      lifetimes.set(v, [i, end]);
+      if (!aliases.has(v)) totalBytes += bytesOf(v);
+      const b = buffers.get(root) ?? { start: i, end, bytes: 0, values: [] };
+      b.start = Math.min(b.start, i);
+      b.end = Math.max(b.end, end, storageEnd.get(root) ?? end);
+      b.bytes = Math.max(b.bytes, align(bytesOf(v)));
+      b.values.push(v);
+      buffers.set(root, b);
+    }
   });
 
   // Greedy packing: biggest first, each at the lowest offset clear of every placed buffer it meets in time.
@@ -208,9 +216,13 @@ export function memoryPlanOf(graph: Graph): MemoryPlan | undefined {
 /** One comment per node saying where its value lives, for the printed `planned` stage. */
 function planNotes(graph: Graph, plan: MemoryPlan): Map<Node, string> {
   const notes = new Map<Node, string>();
-  const names = new Map<Value, string>(graph.params.map((p) => [p.value, `%${p.name}`]));
-  graph.nodes.forEach((node, i) => names.set(node.output, `%${i}`));
+  const names = valueNames(graph);
   for (const node of graph.nodes) {
+    if (node.outputs) {
+      const at = node.outputs.map((v) => `${names.get(v)} @${plan.slots.get(v)?.offset}`).join(', ');
+      notes.set(node, at);
+      continue;
+    }
     const v = node.output;
     const slot = plan.slots.get(v);
     const parts: string[] = [];
@@ -222,3 +234,6 @@ function planNotes(graph: Graph, plan: MemoryPlan): Map<Node, string> {
   }
   return notes;
 }
+
+/** {@link planGraphMemory} on the graph and inside every control-flow region. */
+export const planMemory = intoRegions(planGraphMemory);

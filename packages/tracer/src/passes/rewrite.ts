@@ -3,7 +3,7 @@
  * let a rule keep the node, replace its value by another, or emit new nodes in its place.
  */
 import type { SourceLocation, TensorType } from '@kiln-jit/core';
-import { GraphBuilder, type Attrs, type Graph, type Node, type Value, withGraph } from '../ir/graph.ts';
+import { GraphBuilder, nodeOutputs, type Attrs, type Graph, type Node, type Value, withGraph } from '../ir/graph.ts';
 
 export interface RewriteContext {
   /** The node defining `v` in the graph being built (null for params and unknown values). */
@@ -31,7 +31,7 @@ export function rewriteNodes(graph: Graph, rewrite: NodeRewrite): Graph {
   let changed = false;
   const push = (node: Node): void => {
     nodes.push(node);
-    defs.set(node.output, node);
+    for (const v of nodeOutputs(node)) defs.set(v, node);
   };
   const ctx: RewriteContext = {
     def: (v) => defs.get(v) ?? null,
@@ -69,4 +69,29 @@ export function toFixpoint(graph: Graph, pass: (g: Graph) => Graph, limit = 8): 
     graph = next;
   }
   return graph;
+}
+
+/** Rebuilds `graph` with `fn` applied to every region of its control-flow nodes (same graph if none changed). */
+export function mapRegions(graph: Graph, fn: (region: Graph) => Graph): Graph {
+  let changed = false;
+  const nodes = graph.nodes.map((node) => {
+    if (!node.regions) return node;
+    const regions = node.regions.map(fn);
+    if (regions.every((r, i) => r === node.regions![i])) return node;
+    changed = true;
+    return { ...node, regions };
+  });
+  return changed ? withGraph(graph, { nodes }) : graph;
+}
+
+/** `pass` extended to run on every region too, innermost first, then on the graph itself. */
+export function intoRegions<A extends unknown[]>(
+  pass: (graph: Graph, ...rest: A) => Graph,
+): (graph: Graph, ...rest: A) => Graph {
+  const run = (graph: Graph, ...rest: A): Graph =>
+    pass(
+      mapRegions(graph, (r) => run(r, ...rest)),
+      ...rest,
+    );
+  return run;
 }

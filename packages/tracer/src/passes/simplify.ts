@@ -18,7 +18,7 @@
  */
 import { broadcastShapes, isElementwise, isOpName, opFamily, shapesEqual, sizeOf } from '@kiln-jit/core';
 import { CONSTANT_OP, type Graph, type Node, type Value } from '../ir/graph.ts';
-import { toFixpoint } from './rewrite.ts';
+import { toFixpoint, intoRegions } from './rewrite.ts';
 import {
   applyRules,
   constant,
@@ -123,6 +123,9 @@ export const SIMPLIFY_RULES = {
 const RULES = Object.values(SIMPLIFY_RULES);
 
 /** Applies the rule table until nothing changes. */
-export function simplify(graph: Graph): Graph {
+function simplifyGraph(graph: Graph): Graph {
   return toFixpoint(graph, (g) => applyRules(g, RULES));
 }
+
+/** {@link simplifyGraph} on the graph and inside every control-flow region. */
+export const simplify = intoRegions(simplifyGraph);
