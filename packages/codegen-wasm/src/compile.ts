@@ -8,6 +8,7 @@ import { KilnArgumentError, KilnError, makeTensor, sizeOf } from '@kiln-jit/core
 import {
   CONSTANT_OP,
   memoryPlanOf,
+  nodeOutputs,
   planMemory,
   type Executable,
   type Graph,
@@ -258,7 +259,11 @@ function addEntry(
     .map((n) =>
       mod.call(
         kernels.get(n)!.name,
-        [address(locate(n.output)), ...n.inputs.map((v) => address(locate(v))), b.addr(b.param(0), frame.scratch)],
+        [
+          ...nodeOutputs(n).map((v) => address(locate(v))),
+          ...n.inputs.map((v) => address(locate(v))),
+          b.addr(b.param(0), frame.scratch),
+        ],
         b.binaryen.none,
       ),
     );

@@ -4,7 +4,8 @@
  * become kernels of their own, with the intermediate values in scratch.
  */
 import { isElementwise, isOpName, opFamily, sizeOf, type OpName } from '@kiln-jit/core';
-import { CONSTANT_OP, fusionKindOf, type FusionKind, type Node, type Value } from '@kiln-jit/tracer';
+import { CONSTANT_OP, fusionKindOf, isRegionOp, type FusionKind, type Node, type Value } from '@kiln-jit/tracer';
+import { lowerControl } from './control-lowering.ts';
 import type { ExpressionRef } from '../binaryen.ts';
 import { FunctionBuilder } from '../function-builder.ts';
 import type { ModuleContext } from './module-context.ts';
@@ -36,6 +37,7 @@ function lowerPlain(ctx: ModuleContext, node: Node): Kernel {
 
 /** The kernel of one node (constants and views have none and never get here). */
 export function lowerNode(ctx: ModuleContext, node: Node): Kernel {
+  if (isRegionOp(node.op)) return lowerControl(ctx, node);
   const kind = fusionKindOf(node.op);
   if (kind === null) return lowerPlain(ctx, node);
   const fused = byFusionKind[kind];

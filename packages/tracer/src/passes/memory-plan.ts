@@ -64,7 +64,9 @@ export function sameShapeInputs(node: Node): readonly Value[] {
 export const defaultMemoryPolicy: MemoryPolicy = {
   name: 'default',
   inPlaceInputs: (node) => (isElementwise(node.op) ? sameShapeInputs(node) : []),
-  mayFail: (node) => checksIndices(node.op),
+  mayFail: function mayFail(node: Node): boolean {
+    return checksIndices(node.op) || (node.regions ?? []).some((r) => r.nodes.some(mayFail));
+  },
 };
 
 export interface MemoryPlan {
