@@ -66,7 +66,8 @@ class OpenRegion {
   /** Ends the region: its params are the explicit ones, then one per tensor of `captures`. */
   close(captures: readonly Tensor[]): Graph {
     const explicit = this.trace.builder.params.slice(0, this.explicit);
-    const params = [...explicit, ...captures.map((t) => this.trace.captureParam(t))];
+    // Capture params are renamed in the node's input order, so every region reads alike.
+    const params = [...explicit, ...captures.map((t, i) => ({ ...this.trace.captureParam(t), name: `c${i}` }))];
     this.trace.builder.results = this.values;
     this.trace.live = false;
     return { ...this.trace.builder.build(), params };
@@ -111,6 +112,7 @@ function traceCond(tr: TraceInterpreter, spec: CondSpec): ControlResult {
   branches.forEach((b, i) => b.yield(results[i]!));
   const captures = unionCaptures(branches);
   const regions = branches.map((b) => b.close(captures));
+  if (results[0]!.length === 0) return { outputs: [], captures }; // nothing to compute
   const outputs = addNode(tr, 'cond', [pred, ...captures], {}, typesOf(results[0]!), regions);
   vars.forEach((v, i) => tr.assignVariable(v, outputs[then.results.length + i]!));
   return { outputs: outputs.slice(0, then.results.length), captures };
