@@ -27,8 +27,8 @@ function tensorLeaves(
   tree: unknown,
   like?: readonly Tensor[],
 ): { leaves: Tensor[]; def: TreeDef } {
-  // A function that returns nothing (it only assigns variables, say) has no result leaves.
-  const { leaves, def } = flatten(tree === undefined ? [] : tree, (x) => x instanceof Tensor);
+  // Nothing (a branch that only assigns variables, a scan step without y) has no leaves: it comes back as [].
+  const { leaves, def } = flatten(tree ?? [], (x) => x instanceof Tensor);
   const tensors = leaves.map((leaf, i) => {
     if (!(leaf instanceof Tensor) && typeof leaf !== 'number' && typeof leaf !== 'boolean') {
       throw new KilnArgumentError(
