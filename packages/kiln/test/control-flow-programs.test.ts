@@ -71,7 +71,8 @@ describe.each(BACKENDS)('on %s', (backend, tolerance) => {
     const eager = makeRnn();
     const step = k.trace((a: Tensor, b: Tensor) => scanStep(traced, a, b), { backend, name: 'rnnStep' });
     const losses: [number, number][] = [];
-    for (let s = 0; s < 5; s++) losses.push([step(xs, y).item() as number, unrolledStep(eager, xs, y).item() as number]);
+    for (let s = 0; s < 5; s++)
+      losses.push([step(xs, y).item() as number, unrolledStep(eager, xs, y).item() as number]);
     expect(step.tracingCount).toBe(1);
     expect(step.ir(xs, y).match(/= scan\[/g)).toHaveLength(2); // forward and the reverse (backward) scan
     expectTreeClose(
@@ -94,7 +95,11 @@ describe.each(BACKENDS)('on %s', (backend, tolerance) => {
       );
     const traced = k.trace(newton, { backend });
     const counts = new Set<number>();
-    for (const values of [[4, 9, 2], [1e6, 3, 0.01], [1, 1, 1]]) {
+    for (const values of [
+      [4, 9, 2],
+      [1e6, 3, 0.01],
+      [1, 1, 1],
+    ]) {
       const a = k.tensor(values);
       const [root, iterations] = traced(a);
       const [, eagerIterations] = newton(a);

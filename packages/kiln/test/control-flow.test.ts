@@ -202,11 +202,15 @@ describe('gradients', () => {
     );
     return k.add(k.sum(h), k.mean(ys));
   };
-  const condInputs = [
+  const condInputs: [Tensor, Tensor][] = [
     [randomTensor([3], 6, 0.1, 1), randomTensor([3], 7)],
     [randomTensor([3], 8, -1, -0.1), randomTensor([3], 9)],
   ];
-  const scanInputs = [randomTensor([5, 1, 3], 10), randomTensor([3, 3], 11), randomTensor([1, 3], 12)];
+  const scanInputs: [Tensor, Tensor, Tensor] = [
+    randomTensor([5, 1, 3], 10),
+    randomTensor([3, 3], 11),
+    randomTensor([1, 3], 12),
+  ];
 
   it('of cond (both branches) and scan match finite differences eagerly', () => {
     for (const inputs of condInputs) checkGradients(condLoss, inputs);
