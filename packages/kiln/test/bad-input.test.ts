@@ -204,6 +204,102 @@ const CASES: Case[] = [
     error: KilnMemoryLimitError,
     message: /more than WebAssembly's 4 GiB memory/,
   },
+  // control flow
+  {
+    name: 'cond branches with different shapes',
+    act: () =>
+      k.trace((x: k.Tensor) =>
+        k.cond(
+          k.greater(k.sum(x), 0),
+          () => x,
+          () => k.sum(x),
+        ),
+      )(x23()),
+    error: KilnShapeError,
+    message: /^cond: result \[0\] is f32\[2,3\] from the true branch but f32\[\] from the false branch/,
+  },
+  {
+    name: 'cond branches with different dtypes',
+    act: () =>
+      k.trace((x: k.Tensor) =>
+        k.cond(
+          k.greater(k.sum(x), 0),
+          () => x,
+          () => k.cast(x, 'i32'),
+        ),
+      )(x23()),
+    error: KilnDTypeError,
+    message: /^cond: result \[0\] is f32\[2,3\] from the true branch but i32\[2,3\] from the false branch/,
+  },
+  {
+    name: 'cond branches with different structures',
+    act: () =>
+      k.trace((x: k.Tensor) =>
+        k.cond<object>(
+          k.greater(k.sum(x), 0),
+          () => ({ a: x }),
+          () => ({ b: x }),
+        ),
+      )(x23()),
+    error: KilnArgumentError,
+    message: /^cond: the result has structure \{"a":\*\} from the true branch but \{"b":\*\} from the false branch/,
+  },
+  {
+    name: 'a cond predicate that is not a bool scalar',
+    act: () =>
+      k.cond(
+        k.sum(x23()),
+        () => 1,
+        () => 2,
+      ),
+    error: KilnDTypeError,
+    message: /^cond: predicate must be a bool scalar, got f32\[\]; compare it first/,
+  },
+  {
+    name: 'a whileLoop body that changes the state shape',
+    act: () =>
+      k.trace((x: k.Tensor) =>
+        k.whileLoop(
+          (v: k.Tensor) => k.less(k.sum(v), 10),
+          (v: k.Tensor) => k.sum(v, 0),
+          x,
+        ),
+      )(x23()),
+    error: KilnShapeError,
+    message: /^whileLoop: state \[0\] is f32\[2,3\] from the initial state but f32\[3\] from the body/,
+  },
+  {
+    name: 'a scan step that changes the carry dtype',
+    act: () =>
+      k.trace((xs: k.Tensor) =>
+        k.scan((c: k.Tensor, x: k.Tensor) => [k.cast(k.add(c, x), 'i32'), x], k.zeros([3]), xs),
+      )(x23()),
+    error: KilnDTypeError,
+    message: /^scan: carry \[0\] is f32\[3\] from the initial carry but i32\[3\] from the step function/,
+  },
+  {
+    name: 'scan over xs of different lengths',
+    act: () => k.scan((c: k.Tensor, [a, b]: k.Tensor[]) => [c, k.add(a!, b!)], k.zeros([]), [x23(), k.ones([3, 3])]),
+    error: KilnArgumentError,
+    message: /^scan: the xs tensors have different leading sizes \(f32\[2,3\], f32\[3,3\]\)/,
+  },
+  {
+    name: 'grad through a whileLoop',
+    act: () =>
+      k.trace((x: k.Tensor) =>
+        k.grad((y: k.Tensor) =>
+          k.sum(
+            k.whileLoop(
+              (v: k.Tensor) => k.less(k.sum(v), 10),
+              (v: k.Tensor) => k.mul(v, 2),
+              y,
+            ),
+          ),
+        )(x),
+      )(x23()),
+    error: KilnGradientError,
+    message: /^whileLoop: cannot differentiate through a while loop .*use scan with a fixed number of steps/,
+  },
   // IR text
   {
     name: 'IR with an unknown op',

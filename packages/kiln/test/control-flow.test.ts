@@ -7,7 +7,7 @@ import { describe, expect, it } from '@jest/globals';
 import * as k from '../src/index.ts';
 import { DEFAULT_PASSES, type Tensor } from '../src/index.ts';
 import { expectTreeClose, type Tolerance } from '../../tracer/test/support/compare.ts';
-import { checkGradients, randomTensor } from '../../core/test/helpers.ts';
+import { caught, checkGradients, lineHere, randomTensor } from '../../core/test/helpers.ts';
 
 const BACKENDS: [string, Tolerance][] = [
   ['interpreter', { rtol: 1e-5, atol: 1e-6 }],
@@ -259,5 +259,22 @@ describe('gradients', () => {
         /whileLoop: cannot differentiate through a while loop.*use scan with a fixed number of steps/,
       );
     }
+  });
+});
+
+describe("errors point at the user's line", () => {
+  it('a branch mismatch names both branches and the line of the cond call', () => {
+    const line = lineHere() + 2; // the line of `k.cond(`
+    const f = k.trace((x: Tensor) =>
+      k.cond(
+        k.greater(k.sum(x), 0),
+        () => x,
+        () => k.sum(x),
+      ),
+    );
+    const e = caught(() => f(vec(1, 2)));
+    expect(e.detail).toMatch(/from the true branch but .* from the false branch/);
+    expect(e.location?.file).toMatch(/control-flow\.test\.ts$/);
+    expect(e.location?.line).toBe(line);
   });
 });
