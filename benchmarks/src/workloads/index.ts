@@ -6,6 +6,8 @@ import { matmulWorkload } from './matmul.ts';
 import { mlpAdamWorkload, mlpSgdWorkload } from './mlp.ts';
 import { softmaxWorkload } from './softmax.ts';
 import { transformerWorkload } from './transformer.ts';
+import { scanRnnWorkload } from './scan-rnn.ts';
+import { whileLoopWorkload } from './while-loop.ts';
 import type { Workload } from './types.ts';
 
 export * from './types.ts';
@@ -21,6 +23,8 @@ export const WORKLOADS: readonly Workload[] = [
   layerNormWorkload,
   transformerWorkload,
   addChainWorkload,
+  whileLoopWorkload,
+  scanRnnWorkload,
 ];
 
 /** Workloads whose id matches one of `patterns` exactly, or all when `patterns` is empty. */
