@@ -481,6 +481,19 @@ const layout: Family = (b) => {
   return x === null ? null : LAYOUT[op]!(b, x);
 };
 
+/** cond on an exact numeric predicate source over two broadcasting numeric values, or a scan over a leading axis. */
+const control: Family = (b) => {
+  if (chance(b.r, 0.5)) {
+    const c = b.pickValue((i) => isNumeric(b)(i) && b.isExact(i) && sizeOf(b.shape(i)) > 0);
+    const a = b.pickValue(isNumeric(b));
+    if (c === null || a === null) return null;
+    return b.step('condStep', [{ ref: c }, { ref: a }, b.partner(a, false)]);
+  }
+  const xs = b.pickValue((i) => b.dtype(i) === 'f32' && b.shape(i).length > 0 && b.shape(i)[0]! > 0);
+  if (xs === null) return null;
+  return b.step('scanStep', [{ ref: xs }, { ref: b.addInput('f32', b.shape(xs).slice(1)) }]);
+};
+
 const FAMILIES: [number, Family][] = [
   [16, floatUnary],
   [8, numericUnary],
@@ -492,6 +505,7 @@ const FAMILIES: [number, Family][] = [
   [12, reduce],
   [8, matmul],
   [20, layout],
+  [5, control],
 ];
 
 // ---- whole programs ------------------------------------------------------------------------------------

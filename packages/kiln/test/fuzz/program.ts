@@ -156,6 +156,9 @@ export const OP_SIGNATURES: Record<string, OpSignature> = {
   softmax: { params: ['axis'] },
   logSoftmax: { params: ['axis'] },
   layerNorm: { params: ['gamma', 'beta', 'options'] },
+  // The predicate operand decides the branch: it must be exact.
+  condStep: { discrete: [0] },
+  scanStep: {},
 };
 
 /** Operand positions of `step` that must hold values free of approximation error. */
@@ -167,10 +170,35 @@ export function discreteOperands(step: FuzzStep): number[] {
 
 type OpFunction = (...args: unknown[]) => Tensor;
 
+/**
+ * Control-flow steps, as small functions over the public API (printed with their source in
+ * reports). cond's predicate comes from an exact operand, so every mode takes the same branch;
+ * scan's one result combines its per-step outputs and its final carry, so both are checked.
+ */
+export const CONTROL_STEPS: Record<string, OpFunction> = {
+  condStep: (c, a, b) =>
+    k.cond(
+      k.greater(k.max(c as Tensor), 0),
+      () => k.add(a as Tensor, b as Tensor),
+      () => k.sub(k.mul(a as Tensor, 2), b as Tensor),
+    ),
+  scanStep: (xs, init) => {
+    const [last, ys] = k.scan(
+      (c: Tensor, x: Tensor) => {
+        const next = k.tanh(k.add(k.mul(c, 0.5), x));
+        return [next, k.mul(next, x)];
+      },
+      init as Tensor,
+      xs as Tensor,
+    );
+    return k.add(ys, last);
+  },
+};
+
 /** Calls `step`'s op function on resolved operands. */
 export function applyStep(step: FuzzStep, operands: (Tensor | number)[]): Tensor {
   const sig = OP_SIGNATURES[step.op]!;
-  const fn = (k as unknown as Record<string, OpFunction>)[step.op]!;
+  const fn = CONTROL_STEPS[step.op] ?? (k as unknown as Record<string, OpFunction>)[step.op]!;
   const attrs = (sig.params ?? []).map((p) => step.attrs[p]);
   return sig.list ? fn(operands, ...attrs) : fn(...operands, ...attrs);
 }
@@ -261,6 +289,8 @@ export function formatProgram(p: FuzzProgram): string {
     return `const x${i} = k.tensor(${data}, ${literal(input.shape)}, '${input.dtype}');${input.captured ? ' // captured' : ''}`;
   });
   const params = argumentInputs(p).map((i) => valueName(p, i));
+  for (const op of new Set(p.steps.map((s) => s.op).filter((op) => op in CONTROL_STEPS)))
+    lines.push(`const ${op} = ${CONTROL_STEPS[op]!.toString()};`);
   lines.push(`const f = (${params.join(', ')}) => {`);
   p.steps.forEach((step, j) => {
     const sig = OP_SIGNATURES[step.op]!;
@@ -268,7 +298,8 @@ export function formatProgram(p: FuzzProgram): string {
     const attrs = (sig.params ?? []).map((name) => literal(step.attrs[name]));
     while (attrs.at(-1) === 'undefined') attrs.pop();
     const args = [sig.list ? `[${operands.join(', ')}]` : operands.join(', '), ...attrs].filter((s) => s !== '');
-    lines.push(`  const ${valueName(p, p.inputs.length + j)} = k.${step.op}(${args.join(', ')});`);
+    const callee = step.op in CONTROL_STEPS ? step.op : `k.${step.op}`;
+    lines.push(`  const ${valueName(p, p.inputs.length + j)} = ${callee}(${args.join(', ')});`);
   });
   const outs = (p.grad ? p.outputs.slice(0, 1) : p.outputs).map((o) => valueName(p, o));
   lines.push(`  return ${p.grad ? `k.${p.grad.loss}(${outs[0]})` : `[${outs.join(', ')}]`};`, '};');
