@@ -300,6 +300,22 @@ const CASES: Case[] = [
     error: KilnGradientError,
     message: /^whileLoop: cannot differentiate through a while loop .*use scan with a fixed number of steps/,
   },
+  {
+    name: 'a tensor used as an if condition (always true in JS)',
+    act: () =>
+      k.trace((x: k.Tensor) => {
+        if (x) return k.neg(x);
+        return x;
+      })(x23()),
+    error: KilnConcretizationError,
+    message: /`if \(x\)` \(line 2 of its source\) uses a tensor as a JS condition, which is always true; use cond/,
+  },
+  {
+    name: 'an op result used as a ?: condition',
+    act: () => k.trace((x: k.Tensor) => (k.greater(k.sum(x), 0) ? x : k.neg(x)))(x23()),
+    error: KilnConcretizationError,
+    message: /`\?: \(k\.greater\(k\.sum\(x\), 0\)\)` .* uses a tensor as a JS condition/,
+  },
   // IR text
   {
     name: 'IR with an unknown op',

@@ -1,8 +1,10 @@
 /**
  * @file Reads a traced function's source with acorn: its parameter names (to name graph
- * arguments) and the `console.*` calls in it, which run only while tracing.
+ * arguments), the `console.*` calls in it, which run only while tracing, and JS conditions on
+ * what is plainly a tensor (`if (t)`), which would silently always be true.
  */
 import { parse, type Node as AcornNode } from 'acorn';
+import { isOpName } from '@kiln-jit/core';
 
 export interface SourceFacts {
   /** Parameter names; destructured or unreadable parameters get null. */
@@ -13,10 +15,81 @@ export interface SourceFacts {
   consoleCalls: { method: string; line: number }[];
   /** Whether the body reads `this` (arrow functions inside included, nested functions not). */
   usesThis: boolean;
+  /**
+   * JS conditions (`if`, `while`, `for`, `?:`, `!`, `&&`, `||`) on a parameter (a tensor if its
+   * argument is one) or on the result of a Kiln op call, with the line within the source.
+   */
+  tensorTests: TensorTest[];
+}
+
+export interface TensorTest {
+  construct: string;
+  /** The source text of the condition. */
+  text: string;
+  line: number;
+  /** The parameter tested, when the condition is a bare parameter name. */
+  param: string | null;
 }
 
 /** When the source cannot be read, assume the worst: `this` matters. */
-const EMPTY: SourceFacts = { paramNames: [], restName: null, consoleCalls: [], usesThis: true };
+const EMPTY: SourceFacts = { paramNames: [], restName: null, consoleCalls: [], usesThis: true, tensorTests: [] };
+
+/** Objects whose methods share names with ops (Math.max) but return plain numbers. */
+const JS_GLOBALS = new Set(['Math', 'Number', 'Object', 'Array', 'JSON', 'Date', 'String', 'Reflect', 'console']);
+
+type Expr = AcornNode & {
+  name?: string;
+  callee?: Expr;
+  object?: Expr;
+  property?: Expr;
+  computed?: boolean;
+};
+
+/** Whether `e` is a call of a Kiln op (`k.greater(..)`, `greater(..)`, `x.sum()`), which returns a tensor. */
+function isOpCall(e: Expr, tensors: Set<string>): boolean {
+  if (e.type === 'Identifier') return tensors.has(e.name!);
+  if (e.type !== 'CallExpression') return false;
+  const callee = e.callee!;
+  if (callee.type === 'Identifier') return isOpName(callee.name!) || callee.name === 'mean';
+  if (callee.type !== 'MemberExpression' || callee.computed) return false;
+  const name = callee.property!.name ?? '';
+  if (callee.object!.type === 'Identifier' && JS_GLOBALS.has(callee.object!.name!)) return false;
+  return isOpName(name) || name === 'mean';
+}
+
+const TEST_OF: Record<string, string> = {
+  IfStatement: 'if',
+  WhileStatement: 'while',
+  DoWhileStatement: 'do-while',
+  ForStatement: 'for',
+  ConditionalExpression: '?:',
+};
+
+function tensorTestsIn(fn: FunctionLike, params: (string | null)[], source: string): TensorTest[] {
+  // Names bound straight to an op's result (`const t = greater(a, b)`) are tensors too.
+  const tensors = new Set<string>();
+  walk(fn.body, (n) => {
+    const d = n as AcornNode & { id?: Expr; init?: Expr };
+    if (n.type === 'VariableDeclarator' && d.id?.type === 'Identifier' && d.init && isOpCall(d.init, new Set()))
+      tensors.add(d.id.name!);
+  });
+  const paramSet = new Set(params.filter((p): p is string => p !== null));
+  const found: TensorTest[] = [];
+  const check = (construct: string, e: Expr | undefined | null): void => {
+    if (!e) return;
+    const param = e.type === 'Identifier' && paramSet.has(e.name!) && !tensors.has(e.name!) ? e.name! : null;
+    if (param !== null || isOpCall(e, tensors)) {
+      found.push({ construct, text: source.slice(e.start, e.end), line: e.loc!.start.line, param });
+    }
+  };
+  walk(fn.body, (n) => {
+    const node = n as AcornNode & { test?: Expr; argument?: Expr; operator?: string; left?: Expr };
+    if (n.type in TEST_OF) check(TEST_OF[n.type]!, node.test);
+    else if (n.type === 'UnaryExpression' && node.operator === '!') check('!', node.argument);
+    else if (n.type === 'LogicalExpression' && node.operator !== '??') check(node.operator!, node.left);
+  });
+  return found;
+}
 
 type FunctionLike = AcornNode & {
   params: (AcornNode & { name?: string; argument?: { name?: string } })[];
@@ -24,7 +97,7 @@ type FunctionLike = AcornNode & {
 };
 
 /** Parses a function's source: as an expression, or (for a method) as the first member of a class. */
-function parseFunction(source: string): FunctionLike | null {
+function parseFunction(source: string): { node: FunctionLike; text: string } | null {
   const attempts = [`(${source})`, `(class { ${source} })`];
   for (const text of attempts) {
     try {
@@ -32,8 +105,8 @@ function parseFunction(source: string): FunctionLike | null {
         body: { expression: AcornNode & { body?: { body: { value: FunctionLike }[] } } }[];
       };
       const expr = program.body[0]!.expression;
-      if (expr.type === 'ClassExpression') return expr.body!.body[0]!.value;
-      return expr as unknown as FunctionLike;
+      if (expr.type === 'ClassExpression') return { node: expr.body!.body[0]!.value, text };
+      return { node: expr as unknown as FunctionLike, text };
     } catch {
       // try the next wrapping
     }
@@ -89,21 +162,24 @@ function consoleCallsIn(body: AcornNode): SourceFacts['consoleCalls'] {
 
 /** What acorn can tell about `fn` from its source text. */
 export function inspectSource(fn: (...args: never[]) => unknown): SourceFacts {
-  const node = parseFunction(Function.prototype.toString.call(fn));
-  if (!node) return EMPTY;
+  const parsed = parseFunction(Function.prototype.toString.call(fn));
+  if (!parsed) return EMPTY;
+  const { node, text } = parsed;
   const last = node.params.at(-1);
   const restName = last?.type === 'RestElement' ? (last.argument?.name ?? null) : null;
   const params = restName ? node.params.slice(0, -1) : node.params;
+  const paramNames = params.map((p) =>
+    p.type === 'Identifier'
+      ? p.name!
+      : p.type === 'AssignmentPattern'
+        ? ((p as unknown as { left: { name?: string } }).left.name ?? null)
+        : null,
+  );
   return {
-    paramNames: params.map((p) =>
-      p.type === 'Identifier'
-        ? p.name!
-        : p.type === 'AssignmentPattern'
-          ? ((p as unknown as { left: { name?: string } }).left.name ?? null)
-          : null,
-    ),
+    paramNames,
     restName,
     consoleCalls: consoleCallsIn(node.body),
     usesThis: node.type !== 'ArrowFunctionExpression' && readsThis(node.body),
+    tensorTests: tensorTestsIn(node, paramNames, text),
   };
 }

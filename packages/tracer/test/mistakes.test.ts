@@ -123,3 +123,22 @@ describe('trace-time mistakes', () => {
     expect(f.cacheEntries).toHaveLength(0);
   });
 });
+
+describe('JS conditions on tensors', () => {
+  it('are an error naming the construct and its line, on tensor parameters and op results', () => {
+    const f = trace(function f(x: k.Tensor, n: number) {
+      const big = k.greater(k.sum(x), n);
+      while (big) return x;
+      return x;
+    });
+    expect(() => f(k.tensor([1]), 2)).toThrow(/`while \(big\)` \(line 3 of its source\)/);
+    const g = trace((x: k.Tensor) => (!x ? x : k.neg(x)));
+    expect(() => g(k.tensor([1]))).toThrow(/`!x`/);
+  });
+
+  it('leave conditions on plain JS values alone', () => {
+    const f = trace((x: k.Tensor, flag: boolean, n: number) => (flag && Math.max(n, 1) ? k.neg(x) : x));
+    expect(f(k.tensor([1]), true, 3).toArray()).toEqual([-1]);
+    expect(f(k.tensor([1]), false, 3).toArray()).toEqual([1]);
+  });
+});

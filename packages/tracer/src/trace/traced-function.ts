@@ -5,6 +5,7 @@
  * runs inline, so traces compose with grad and with each other.
  */
 import {
+  KilnConcretizationError,
   currentInterpreter,
   eagerInterpreter,
   flatten,
@@ -131,9 +132,28 @@ export class TracedFunction {
     this.cache.clear();
   }
 
+  /** A JS condition on a tensor is always true: refuse to trace it rather than take one branch silently. */
+  private checkTensorTests(args: readonly unknown[]): void {
+    const { tensorTests, paramNames } = this.sourceFacts;
+    const test = tensorTests.find((t) => t.param === null || args[paramNames.indexOf(t.param)] instanceof Tensor);
+    if (!test) return;
+    const { construct, text, line } = test;
+    const shown =
+      construct === '!'
+        ? `!${text}`
+        : construct === '&&' || construct === '||'
+          ? `${text} ${construct} …`
+          : `${construct} (${text})`;
+    throw new KilnConcretizationError(
+      `${this.name}: \`${shown}\` (line ${line} of its source) uses a tensor as a JS condition, which is always true; ` +
+        'use cond(pred, trueFn, falseFn) or whileLoop for data-dependent control flow, or where(c, a, b) to choose values',
+    );
+  }
+
   /** Traces the body with symbolic tensors and runs the passes. */
   private buildEntry(signature: Signature, self: unknown, args: readonly unknown[]): CacheEntry {
     const t0 = performance.now();
+    this.checkTensorTests(args);
     const interp = new TraceInterpreter(this.name);
     const names = this.argNames(args.length);
     const tensorLeaves: number[] = [];
