@@ -9,6 +9,7 @@ import {
   formatNumber,
   formatType,
   fusionKindOf,
+  nodeOutputs,
   type AttrValue,
   type FusionKind,
   type Graph,
@@ -83,7 +84,8 @@ class DotWriter {
         `${indent}${id} ${attrList({ label, tooltip: this.tooltip(node, label), shape: node.op === 'constant' ? 'plaintext' : 'box' })};`,
       );
       for (const input of node.inputs) this.edges.push(`  ${source.get(input)} -> ${id};`);
-      source.set(node.output, id);
+      // A control-flow node is drawn as one box (its regions are not expanded): all its outputs leave it.
+      for (const v of nodeOutputs(node)) source.set(v, id);
     });
   }
 
