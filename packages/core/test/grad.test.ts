@@ -55,6 +55,8 @@ import {
   softmax,
   softmaxCrossEntropy,
   softplus,
+  silu,
+  hardSigmoid,
   sqrt,
   square,
   squeeze,
@@ -172,6 +174,9 @@ const GRAD_CASES: Record<Exclude<OpName, NoGradient>, GradCase[]> = {
   ],
   erf: [unary('erf', erf, r([2, 3], 1, -2, 2))],
   softplus: [unary('softplus', softplus, r([2, 3], 1, -3, 3))],
+  silu: [unary('silu', silu, r([2, 3], 1, -4, 4))],
+  // Both flat sides and the slope, away from the kinks at ±3.
+  hardSigmoid: [unary('hardSigmoid', hardSigmoid, tensor([-4.5, -2.9, -1, 0.5, 2.8, 3.5], [2, 3]))],
   // cast() skips a same-dtype cast, so bind the primitive to reach its gradient rule.
   cast: [unary('cast f32 -> f32', (x) => bind('cast', [mul(x, 2)], { dtype: 'f32' }))],
   print: [unary('print', (x) => print(x, 'grad test'))],

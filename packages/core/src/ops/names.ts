@@ -25,6 +25,8 @@ export const UNARY_OPS = [
   'gelu',
   'erf',
   'softplus',
+  'silu',
+  'hardSigmoid',
   'floor',
   'ceil',
   'round',

@@ -78,6 +78,8 @@ const UNARY_CASES: { readonly [K in Exclude<UnaryOp, 'logicalNot'>]: Domain } = 
   gelu: uniform,
   erf: uniform,
   softplus: uniform,
+  silu: (s, seed) => uniform(s, seed, -5, 5),
+  hardSigmoid: (s, seed) => uniform(s, seed, -5, 5),
   floor: uniform,
   ceil: uniform,
   round: uniform,
