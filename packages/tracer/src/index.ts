@@ -22,6 +22,7 @@ export {
   functionsRunEagerly,
   tracedFunctions,
   type Traced,
+  type TraceDecorator,
   type TraceReport,
   type TraceOptions,
   type TracedMethods,
