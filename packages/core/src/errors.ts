@@ -11,8 +11,8 @@ export class KilnError extends Error {
   /** The message without the location suffix. */
   readonly detail: string;
 
-  constructor(detail: string, location: SourceLocation | null = callerLocation()) {
-    super(location ? `${detail}\n    at ${formatLocation(location)}` : detail);
+  constructor(detail: string, location: SourceLocation | null = callerLocation(), options?: ErrorOptions) {
+    super(location ? `${detail}\n    at ${formatLocation(location)}` : detail, options);
     this.detail = detail;
     this.location = location;
     this.name = new.target.name;

@@ -46,11 +46,28 @@ export {
   sgd,
   momentum,
   adam,
+  adamw,
+  rmsprop,
+  adagrad,
   type Optimizer,
+  type LearningRate,
   type SgdOptions,
   type MomentumOptions,
   type AdamOptions,
+  type AdamWOptions,
+  type RmspropOptions,
+  type AdagradOptions,
 } from './optimizers.ts';
+export {
+  exponentialDecay,
+  cosineDecay,
+  linearWarmup,
+  type Schedule,
+  type ExponentialDecayOptions,
+  type CosineDecayOptions,
+  type LinearWarmupOptions,
+} from './schedules.ts';
+export { globalNorm, clipByGlobalNorm, clipByValue } from './clipping.ts';
 export { uniformGenerator } from './random.ts';
 
 import { Variable, type VariableOptions } from './variable.ts';

@@ -4,12 +4,13 @@
  */
 import { KilnArgumentError, KilnShapeError } from './errors.ts';
 import type { Tensor } from './tensor.ts';
-import { randomNormal, randomUniform } from './creation.ts';
+import { arange, randomNormal, randomUniform } from './creation.ts';
 import {
   add,
   asTensor,
   div,
   exp,
+  gather,
   greaterEqual,
   log,
   matmul,
@@ -103,8 +104,27 @@ export function softmaxCrossEntropy(logits: TensorLike, labels: TensorLike): Ten
         `give i32 class indices of shape [${z.shape.slice(0, -1).join(',')}] or f32 rows of shape [${z.shape.join(',')}]`,
     );
   }
-  const target = indexLabels ? oneHot(y, classes) : y;
+  const target = indexLabels ? oneHot(checkedLabels(y, classes, z), classes) : y;
   return neg(mean(sum(mul(target, logSoftmax(z, -1)), -1)));
+}
+
+/**
+ * Class indices that are known to lie in [0, classes): oneHot would turn a bad label into a zero
+ * row and a plausible, wrong loss. Concrete labels are checked now; symbolic ones go through a
+ * gather of the class ids, whose index check stops the traced call, as PyTorch's cross_entropy
+ * and TensorFlow's sparse cross-entropy stop on such a label.
+ */
+function checkedLabels(labels: Tensor, classes: number, logits: Tensor): Tensor {
+  if (labels.isSymbolic) return gather(arange(classes, undefined, 1, 'i32'), labels);
+  const data = labels.concreteData();
+  for (let i = 0; i < data.length; i++) {
+    if (data[i]! < 0 || data[i]! >= classes) {
+      throw new KilnArgumentError(
+        `softmaxCrossEntropy: label ${data[i]} (at index ${i}) is out of range [0, ${classes}) for logits ${logits.typeString}`,
+      );
+    }
+  }
+  return labels;
 }
 
 /** Mean squared error. */

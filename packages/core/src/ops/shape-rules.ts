@@ -6,7 +6,7 @@
 import type { DType } from '../dtype.ts';
 import { isDType } from '../dtype.ts';
 import { KilnArgumentError, KilnDTypeError, KilnShapeError } from '../errors.ts';
-import { broadcastShapes, broadcastsTo, formatShape, reducedShape, sizeOf } from '../shape.ts';
+import { broadcastShapes, broadcastsTo, checkTensorSize, formatShape, reducedShape, sizeOf } from '../shape.ts';
 import {
   ARITHMETIC_OPS,
   COMPARE_OPS,
@@ -345,5 +345,7 @@ export const shapeRules: { [K in OpName]: ShapeRule<K> } = {
 
 /** The output type of `op` applied to `inputs`; throws a KilnError naming the op on a mismatch. */
 export function inferType<K extends OpName>(op: K, inputs: readonly TensorType[], attrs: OpAttrs[K]): TensorType {
-  return (shapeRules[op] as ShapeRule<K>)(inputs, attrs);
+  const type = (shapeRules[op] as ShapeRule<K>)(inputs, attrs);
+  checkTensorSize(op, type.shape);
+  return type;
 }
