@@ -39,3 +39,6 @@ export class KilnConcretizationError extends KilnError {}
 
 /** A symbolic tensor was used after the trace that made it had ended. */
 export class KilnEscapedTracerError extends KilnError {}
+
+/** A file that is not what it should be: truncated, corrupt, or not in the expected format. */
+export class KilnFormatError extends KilnError {}

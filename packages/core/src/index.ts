@@ -68,6 +68,15 @@ export {
   type LinearWarmupOptions,
 } from './schedules.ts';
 export { globalNorm, clipByGlobalNorm, clipByValue } from './clipping.ts';
+export { encodeSafetensors, decodeSafetensors, type SafetensorsContents } from './io/safetensors.ts';
+export { saveSafetensors, loadSafetensors, restoreSafetensors } from './io/files.ts';
+export {
+  saveCheckpoint,
+  restoreCheckpoint,
+  type CheckpointState,
+  type SaveCheckpointOptions,
+  type RestoredCheckpoint,
+} from './io/checkpoint.ts';
 export { uniformGenerator } from './random.ts';
 
 import { Variable, type VariableOptions } from './variable.ts';

@@ -22,6 +22,8 @@ export interface Optimizer {
   apply(params: unknown, grads: unknown): void;
   /** Creates the state variables of `params` now (apply does it on first use), e.g. before a restore. */
   init(params: unknown): void;
+  /** The initial value of each state variable `init` creates for `v`, by name (for checkpoints). */
+  initialSlots(v: Variable): Record<string, Tensor>;
   /** The state variables created so far, per parameter (for inspection and checkpoints). */
   readonly state: ReadonlyMap<Variable, Record<string, Variable>>;
   /** How many times apply has run: an i32 scalar variable, the step that schedules read. */
@@ -99,6 +101,7 @@ function makeOptimizer(op: string, learningRate: unknown, rule: Rule): Optimizer
     state,
     iterations,
     currentLearningRate,
+    initialSlots: (v) => Object.fromEntries(Object.entries(rule.slots(v)).map(([name, init]) => [name, init()])),
     init(params) {
       for (const v of flatten(params).leaves) if (v instanceof Variable && v.trainable) slotsOf(v);
     },
