@@ -29,6 +29,8 @@ export { grad, valueAndGrad, type Grads, type Watchable } from './autodiff.ts';
 export { Variable, type VariableOptions } from './variable.ts';
 export * from './pytree.ts';
 export * as nn from './nn.ts';
+export * as data from './data.ts';
+export { Dataset, type BatchOptions, type FromArraysOptions } from './data.ts';
 export {
   softmax,
   logSoftmax,
