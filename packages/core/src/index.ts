@@ -16,6 +16,7 @@ export { shapeRules, inferType, typeString, matrixDims, type TensorType, type Sh
 export { kernels, type Kernel } from './kernels/index.ts';
 export { unaryScalar, binaryScalar } from './kernels/elementwise.ts';
 export { erf as erfScalar } from './kernels/scalar-math.ts';
+export { THREEFRY_PARITY, THREEFRY_ROTATIONS, threefry2x32, threefryBits } from './kernels/threefry.ts';
 export { vjpRules, type VjpRule } from './ops/vjp.ts';
 export {
   bind,
@@ -30,6 +31,8 @@ export { Variable, type VariableOptions } from './variable.ts';
 export * from './pytree.ts';
 export * as nn from './nn.ts';
 export * as data from './data.ts';
+export * as random from './prng.ts';
+export { Generator, type GeneratorOptions, type UniformOptions, type NormalOptions } from './prng.ts';
 export { Dataset, type BatchOptions, type FromArraysOptions } from './data.ts';
 export {
   softmax,

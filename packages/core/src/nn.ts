@@ -3,7 +3,8 @@
  * losses. Being compositions, they differentiate and trace with no rules of their own.
  */
 import { KilnArgumentError, KilnShapeError } from './errors.ts';
-import type { Tensor } from './tensor.ts';
+import { Tensor } from './tensor.ts';
+import { bernoulli, Generator, key as randomKey } from './prng.ts';
 import { arange, randomNormal, randomUniform } from './creation.ts';
 import {
   add,
@@ -11,7 +12,6 @@ import {
   div,
   exp,
   gather,
-  greaterEqual,
   log,
   matmul,
   max,
@@ -154,13 +154,22 @@ export function layerNorm(
 
 /**
  * Inverted dropout: zeroes each element with probability `rate` and scales the rest by 1/(1-rate).
- * The mask comes from `seed`, so inside a traced function it is fixed at trace time; pass a new
- * seed as a static argument to vary it.
+ * The mask comes from `rng`: a Generator (fresh on every call, also in a traced step, as Keras's
+ * dropout draws from a tf.random.Generator), a key tensor (as flax's dropout takes a
+ * `jax.random` key; pass a new key per call) or a number (a fixed seed: the same mask every call).
  */
-export function dropout(x: TensorLike, rate: number, seed: number): Tensor {
+export function dropout(x: TensorLike, rate: number, rng: number | Tensor | Generator): Tensor {
   const t = asTensor(x, 'dropout');
   if (!(rate >= 0 && rate < 1)) throw new KilnArgumentError(`dropout: rate must be in [0, 1), got ${rate}`);
   if (rate === 0) return t;
-  const keep = greaterEqual(randomUniform(t.shape, { seed }), rate);
+  const keep =
+    rng instanceof Generator
+      ? rng.bernoulli(1 - rate, t.shape)
+      : bernoulli(typeof rng === 'number' ? randomKey(rng) : keyArgument(rng), 1 - rate, t.shape);
   return where(keep, mul(t, 1 / (1 - rate)), 0);
+}
+
+function keyArgument(rng: unknown): Tensor {
+  if (rng instanceof Tensor) return rng;
+  throw new KilnArgumentError('dropout: rng must be a Generator, a key tensor (i32[2]) or a seed number');
 }

@@ -3,7 +3,12 @@
  * 3", SC'11), the counter-based generator JAX uses: a keyed hash of a 64-bit counter, so any
  * element's random bits can be computed on its own, in any order, on any backend. Only 32-bit
  * integer adds, rotations and xors, which JavaScript and WebAssembly compute identically.
+ * Here also: the eager kernel of the `randomBits` op.
  */
+import { makeTensor, type Tensor } from '../tensor.ts';
+import type { TensorType } from '../ops/shape-rules.ts';
+import type { OpAttrs } from '../ops/names.ts';
+import { sizeOf } from '../shape.ts';
 
 /** Rotation amounts of the 2x32 variant, four per group of rounds. */
 export const THREEFRY_ROTATIONS = [13, 15, 26, 6, 17, 29, 16, 24] as const;
@@ -47,4 +52,14 @@ export function threefryBits(k0: number, k1: number, count: number, out: Int32Ar
 /** The uniform float in [0, 1) that 32 random bits give: their top 23 bits as a binary fraction (as JAX does). */
 export function bitsToUnit(bits: number): number {
   return (bits >>> 9) * 2 ** -23;
+}
+
+/** The randomBits op: raw words (i32) or uniform floats in [0, 1) (f32) for `key`. */
+export function randomBitsKernel(inputs: readonly Tensor[], attrs: OpAttrs['randomBits'], out: TensorType): Tensor {
+  const key = inputs[0]!.concreteData();
+  const n = sizeOf(out.shape);
+  const bits = new Int32Array(n);
+  threefryBits(key[0]!, key[1]!, n, bits);
+  if (attrs.dtype === 'i32') return makeTensor(out.shape, 'i32', bits);
+  return makeTensor(out.shape, 'f32', Float32Array.from(bits, bitsToUnit));
 }

@@ -341,6 +341,16 @@ export const shapeRules: { [K in OpName]: ShapeRule<K> } = {
     return { shape: broadcastAll('where', inputs), dtype: a.dtype };
   },
   matmul: matmulRule,
+  randomBits: (inputs, { shape, dtype }) => {
+    checkArity('randomBits', inputs, 1);
+    const key = inputs[0]!;
+    if (key.dtype !== 'i32' || key.shape.length !== 1 || key.shape[0] !== 2)
+      throw new KilnDTypeError(`randomBits: the key must be i32[2], got ${typeString(key)}`);
+    checkShapeAttr('randomBits', shape);
+    if (dtype !== 'i32' && dtype !== 'f32')
+      throw new KilnArgumentError(`randomBits: dtype must be i32 (bits) or f32 (uniform in [0, 1)), got ${dtype}`);
+    return { shape, dtype };
+  },
 };
 
 /** The output type of `op` applied to `inputs`; throws a KilnError naming the op on a mismatch. */
