@@ -100,7 +100,7 @@ export function lowerRandom(ctx: ModuleContext, node: Node): Kernel {
   const vec = vectorLanes(b, uniform);
   const [v0, v1] = [b.local(binaryen.v128), b.local(binaryen.v128)];
   const laneOffsets = mod.v128.const(new Uint8Array(new Int32Array([0, 1, 2, 3]).buffer));
-  const splatKeys = k.map((_, j) => b.local(binaryen.v128));
+  const splatKeys = k.map(() => b.local(binaryen.v128));
   const vectorKey = (j: number) => (): ExpressionRef => b.get(splatKeys[j]!, binaryen.v128);
   const counters = (): ExpressionRef => mod.i32x4.add(mod.i32x4.splat(index()), laneOffsets);
   const vectorLoop =
