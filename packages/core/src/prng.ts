@@ -119,14 +119,17 @@ export class Generator {
     return keyAt(keys, 1);
   }
 
+  /** Uniform f32 numbers in [min, max) of `shape`. */
   uniform(shape: readonly number[] = [], options: UniformOptions = {}): Tensor {
     return uniform(this.nextKey(), shape, options);
   }
 
+  /** Normal f32 numbers of `shape`. */
   normal(shape: readonly number[] = [], options: NormalOptions = {}): Tensor {
     return normal(this.nextKey(), shape, options);
   }
 
+  /** bool values of `shape`, each true with probability `p`. */
   bernoulli(p: number, shape: readonly number[] = []): Tensor {
     return bernoulli(this.nextKey(), p, shape);
   }
