@@ -10,6 +10,7 @@ import {
   eagerInterpreter,
   flatten,
   KilnArgumentError,
+  KilnError,
   leafPaths,
   Tensor,
   unflatten,
@@ -30,6 +31,7 @@ import { DEFAULT_PASSES, runPipeline, type Stage } from './passes/manager.ts';
 import { printGraph, type PrintOptions } from './ir/printer.ts';
 import type { Graph } from './ir/graph.ts';
 import { warn } from './warnings.ts';
+import { describeMissingRead, watchMissingKeys, type MissingRead } from './missing-keys.ts';
 
 export interface TraceOptions {
   /** Name of the graph (default: the function's name). */
@@ -299,10 +301,12 @@ class TracedFunction {
     });
     const consoleLocations: SourceLocation[] = [];
     const restoreConsole = this.sourceFacts.consoleCalls.length ? interceptConsole(consoleLocations) : () => {};
+    const missingReads: MissingRead[] = [];
+    const watchedArgs = symbolicArgs.map((arg, i) => watchMissingKeys(arg, names[i]!, missingReads));
     let outputDef: TreeDef;
     let outputSlots: OutputSlot[];
     try {
-      const output = withInterpreter(interp, () => this.fn.apply(self, symbolicArgs));
+      const output = this.traceBody(interp, self, watchedArgs, missingReads);
       const { leaves, def } = flatten(output, (x) => x instanceof Tensor);
       outputDef = def;
       outputSlots = leaves.map((leaf) => {
@@ -333,6 +337,20 @@ class TracedFunction {
       compileMs: 0,
       calls: 0,
     };
+  }
+
+  /** Runs the body under `interp`; a failure after a read of a missing argument key names the key. */
+  private traceBody(interp: TraceInterpreter, self: unknown, args: unknown[], missingReads: MissingRead[]): unknown {
+    try {
+      return withInterpreter(interp, () => this.fn.apply(self, args));
+    } catch (e) {
+      const missing = describeMissingRead(missingReads);
+      if (!missing) throw e;
+      const detail = e instanceof KilnError ? e.detail : e instanceof Error ? e.message : String(e);
+      throw new KilnArgumentError(`${this.name}: ${missing}; tracing then failed: ${detail}`, undefined, {
+        cause: e,
+      });
+    }
   }
 
   private warnAboutConsole(seen: SourceLocation[]): void {

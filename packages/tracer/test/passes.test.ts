@@ -385,10 +385,40 @@ describe('the MLP 784-512-512-10 train step', () => {
     // What the program computes: every intermediate of the optimized (unfused) graph.
     expect(unfusedPlan.peakBytes * 2).toBeLessThanOrEqual(unfusedPlan.totalBytes);
     expect(plan.peakBytes * 2).toBeLessThanOrEqual(unfusedPlan.totalBytes);
-    // Bias updates (sum + SGD epilogue) write into the variables; weight updates come out of matmul
-    // epilogues, whose output holds partial sums, so they are copied in at the end instead.
-    expect([...plan.variablesInPlace].map((p) => p.name).sort()).toEqual(['b1', 'b2', 'b3']);
+    // Bias updates (sum + SGD epilogue) and the optimizer's step count write into the variables;
+    // weight updates come out of matmul epilogues, whose output holds partial sums, so they are
+    // copied in at the end instead. The label check (a gather) runs before any of them.
+    expect([...plan.variablesInPlace].map((p) => p.name).sort()).toEqual(['b1', 'b2', 'b3', 'sgd_iterations']);
     for (const p of [plan, unfusedPlan]) expectNoLiveOverlap(p);
+  });
+});
+
+describe('memory planning around ops that may stop a call', () => {
+  const inPlace = (lines: string[]): string[] =>
+    [...memoryPlanOf(planMemory(parseGraph(ir(lines))))!.variablesInPlace].map((p) => p.name);
+
+  it('writes an update into its variable when every index check runs before it', () => {
+    const graph = [
+      'graph @g(%i: i32[2], %v: f32[4] var) {',
+      '  %0: f32[2] = gather[axis=0] %v, %i',
+      '  %1: f32[4] = neg %v',
+      '  return %0',
+      '  update %v <- %1',
+      '}',
+    ];
+    expect(inPlace(graph)).toEqual(['v']);
+  });
+
+  it('keeps the variable intact when an index check runs after its update is computed', () => {
+    const graph = [
+      'graph @g(%i: i32[2], %v: f32[4] var) {',
+      '  %0: f32[4] = neg %v',
+      '  %1: f32[2] = gather[axis=0] %0, %i',
+      '  return %1',
+      '  update %v <- %0',
+      '}',
+    ];
+    expect(inPlace(graph)).toEqual([]);
   });
 });
 

@@ -12,6 +12,7 @@ import { lowerElementwise } from './elementwise-lowering.ts';
 import { lowerArgReduce, lowerReduce, lowerRows } from './reduce-lowering.ts';
 import { lowerMatmul } from './matmul-lowering.ts';
 import { hasLayoutLowering, lowerLayout } from './layout-lowering.ts';
+import { lowerRandom } from './random-lowering.ts';
 import { RowLayoutError } from './row-kernel.ts';
 import { elementBytes, splatConstant, storeOne } from './lanes.ts';
 import { UnsupportedLowering, type Kernel, type NodeLowering } from './kernel-types.ts';
@@ -30,6 +31,7 @@ function lowerPlain(ctx: ModuleContext, node: Node): Kernel {
   if (op === 'matmul') return lowerMatmul(ctx, node);
   const family = opFamily(op);
   if (family === 'reduce') return lowerReduce(ctx, node);
+  if (family === 'random') return lowerRandom(ctx, node);
   if (family === 'unary' || family === 'binary' || family === 'select' || family === 'cast')
     return lowerElementwise(ctx, node);
   if (hasLayoutLowering(op)) return lowerLayout(ctx, node);

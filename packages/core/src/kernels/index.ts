@@ -9,6 +9,7 @@ import { binaryKernel, castKernel, unaryKernel, whereKernel } from './elementwis
 import { reduceKernels } from './reduce.ts';
 import { layoutKernels } from './layout.ts';
 import { matmulKernel } from './matmul.ts';
+import { randomBitsKernel } from './threefry.ts';
 
 export type Kernel<K extends OpName> = (inputs: readonly Tensor[], attrs: OpAttrs[K], out: TensorType) => Tensor;
 
@@ -24,6 +25,7 @@ export const kernels: { [K in OpName]: Kernel<K> } = {
   cast: castKernel,
   where: whereKernel,
   matmul: matmulKernel,
+  randomBits: randomBitsKernel,
   print: (inputs, { label }) => {
     const x = inputs[0]!;
     console.log(label ? `${label}: ${x.toString()}` : x.toString());

@@ -6,7 +6,7 @@
 import type { DType } from '../dtype.ts';
 import { isDType } from '../dtype.ts';
 import { KilnArgumentError, KilnDTypeError, KilnShapeError } from '../errors.ts';
-import { broadcastShapes, broadcastsTo, formatShape, reducedShape, sizeOf } from '../shape.ts';
+import { broadcastShapes, broadcastsTo, checkTensorSize, formatShape, reducedShape, sizeOf } from '../shape.ts';
 import {
   ARITHMETIC_OPS,
   COMPARE_OPS,
@@ -341,9 +341,21 @@ export const shapeRules: { [K in OpName]: ShapeRule<K> } = {
     return { shape: broadcastAll('where', inputs), dtype: a.dtype };
   },
   matmul: matmulRule,
+  randomBits: (inputs, { shape, dtype }) => {
+    checkArity('randomBits', inputs, 1);
+    const key = inputs[0]!;
+    if (key.dtype !== 'i32' || key.shape.length !== 1 || key.shape[0] !== 2)
+      throw new KilnDTypeError(`randomBits: the key must be i32[2], got ${typeString(key)}`);
+    checkShapeAttr('randomBits', shape);
+    if (dtype !== 'i32' && dtype !== 'f32')
+      throw new KilnArgumentError(`randomBits: dtype must be i32 (bits) or f32 (uniform in [0, 1)), got ${dtype}`);
+    return { shape, dtype };
+  },
 };
 
 /** The output type of `op` applied to `inputs`; throws a KilnError naming the op on a mismatch. */
 export function inferType<K extends OpName>(op: K, inputs: readonly TensorType[], attrs: OpAttrs[K]): TensorType {
-  return (shapeRules[op] as ShapeRule<K>)(inputs, attrs);
+  const type = (shapeRules[op] as ShapeRule<K>)(inputs, attrs);
+  checkTensorSize(op, type.shape);
+  return type;
 }

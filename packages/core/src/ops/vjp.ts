@@ -216,6 +216,7 @@ export const vjpRules: { [K in OpName]: VjpRule<K> } = {
   ],
   scatterAdd: (g, [, indices], _y, { axis }) => [gather(g, indices!, axis), null],
   oneHot: noGradients,
+  randomBits: noGradients,
   matmul: matmulVjp,
 };
 

@@ -31,4 +31,5 @@ export const attrSchema: { readonly [K in OpName]: Schema } = {
   scatterAdd: { axis: 'int', dimSize: 'int' },
   oneHot: { depth: 'int' },
   matmul: { transposeA: 'bool', transposeB: 'bool' },
+  randomBits: { shape: 'ints', dtype: 'dtype' },
 };

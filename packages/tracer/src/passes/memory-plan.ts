@@ -5,8 +5,8 @@
  *   - lets an elementwise output take over the buffer of an input that dies at that node,
  *   - lets a reshape share its input's bytes,
  *   - writes a variable's update straight into the variable's storage when the old value is not
- *     read afterwards (unless the graph has an op that may fail midway, gather and scatterAdd
- *     check their indices, since a failed call must leave every variable as it was),
+ *     read afterwards and no op that may fail midway (gather and scatterAdd check their indices)
+ *     runs after it, since a failed call must leave every variable as it was,
  *   - packs the remaining buffers so no two that are live at the same time overlap.
  * The plan is attached to the graph as `annotations.memoryPlan`; the graph itself is unchanged.
  */
@@ -66,6 +66,11 @@ function inPlaceCandidates(node: Node): readonly Value[] {
 
 const familyOf = (op: string): string => (isOpName(op) ? opFamily(op) : '');
 
+/** gather and scatterAdd check their indices and may stop a call midway. */
+function mayFail(node: Node): boolean {
+  return node.op === 'gather' || node.op === 'scatterAdd' || (node.body?.nodes.some(mayFail) ?? false);
+}
+
 /** Union-find over values that share storage. */
 class Storage {
   private readonly parent = new Map<Value, Value>();
@@ -92,10 +97,9 @@ export function planMemory(graph: Graph): Graph {
     ...graph.params.map((p) => p.value),
     ...graph.nodes.filter((nd) => nd.op === CONSTANT_OP).map((nd) => nd.output),
   ]);
-  const mayFail = graph.nodes.some((nd) => nd.op === 'gather' || nd.op === 'scatterAdd');
-  const varOfParamValue = new Map<Value, Param>(
-    mayFail ? [] : graph.params.filter((p) => p.kind === 'var').map((p) => [p.value, p]),
-  );
+  // A variable may be overwritten only after the last node that may stop the call.
+  const lastFailing = graph.nodes.findLastIndex(mayFail);
+  const varOfParamValue = new Map<Value, Param>(graph.params.filter((p) => p.kind === 'var').map((p) => [p.value, p]));
   const inPlace = new Map<Value, Value>();
   const aliases = new Map<Value, Value>();
   const variablesInPlace = new Set<Param>();
@@ -114,7 +118,7 @@ export function planMemory(graph: Graph): Graph {
     for (const v of inPlaceCandidates(node)) {
       if (endOf(v) !== i) continue; // v (or a view of it) is still needed later
       const root = storage.root(v);
-      const variable = varOfParamValue.get(root);
+      const variable = i > lastFailing ? varOfParamValue.get(root) : undefined;
       if (variable && updateOf.get(out) !== variable) continue; // only the variable's own update may overwrite it
       if (external.has(root) && !variable) continue;
       if (variable) variablesInPlace.add(variable);
