@@ -192,9 +192,9 @@ describe('constant fills and ranges', () => {
   });
 
   it('rejects bad shapes, steps and dtypes', () => {
-    expect(caught(() => zeros([2, -1])).detail).toBe('full: shape [2,-1] must be a list of non-negative integers');
+    expect(caught(() => zeros([2, -1])).detail).toBe('zeros: shape [2,-1] must be a list of non-negative integers');
     expect(caught(() => arange(0, 1, 0))).toBeInstanceOf(KilnArgumentError);
-    expect(caught(() => ones([2], 'f64' as DType)).detail).toBe('full: unknown dtype "f64"; use f32, i32 or bool');
+    expect(caught(() => ones([2], 'f64' as DType)).detail).toBe('ones: unknown dtype "f64"; use f32, i32 or bool');
   });
 });
 

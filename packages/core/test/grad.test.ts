@@ -80,6 +80,7 @@ import {
   logicalOr,
   type OpName,
   type Tensor,
+  random,
 } from '../src/index.ts';
 import { checkGradients, expectTensor, randomTensor } from './helpers.ts';
 
@@ -148,7 +149,8 @@ type NoGradient =
   | 'logicalOr'
   | 'argmax'
   | 'argmin'
-  | 'oneHot';
+  | 'oneHot'
+  | 'randomBits';
 
 /** Gradient checks for every differentiable op; the Record type makes a missing op a compile error. */
 const GRAD_CASES: Record<Exclude<OpName, NoGradient>, GradCase[]> = {
@@ -440,6 +442,8 @@ describe('ops without a gradient give zeros', () => {
     argmax: (x) => cast(argmax(x), 'f32'),
     argmin: (x) => cast(argmin(x), 'f32'),
     oneHot: (x) => oneHot(cast(x, 'i32'), 3),
+    // Random numbers keyed by (a cast of) x: no gradient flows back to x.
+    randomBits: (x) => random.uniform(cast(slice(x, [0], [2]), 'i32'), [3]),
   };
 
   it.each(Object.entries(NO_GRADIENT))('%s', (_op, op) => {
