@@ -67,9 +67,7 @@ export function sameShapeInputs(node: Node): readonly Value[] {
 export const defaultMemoryPolicy: MemoryPolicy = {
   name: 'default',
   inPlaceInputs: (node) => (isElementwise(node.op) ? sameShapeInputs(node) : []),
-  mayFail: function mayFail(node: Node): boolean {
-    return checksIndices(node.op) || (node.regions ?? []).some((r) => r.nodes.some(mayFail));
-  },
+  mayFail: (node) => checksIndices(node.op),
 };
 
 export interface MemoryPlan {
@@ -92,9 +90,10 @@ export interface MemoryPlan {
   readonly totalBytes: number;
 }
 
-/** Whether `node`, or a node of its fused body, may stop a call midway under `policy`. */
+/** Whether `node`, or a node of its fused body or of its regions, may stop a call midway under `policy`. */
 function mayFail(policy: MemoryPolicy, node: Node): boolean {
-  return policy.mayFail(node) || (node.body?.nodes.some((nd) => mayFail(policy, nd)) ?? false);
+  const inner = [...(node.body ? [node.body] : []), ...(node.regions ?? [])];
+  return policy.mayFail(node) || inner.some((g) => g.nodes.some((nd) => mayFail(policy, nd)));
 }
 
 /** Union-find over values that share storage. */
