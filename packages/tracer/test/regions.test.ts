@@ -335,6 +335,29 @@ describe('passes inside regions', () => {
     expect((fn(xs) as k.Tensor).dataSync()).toEqual(interpretGraph(g, [xs]).results[0]!.dataSync());
   });
 
+  it('constant folding replaces a cond whose predicate folds to a constant by the branch it takes', () => {
+    const fn = function decided(x: k.Tensor) {
+      return k.cond(
+        k.greater(k.scalar(2), k.scalar(3)),
+        () => k.mul(x, 2),
+        () => k.sub(k.neg(x), 1),
+      );
+    };
+    const x = k.tensor([1, 2]);
+    const g = check(dce(check(constantFold(parseGraph(traced(fn, x))))));
+    expect(printGraph(g)).toBe(
+      ir([
+        'graph @decided(%x: f32[2]) {',
+        '  %0: f32[2] = neg %x',
+        '  %1: f32[] = constant 1',
+        '  %2: f32[2] = sub %0, %1',
+        '  return %2',
+        '}',
+      ]),
+    );
+    expect(interpretGraph(g, [x]).results[0]!.toArray()).toEqual([-2, -3]);
+  });
+
   it('planMemory gives every output of a loop a buffer of its own, apart from its inputs', () => {
     const text = traced(
       function fib(x: k.Tensor) {
