@@ -37,6 +37,7 @@ import {
   mse,
   mul,
   neg,
+  nn,
   oneHot,
   pad,
   pow,
@@ -438,6 +439,16 @@ const COMPOSITE_CASES: GradCase[] = [
     name: 'layerNorm with gamma and beta',
     f: (x, g, b) => weighted(layerNorm(x, g, b)),
     inputs: [r([2, 4], 1, -2, 2), r([4], 2), r([4], 3)],
+  },
+  {
+    name: 'nn.batchNorm training, with gamma and beta',
+    f: (x, g, b) => weighted(nn.batchNorm(x, nn.batchNormState(3), { training: true, gamma: g, beta: b })),
+    inputs: [r([2, 2, 2, 3], 1, -2, 2), r([3], 2), r([3], 3)],
+  },
+  {
+    name: 'nn.conv2d layer with bias',
+    f: (x, w, b) => weighted(nn.conv2d(x, w, b, { padding: 'same' })),
+    inputs: [r([1, 3, 3, 2], 4), r([2, 2, 2, 3], 5), r([3], 6)],
   },
   { name: 'dense', f: (x, w, b) => weighted(tanh(dense(x, w, b))), inputs: [r([3, 2], 1), r([2, 4], 2), r([4], 3)] },
   {
