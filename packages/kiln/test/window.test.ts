@@ -334,6 +334,13 @@ describe('Wasm paths', () => {
     });
   });
 
+  it('padding holds zeros that multiply like values: 0 · Inf is NaN, eagerly and traced', () => {
+    const x = k.tensor([1, 2, 3], [1, 1, 3, 1]);
+    const f = k.tensor([Infinity, 1, 1], [1, 3, 1, 1]);
+    const conv = (a: k.Tensor, b: k.Tensor): k.Tensor => k.conv2d(a, b, { padding: 'same' });
+    for (const [, run] of MODES) expect(Array.from(run(conv)(x, f).dataSync())).toEqual([NaN, Infinity, Infinity]);
+  });
+
   it('maxPool NaN: the maximum is NaN and the gradient goes to the NaN, as eagerly', () => {
     const x = k.tensor([1, NaN, 3, 2, 5, 4, 0, -1], [1, 2, 4, 1]);
     const g = (t: k.Tensor): k.Tensor[] => [

@@ -8,22 +8,58 @@ import { sizeOf } from '../shape.ts';
 import type { TensorType } from '../ops/rules.ts';
 import { tapRange, type Window2d } from '../window-geometry.ts';
 
-/** Calls `visit(n, oh, ow, ih, iw, kh, kw)` for every in-bounds tap of every output position. */
+/**
+ * Calls `visit(n, oh, ow, ih, iw, kh, kw)` for every in-bounds tap of every output position; with
+ * `padding`, for the taps in the padding too (ih or iw then out of range).
+ */
 function forEachTap(
   w: Window2d,
   visit: (n: number, oh: number, ow: number, ih: number, iw: number, kh: number, kw: number) => void,
+  padding = false,
 ): void {
   for (let n = 0; n < w.batch; n++) {
     for (let oh = 0; oh < w.outH; oh++) {
-      const [h0, kh0, kh1] = tapRange(oh, w.strideH, w.dilationH, w.padTop, w.kH, w.inH);
+      const [h0, kh0, kh1] = padding
+        ? [oh * w.strideH - w.padTop, 0, w.kH]
+        : tapRange(oh, w.strideH, w.dilationH, w.padTop, w.kH, w.inH);
       for (let ow = 0; ow < w.outW; ow++) {
-        const [w0, kw0, kw1] = tapRange(ow, w.strideW, w.dilationW, w.padLeft, w.kW, w.inW);
+        const [w0, kw0, kw1] = padding
+          ? [ow * w.strideW - w.padLeft, 0, w.kW]
+          : tapRange(ow, w.strideW, w.dilationW, w.padLeft, w.kW, w.inW);
         for (let kh = kh0; kh < kh1; kh++) {
           for (let kw = kw0; kw < kw1; kw++) visit(n, oh, ow, h0 + kh * w.dilationH, w0 + kw * w.dilationW, kh, kw);
         }
       }
     }
   }
+}
+
+/**
+ * x's taps as a convolution sees them: the padding holds zeros that are multiplied like any value
+ * (so 0 · Inf is NaN, as in TensorFlow and in the Wasm kernels), except where every multiplier is
+ * finite and the zeros can be skipped.
+ */
+function convTaps(
+  w: Window2d,
+  multipliers: ArrayLike<number>,
+  visit: (n: number, oh: number, ow: number, xi: number, kh: number, kw: number) => void,
+): void {
+  const reach = (out: number, stride: number, k: number, dilation: number): number =>
+    (out - 1) * stride + (k - 1) * dilation + 1;
+  const padded =
+    w.padTop > 0 ||
+    w.padLeft > 0 ||
+    reach(w.outH, w.strideH, w.kH, w.dilationH) > w.padTop + w.inH ||
+    reach(w.outW, w.strideW, w.kW, w.dilationW) > w.padLeft + w.inW;
+  const allFinite = Array.prototype.every.call(multipliers, (v: number) => Number.isFinite(v));
+  forEachTap(
+    w,
+    (n, oh, ow, ih, iw, kh, kw) => {
+      const inside = ih >= 0 && ih < w.inH && iw >= 0 && iw < w.inW;
+      visit(n, oh, ow, inside ? inIndex(w, n, ih, iw) : -1, kh, kw);
+    },
+    padded && !allFinite,
+  );
 }
 
 const inIndex = (w: Window2d, n: number, ih: number, iw: number): number => ((n * w.inH + ih) * w.inW + iw) * w.inC;
@@ -39,12 +75,11 @@ export function conv2dKernel(x: Tensor, f: Tensor, w: Window2d, type: TensorType
   const xs = x.storage!;
   const fs = f.storage!;
   const acc = new Float64Array(sizeOf(type.shape));
-  forEachTap(w, (n, oh, ow, ih, iw, kh, kw) => {
-    const xi = inIndex(w, n, ih, iw);
+  convTaps(w, fs, (n, oh, ow, xi, kh, kw) => {
     const yi = outIndex(w, n, oh, ow);
     const fi = tapIndex(w, kh, kw);
     for (let c = 0; c < w.inC; c++) {
-      const xv = xs[xi + c]!;
+      const xv = xi < 0 ? 0 : xs[xi + c]!;
       for (let o = 0; o < w.outC; o++) acc[yi + o] += xv * fs[fi + c * w.outC + o]!;
     }
   });
@@ -74,12 +109,11 @@ export function conv2dBackpropFilterKernel(x: Tensor, dy: Tensor, w: Window2d, t
   const xs = x.storage!;
   const gs = dy.storage!;
   const acc = new Float64Array(sizeOf(type.shape));
-  forEachTap(w, (n, oh, ow, ih, iw, kh, kw) => {
-    const xi = inIndex(w, n, ih, iw);
+  convTaps(w, gs, (n, oh, ow, xi, kh, kw) => {
     const yi = outIndex(w, n, oh, ow);
     const fi = tapIndex(w, kh, kw);
     for (let c = 0; c < w.inC; c++) {
-      const xv = xs[xi + c]!;
+      const xv = xi < 0 ? 0 : xs[xi + c]!;
       for (let o = 0; o < w.outC; o++) acc[fi + c * w.outC + o] += xv * gs[yi + o]!;
     }
   });
