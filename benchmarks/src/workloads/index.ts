@@ -7,6 +7,7 @@ import { mlpAdamWorkload, mlpSgdWorkload } from './mlp.ts';
 import { softmaxWorkload } from './softmax.ts';
 import { transformerWorkload } from './transformer.ts';
 import type { Workload } from './types.ts';
+import { cnnTrainWorkload, conv3x3GemmWorkload, conv3x3Workload } from './vision.ts';
 
 export * from './types.ts';
 
@@ -21,6 +22,9 @@ export const WORKLOADS: readonly Workload[] = [
   layerNormWorkload,
   transformerWorkload,
   addChainWorkload,
+  cnnTrainWorkload,
+  conv3x3Workload,
+  conv3x3GemmWorkload,
 ];
 
 /** Workloads whose id matches one of `patterns` exactly, or all when `patterns` is empty. */
