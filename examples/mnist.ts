@@ -156,10 +156,10 @@ export function accuracy(predict: (x: k.Tensor) => k.Tensor, data: Digits): numb
   return right / (Math.floor(data.count / size) * size);
 }
 
-/** Trains LeNet-5 with Adam and softmax cross-entropy, reporting each epoch. */
+/** Trains LeNet-5 with Adam and softmax cross-entropy, reporting each epoch (accuracy on `test` if given). */
 export function trainLeNet(
   train: Digits,
-  test: Digits,
+  test: Digits | null,
   options: TrainOptions,
 ): { net: LeNet; epochs: EpochReport[]; step: (x: k.Tensor, y: k.Tensor) => k.Tensor } {
   const { batchSize = 64, learningRate = 3e-3, traced = true, seed = 0 } = options;
@@ -186,7 +186,7 @@ export function trainLeNet(
       options.onStep?.(epoch, s + 1, steps, loss);
     }
     const seconds = (performance.now() - start) / 1000;
-    const report = { epoch, loss: total / steps, accuracy: accuracy(predict, test), seconds };
+    const report = { epoch, loss: total / steps, accuracy: test ? accuracy(predict, test) : NaN, seconds };
     epochs.push(report);
     options.onEpoch?.(report);
   }
