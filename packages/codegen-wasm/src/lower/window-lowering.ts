@@ -11,7 +11,7 @@ import { convWindow, poolWindow, type Conv2dAttrs, type PoolAttrs, type Window2d
 import type { Node } from '@kiln-jit/tracer';
 import type { ExpressionRef, TypeRef } from '../binaryen.ts';
 import { FunctionBuilder, type Local } from '../function-builder.ts';
-import { addMatmulFunction, matmulScratchBytes, type MatmulSpec } from '../kernels/matmul.ts';
+import { addMatmulFunction, matmulScratchBytes, type MatmulOptions, type MatmulSpec } from '../kernels/matmul.ts';
 import type { KernelBuilder, ModuleContext } from './module-context.ts';
 import type { Kernel } from './kernel-types.ts';
 
@@ -236,6 +236,22 @@ function chunkPlan(w: Window2d): ChunkPlan {
   };
 }
 
+/**
+ * The matmul blocking of a convolution. Its k (taps × channels) is short, so one k block holds it
+ * and C is stored once instead of re-read per block; with 16 or more output channels, 2×16 tiles
+ * and 64-row A blocks (conv3x3 of 64 channels measured ~15-20% faster than the 4×8 default, on a
+ * loaded machine); fewer channels keep 4×8, which wastes fewer lanes.
+ */
+function convBlocking(spec: MatmulSpec): MatmulOptions {
+  const wide = spec.n >= 16 && spec.n % 16 === 0;
+  return {
+    blocking: {
+      ...(spec.k <= 1024 ? { kc: spec.k } : {}),
+      ...(wide ? { mr: 2, nr: 16, mc: 64 } : {}),
+    },
+  };
+}
+
 /** Emits `for chunk: body(chunk index)`, with the kernel's params as (out, a, b, scratch). */
 function convKernel(
   ctx: ModuleContext,
@@ -246,7 +262,8 @@ function convKernel(
   body: (b: KernelBuilder, chunk: Local, matmul: string, scratch: () => ExpressionRef) => ExpressionRef[],
 ): Kernel {
   const matmul = ctx.uniqueName(`${prefix}_matmul`);
-  addMatmulFunction(ctx.binaryen, ctx.mod, matmul, spec);
+  const options = convBlocking(spec);
+  addMatmulFunction(ctx.binaryen, ctx.mod, matmul, spec, options);
   const name = ctx.uniqueName(prefix);
   const b = new FunctionBuilder(ctx, 4);
   const chunk = b.local();
@@ -259,7 +276,7 @@ function convKernel(
       body(b, chunk, matmul, () => b.param(3)),
     ),
   ]);
-  return { name, scratchBytes: plan.colsBytes + extraScratch + matmulScratchBytes(spec) };
+  return { name, scratchBytes: plan.colsBytes + extraScratch + matmulScratchBytes(spec, options) };
 }
 
 const chunkOffset = (b: KernelBuilder, base: ExpressionRef, chunk: Local, bytes: number): ExpressionRef =>
