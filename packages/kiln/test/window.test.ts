@@ -334,6 +334,33 @@ describe('Wasm paths', () => {
     });
   });
 
+  it("bias, inference batch norm, a residual add and relu run as the conv kernel's epilogue", () => {
+    // 6 images of 28x28x16 with 3x3 taps: im2col in two chunks, so the residual is read per chunk.
+    const x = k.randomUniform([6, 28, 28, 16], { seed: 4, min: -1, max: 1 });
+    const f = k.randomUniform([3, 3, 16, 16], { seed: 5, min: -0.3, max: 0.3 });
+    const bias = k.randomUniform([16], { seed: 6 });
+    const residual = k.randomUniform([6, 28, 28, 16], { seed: 7, min: -1, max: 1 });
+    const state = k.nn.batchNormState(16);
+    state.movingMean.assign(k.randomUniform([16], { seed: 8 }));
+    state.movingVariance.assign(k.randomUniform([16], { seed: 9, min: 0.5, max: 2 }));
+    const block = (a: k.Tensor, b: k.Tensor, c: k.Tensor, r: k.Tensor): k.Tensor =>
+      k.relu(k.add(k.nn.batchNorm(k.nn.conv2d(a, b, c, { padding: 'same' }), state, { training: false }), r));
+    const traced = k.trace(block, { backend: 'wasm' });
+    const got = traced(x, f, bias, residual);
+    const want = block(x, f, bias, residual);
+    expectClose(
+      got,
+      { shape: want.shape as Image['shape'], data: Float64Array.from(want.dataSync()) },
+      1e-4,
+      1e-4,
+      'fused',
+    );
+    const fused = traced.ir(x, f, bias, residual, { stage: 'fused' });
+    expect(fused).toMatch(/= fused\.conv2d/);
+    // Only the per-channel scale and shift are computed apart: the [6,28,28,16] epilogue is in the conv.
+    expect(fused).not.toMatch(/f32\[6,28,28,16\] = fused\.elementwise/);
+  });
+
   it('padding holds zeros that multiply like values: 0 · Inf is NaN, eagerly and traced', () => {
     const x = k.tensor([1, 2, 3], [1, 1, 3, 1]);
     const f = k.tensor([Infinity, 1, 1], [1, 3, 1, 1]);

@@ -22,6 +22,7 @@ const byFusionKind: { [K in FusionKind]: NodeLowering } = {
   rows: lowerRows,
   reduce: lowerReduce,
   matmul: lowerMatmul,
+  conv2d: lowerWindow,
 };
 
 function lowerPlain(ctx: ModuleContext, node: Node): Kernel {

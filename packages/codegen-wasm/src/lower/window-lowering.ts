@@ -8,12 +8,14 @@
  * count allows (one otherwise); the max-pool gradient follows the first maximum per channel.
  */
 import { convWindow, poolWindow, type Conv2dAttrs, type PoolAttrs, type Window2d, type WindowOp } from '@kiln-jit/core';
-import type { Node } from '@kiln-jit/tracer';
+import type { Node, Value } from '@kiln-jit/tracer';
 import type { ExpressionRef, TypeRef } from '../binaryen.ts';
 import { FunctionBuilder, type Local } from '../function-builder.ts';
 import { addMatmulFunction, matmulScratchBytes, type MatmulOptions, type MatmulSpec } from '../kernels/matmul.ts';
 import type { KernelBuilder, ModuleContext } from './module-context.ts';
-import type { Kernel } from './kernel-types.ts';
+import { UnsupportedLowering, type Kernel } from './kernel-types.ts';
+import { epilogueOf, partsOf, type EpilogueLayout } from './matmul-lowering.ts';
+import { broadcastStridesTo } from './strided-map.ts';
 
 /** im2col rows of at most this many bytes are packed at once (so they stay near the cache). */
 const COLS_BUDGET = 2 << 20;
@@ -260,12 +262,13 @@ function convKernel(
   extraScratch: number,
   plan: ChunkPlan,
   body: (b: KernelBuilder, chunk: Local, matmul: string, scratch: () => ExpressionRef) => ExpressionRef[],
+  paramCount = 4,
 ): Kernel {
   const matmul = ctx.uniqueName(`${prefix}_matmul`);
   const options = convBlocking(spec);
   addMatmulFunction(ctx.binaryen, ctx.mod, matmul, spec, options);
   const name = ctx.uniqueName(prefix);
-  const b = new FunctionBuilder(ctx, 4);
+  const b = new FunctionBuilder(ctx, paramCount);
   const chunk = b.local();
   b.finish(name, [
     b.loop(
@@ -273,7 +276,7 @@ function convKernel(
       b.i32(0),
       b.i32(plan.chunks),
       1,
-      body(b, chunk, matmul, () => b.param(3)),
+      body(b, chunk, matmul, () => b.param(paramCount - 1)),
     ),
   ]);
   return { name, scratchBytes: plan.colsBytes + extraScratch + matmulScratchBytes(spec, options) };
@@ -282,26 +285,67 @@ function convKernel(
 const chunkOffset = (b: KernelBuilder, base: ExpressionRef, chunk: Local, bytes: number): ExpressionRef =>
   b.mod.i32.add(base, b.mod.i32.mul(chunk.get(), b.i32(bytes)));
 
+/**
+ * Where a conv2d epilogue input sits in C = [rows, channels] (rows = n·outH·outW): along the
+ * channels at stride 0 or 1, and along the rows as a whole output-shaped tensor or not at all.
+ */
+function convEpilogueLayout(v: Value, out: readonly number[]): EpilogueLayout {
+  const s = broadcastStridesTo(v.type.shape, out);
+  const [, oh, ow] = out as [number, number, number, number];
+  const sR = s[2]!;
+  if ((s[3] !== 0 && s[3] !== 1) || s[1] !== sR * ow || s[0] !== sR * ow * oh)
+    throw new UnsupportedLowering('conv2d epilogue input that is not per channel or output-shaped');
+  return { sR, sC: s[3]! };
+}
+
+/** conv2d, or fused.conv2d: the convolution with an elementwise epilogue (bias, relu, scale/shift). */
 function lowerConv2d(ctx: ModuleContext, node: Node): Kernel {
-  const [x, f] = node.inputs;
-  const w = convWindow(x!.type.shape, f!.type.shape, node.attrs as unknown as Conv2dAttrs);
+  const parts = partsOf(node, 'conv2d');
+  const conv = parts.matmul;
+  const [x, f] = conv.inputs;
+  const w = convWindow(x!.type.shape, f!.type.shape, conv.attrs as unknown as Conv2dAttrs);
   const plan = chunkPlan(w);
   const k = w.kH * w.kW * w.inC;
-  const spec: MatmulSpec = { m: plan.rows, n: w.outC, k, transA: false, transB: false };
+  const out = conv.output.type.shape;
+  const layouts = new Map(parts.extra.map((v) => [v, convEpilogueLayout(v, out)]));
+  const root = node.body ? node.body.results[0]! : node.output;
+  const epilogue = epilogueOf(ctx, parts, root, plan.rows, w.outC, (v) => layouts.get(v)!);
+  const spec: MatmulSpec = { m: plan.rows, n: w.outC, k, transA: false, transB: false, epilogue };
   const inBytes = plan.images * w.inH * w.inW * w.inC * 4;
   const outBytes = plan.rows * w.outC * 4;
-  return convKernel(ctx, 'conv2d', spec, 0, plan, (b, chunk, matmul, scratch) => {
-    const xChunk = (): ExpressionRef => chunkOffset(b, b.param(1), chunk, inBytes);
-    const rows = plan.colsBytes ? scratch : xChunk;
-    return [
-      ...(plan.colsBytes ? [packTaps(b, w, plan.images, xChunk, scratch, 'pack')] : []),
-      b.mod.call(
-        matmul,
-        [rows(), b.param(2), chunkOffset(b, b.param(0), chunk, outBytes), b.addr(scratch(), plan.colsBytes)],
-        b.binaryen.none,
-      ),
-    ];
-  });
+  const paramCount = (node.body ? node.body.params.length : 2) + 2;
+  return convKernel(
+    ctx,
+    node.op.replace('.', '_'),
+    spec,
+    0,
+    plan,
+    (b, chunk, matmul, scratch) => {
+      const xChunk = (): ExpressionRef => chunkOffset(b, b.param(parts.aParam), chunk, inBytes);
+      const rows = plan.colsBytes ? scratch : xChunk;
+      // The matmul's rows are the chunk's: output-shaped epilogue inputs start at the chunk too.
+      const extra = parts.extra.map((v) => {
+        const base = b.param(node.body!.params.findIndex((p) => p.value === v) + 1);
+        const { sR } = layouts.get(v)!;
+        return sR ? chunkOffset(b, base, chunk, plan.rows * sR * 4) : base;
+      });
+      return [
+        ...(plan.colsBytes ? [packTaps(b, w, plan.images, xChunk, scratch, 'pack')] : []),
+        b.mod.call(
+          matmul,
+          [
+            rows(),
+            b.param(parts.bParam),
+            chunkOffset(b, b.param(0), chunk, outBytes),
+            b.addr(scratch(), plan.colsBytes),
+            ...extra,
+          ],
+          b.binaryen.none,
+        ),
+      ];
+    },
+    paramCount,
+  );
 }
 
 function lowerConv2dBackpropInput(ctx: ModuleContext, node: Node): Kernel {
@@ -494,7 +538,8 @@ const windowLowerings: { readonly [K in WindowOp]: (ctx: ModuleContext, node: No
   avgPoolGrad: lowerAvgPoolGrad,
 };
 
-/** The kernel of a window op (conv2d, pooling and their gradients). */
+/** The kernel of a window op (conv2d, pooling and their gradients), or of a fused.conv2d. */
 export function lowerWindow(ctx: ModuleContext, node: Node): Kernel {
+  if (node.op === 'fused.conv2d') return lowerConv2d(ctx, node);
   return windowLowerings[node.op as WindowOp](ctx, node);
 }
