@@ -63,6 +63,7 @@ const schemas: { readonly [K in OpName]: SchemaOf<OpAttrs[K]> } = {
   avgPool: pool,
   maxPoolGrad: pool,
   avgPoolGrad: { ...pool, inputShape: 'ints' },
+  randomBits: { shape: 'ints', dtype: 'dtype' },
 };
 
 export const attrSchema: { readonly [K in OpName]: Schema } = schemas;
