@@ -95,6 +95,26 @@ function checkShapeAttr(op: string, name: string, shape: unknown, rank: number):
     throw new KilnArgumentError(`${op}: ${name} must be ${rank} positive integers, got ${JSON.stringify(shape)}`);
 }
 
+/**
+ * The shape rule of a conv2d gradient: its output is x (from dy and the filter) or the filter
+ * (from x and dy), of the shape its attributes give; dy must be conv2d's output for that pair.
+ */
+function convGradientShape(
+  op: string,
+  inputs: readonly TensorType[],
+  attrs: Conv2dAttrs,
+  output: 'x' | 'filter',
+  shape: unknown,
+): TensorType {
+  checkArity(op, inputs, 2);
+  checkShapeAttr(op, output === 'x' ? 'inputShape' : 'filterShape', shape, 4);
+  const [dy, other] = (output === 'x' ? inputs : [inputs[1], inputs[0]]) as [TensorType, TensorType];
+  const made = { shape, dtype: other.dtype };
+  const [x, f] = output === 'x' ? [made, other] : [other, made];
+  checkDy(op, dy, convShape(op, x, f, attrs, inputs), inputs);
+  return made;
+}
+
 function poolShape(op: string, x: TensorType, attrs: PoolAttrs, inputs: readonly TensorType[]): Window2d {
   checkImage(op, 'x', x, inputs);
   if (!isPositivePair(attrs.windowShape))
@@ -137,15 +157,7 @@ export const windowRules: { readonly [K in WindowOp]: OpRules<K> } = {
     ],
   },
   conv2dBackpropInput: {
-    shape: (inputs, attrs) => {
-      const op = 'conv2dBackpropInput';
-      checkArity(op, inputs, 2);
-      checkShapeAttr(op, 'inputShape', attrs.inputShape, 4);
-      const [dy, f] = inputs as [TensorType, TensorType];
-      const x = { shape: attrs.inputShape, dtype: dy.dtype };
-      checkDy(op, dy, convShape(op, x, f, attrs, inputs), inputs);
-      return x;
-    },
+    shape: (inputs, attrs) => convGradientShape('conv2dBackpropInput', inputs, attrs, 'x', attrs.inputShape),
     kernel: ([dy, f], attrs, out) =>
       conv2dBackpropInputKernel(dy!, f!, convWindow(attrs.inputShape, f!.shape, attrs), out),
     vjp: (g, [dy, f], _dx, attrs, needs) => [
@@ -154,15 +166,7 @@ export const windowRules: { readonly [K in WindowOp]: OpRules<K> } = {
     ],
   },
   conv2dBackpropFilter: {
-    shape: (inputs, attrs) => {
-      const op = 'conv2dBackpropFilter';
-      checkArity(op, inputs, 2);
-      checkShapeAttr(op, 'filterShape', attrs.filterShape, 4);
-      const [x, dy] = inputs as [TensorType, TensorType];
-      const f = { shape: attrs.filterShape, dtype: x.dtype };
-      checkDy(op, dy, convShape(op, x, f, attrs, inputs), inputs);
-      return f;
-    },
+    shape: (inputs, attrs) => convGradientShape('conv2dBackpropFilter', inputs, attrs, 'filter', attrs.filterShape),
     kernel: ([x, dy], attrs, out) =>
       conv2dBackpropFilterKernel(x!, dy!, convWindow(x!.shape, attrs.filterShape, attrs), out),
     vjp: (g, [x, dy], _df, attrs, needs) => [
