@@ -22,7 +22,7 @@ export interface Runner {
 
 /** The workload can be run in this mode (peers need a tfjs version). */
 export function supports(workload: Workload, mode: Mode): boolean {
-  return isKilnMode(mode) || workload.tfjs !== undefined;
+  return isKilnMode(mode) || (workload.tfjs !== undefined && workload.unsupportedPeers?.[mode] === undefined);
 }
 
 export async function createRunner(workload: Workload, mode: Mode): Promise<Runner> {

@@ -8,7 +8,7 @@ import { memoryProfile } from './memory.ts';
 import type { Progress } from './progress.ts';
 import type { Skipped } from './results.ts';
 import { supports } from './runners.ts';
-import type { Mode, Workload } from './workloads/index.ts';
+import { isKilnMode, type Mode, type Workload } from './workloads/index.ts';
 
 export interface SuiteOptions {
   readonly workloads: readonly Workload[];
@@ -35,7 +35,8 @@ export function delayFor(delays: ReadonlyMap<string, number>, workload: string, 
 
 /** Why `workload` is not run in `mode`, or null when it is. */
 export function skipReason(workload: Workload, mode: Mode, quick: boolean): string | null {
-  if (!supports(workload, mode)) return workload.peerNote ?? 'no TensorFlow.js version';
+  if (!supports(workload, mode))
+    return (!isKilnMode(mode) && workload.unsupportedPeers?.[mode]) || workload.peerNote || 'no TensorFlow.js version';
   if (quick && workload.quickSkips?.includes(mode)) return 'left out of the quick suite';
   return null;
 }

@@ -9,6 +9,7 @@ import { transformerWorkload } from './transformer.ts';
 import { scanRnnWorkload } from './scan-rnn.ts';
 import { whileLoopWorkload } from './while-loop.ts';
 import type { Workload } from './types.ts';
+import { cnnTrainWorkload, conv3x3GemmWorkload, conv3x3Workload } from './vision.ts';
 
 export * from './types.ts';
 
@@ -25,6 +26,9 @@ export const WORKLOADS: readonly Workload[] = [
   addChainWorkload,
   whileLoopWorkload,
   scanRnnWorkload,
+  cnnTrainWorkload,
+  conv3x3Workload,
+  conv3x3GemmWorkload,
 ];
 
 /** Workloads whose id matches one of `patterns` exactly, or all when `patterns` is empty. */

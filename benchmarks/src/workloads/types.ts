@@ -59,4 +59,6 @@ export interface Workload {
   tfjs?(tf: Tf): PeerProgram;
   /** Why the peer column is empty, or what differs in the peer's version. */
   readonly peerNote?: string;
+  /** Peers that cannot run the tfjs version (a kernel the backend lacks), with the reason. */
+  readonly unsupportedPeers?: Partial<Readonly<Record<PeerMode, string>>>;
 }

@@ -25,6 +25,7 @@ export interface DotOptions {
 const PARAM_COLORS: Record<string, string> = { arg: '#dbeafe', var: '#fef3c7', const: '#e5e7eb' };
 const CLUSTER_COLORS: Record<FusionKind, string> = {
   matmul: '#fde2e4',
+  conv2d: '#e2ece9',
   elementwise: '#e2f0cb',
   rows: '#dfe7fd',
   reduce: '#fff1c1',

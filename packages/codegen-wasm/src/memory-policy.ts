@@ -16,13 +16,14 @@ import {
  * Per fusion kind: may the output take a same-shape input's storage? Strided maps and row kernels
  * read every input element of an index (a row kernel: of a row) before writing it. The matmul
  * kernel keeps partial sums in its output between k blocks, so it must never share storage with
- * an operand, epilogue inputs included.
+ * an operand, epilogue inputs included; nor must a convolution's, which runs on it.
  */
 const FUSED_IN_PLACE: { readonly [K in FusionKind]: boolean } = {
   elementwise: true,
   rows: true,
   reduce: true,
   matmul: false,
+  conv2d: false,
 };
 
 function inPlaceInputs(node: Node): readonly Value[] {

@@ -19,6 +19,8 @@ export { unaryOps, unaryScalar, type UnaryDef } from './ops/unary.ts';
 export { binaryOps, binaryScalar, isCommutative, type BinaryDef } from './ops/binary.ts';
 export { reduceOps, reduceIdentity } from './ops/reduce.ts';
 export { layoutRules, checksIndices } from './ops/layout.ts';
+export { windowRules } from './ops/window.ts';
+export * from './window-geometry.ts';
 export { erf as erfScalar, GELU_TANH } from './kernels/scalar-math.ts';
 export { THREEFRY_PARITY, THREEFRY_ROTATIONS, threefry2x32, threefryBits } from './kernels/threefry.ts';
 export {

@@ -30,6 +30,7 @@ import {
 import { normalizeAxis, shapesEqual } from './shape.ts';
 
 export * from './ops/activations.ts';
+export * from './nn-vision.ts';
 
 function fans(shape: readonly number[]): [number, number] {
   if (shape.length < 2) return [shape[0] ?? 1, shape[0] ?? 1];

@@ -37,6 +37,7 @@ import {
   mse,
   mul,
   neg,
+  nn,
   oneHot,
   pad,
   pow,
@@ -72,6 +73,9 @@ import {
   where,
   argmax,
   argmin,
+  avgPool,
+  conv2d,
+  maxPool,
   less,
   lessEqual,
   greaterEqual,
@@ -79,6 +83,7 @@ import {
   logicalAnd,
   logicalOr,
   type OpName,
+  type WindowOp,
   type Tensor,
   random,
 } from '../src/index.ts';
@@ -151,9 +156,99 @@ type NoGradient =
   | 'argmin'
   | 'oneHot'
   | 'randomBits';
+/** maxPool's gradient: its own gradient in dy is not supported (tested in window.test.ts). */
+type FirstOrderOnly = 'maxPoolGrad';
+
+/** Distinct values 0.05 apart in a seeded order, so no max-pool window has a near tie. */
+function distinct(shape: number[], seed: number): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const order = Array.from(r([n], seed).dataSync()).map((v, i) => [v, i] as const);
+  order.sort((a, b) => a[0] - b[0]);
+  const values = new Float32Array(n);
+  order.forEach(([, i], rank) => (values[i] = (rank - n / 2) * 0.05));
+  return tensor(values, shape);
+}
+
+const conv = {
+  strides: [2, 1],
+  padding: [
+    [1, 0],
+    [0, 2],
+  ] as [number, number][],
+  dilations: [1, 2],
+};
+const pool = {
+  windowShape: [2, 3],
+  strides: [1, 2],
+  padding: [
+    [1, 0],
+    [0, 1],
+  ] as [number, number][],
+};
+
+const WINDOW_CASES: Record<Exclude<WindowOp, FirstOrderOnly>, GradCase[]> = {
+  conv2d: [
+    {
+      name: 'conv2d stride 2 same',
+      f: (x, w) => weighted(conv2d(x, w, { strides: 2, padding: 'same' })),
+      inputs: [r([2, 5, 4, 3], 1), r([3, 3, 3, 2], 2)],
+    },
+    {
+      name: 'conv2d dilation 2 valid',
+      f: (x, w) => weighted(conv2d(x, w, { dilations: 2 })),
+      inputs: [r([1, 6, 5, 2], 3), r([2, 2, 2, 3], 4)],
+    },
+    {
+      name: 'conv2d explicit padding, strides [2,1], dilations [1,2]',
+      f: (x, w) => weighted(conv2d(x, w, { strides: [2, 1], padding: conv.padding, dilations: [1, 2] })),
+      inputs: [r([1, 5, 4, 2], 5), r([2, 2, 2, 2], 6)],
+    },
+  ],
+  conv2dBackpropInput: [
+    {
+      name: 'conv2dBackpropInput',
+      f: (dy, w) => weighted(bind('conv2dBackpropInput', [dy, w], { ...conv, inputShape: [1, 5, 4, 2] })),
+      inputs: [r([1, 3, 4, 2], 7), r([2, 2, 2, 2], 8)],
+    },
+  ],
+  conv2dBackpropFilter: [
+    {
+      name: 'conv2dBackpropFilter',
+      f: (x, dy) => weighted(bind('conv2dBackpropFilter', [x, dy], { ...conv, filterShape: [2, 2, 2, 2] })),
+      inputs: [r([1, 5, 4, 2], 9), r([1, 3, 4, 2], 10)],
+    },
+  ],
+  maxPool: [
+    {
+      name: 'maxPool 2x2',
+      f: (x) => weighted(maxPool(x, { windowShape: 2 })),
+      inputs: [distinct([2, 4, 4, 3], 1)],
+    },
+    {
+      name: 'maxPool 3x3 stride 2 same (overlapping windows)',
+      f: (x) => weighted(maxPool(x, { windowShape: 3, strides: 2, padding: 'same' })),
+      inputs: [distinct([1, 5, 5, 2], 2)],
+    },
+  ],
+  avgPool: [
+    {
+      name: 'avgPool 3x3 stride 2 same (padding not counted)',
+      f: (x) => weighted(avgPool(x, { windowShape: 3, strides: 2, padding: 'same' })),
+      inputs: [r([2, 5, 4, 2], 3)],
+    },
+    { name: 'avgPool explicit padding', f: (x) => weighted(avgPool(x, pool)), inputs: [r([1, 4, 5, 2], 4)] },
+  ],
+  avgPoolGrad: [
+    {
+      name: 'avgPoolGrad',
+      f: (dy) => weighted(bind('avgPoolGrad', [dy], { ...pool, inputShape: [1, 4, 5, 2] })),
+      inputs: [r([1, 4, 2, 2], 5)],
+    },
+  ],
+};
 
 /** Gradient checks for every differentiable op; the Record type makes a missing op a compile error. */
-const GRAD_CASES: Record<Exclude<OpName, NoGradient>, GradCase[]> = {
+const GRAD_CASES: Record<Exclude<OpName, NoGradient | FirstOrderOnly>, GradCase[]> = {
   neg: [unary('neg', neg)],
   abs: [unary('abs', abs, awayFromZero([2, 3], 1))],
   exp: [unary('exp', exp)],
@@ -333,6 +428,7 @@ const GRAD_CASES: Record<Exclude<OpName, NoGradient>, GradCase[]> = {
       inputs: [r([1, 3, 2], 1), r([2, 1, 3, 2], 2)],
     },
   ],
+  ...WINDOW_CASES,
 };
 
 /** Compositions: the helpers users call most, checked end to end. */
@@ -350,6 +446,16 @@ const COMPOSITE_CASES: GradCase[] = [
     name: 'layerNorm with gamma and beta',
     f: (x, g, b) => weighted(layerNorm(x, g, b)),
     inputs: [r([2, 4], 1, -2, 2), r([4], 2), r([4], 3)],
+  },
+  {
+    name: 'nn.batchNorm training, with gamma and beta',
+    f: (x, g, b) => weighted(nn.batchNorm(x, nn.batchNormState(3), { training: true, gamma: g, beta: b })),
+    inputs: [r([2, 2, 2, 3], 1, -2, 2), r([3], 2), r([3], 3)],
+  },
+  {
+    name: 'nn.conv2d layer with bias',
+    f: (x, w, b) => weighted(nn.conv2d(x, w, b, { padding: 'same' })),
+    inputs: [r([1, 3, 3, 2], 4), r([2, 2, 2, 3], 5), r([3], 6)],
   },
   { name: 'dense', f: (x, w, b) => weighted(tanh(dense(x, w, b))), inputs: [r([3, 2], 1), r([2, 4], 2), r([4], 3)] },
   {

@@ -233,6 +233,63 @@ const CASES: Case[] = [
     error: KilnShapeError,
     message: /^tensor: nested arrays are ragged at depth 1/,
   },
+  // vision ops
+  {
+    name: 'conv2d with channels that differ',
+    act: () => k.conv2d(k.ones([1, 5, 5, 3]), k.ones([3, 3, 2, 4])),
+    error: KilnShapeError,
+    message: /^conv2d: channels differ: x f32\[1,5,5,3\] has 3 channels, filter f32\[3,3,2,4\] expects 2/,
+  },
+  {
+    name: 'conv2d with a window larger than the padded input',
+    act: () => k.conv2d(k.ones([1, 4, 4, 1]), k.ones([3, 3, 1, 1]), { dilations: 2 }),
+    error: KilnShapeError,
+    message:
+      /^conv2d: window 3x3 \(dilated 5x5\) is larger than the padded input 4x4 of f32\[1,4,4,1\] \(padding \[\[0,0\],\[0,0\]\]\)/,
+  },
+  {
+    name: 'conv2d on an image without a batch dimension',
+    act: () => k.conv2d(k.ones([5, 5, 3]), k.ones([3, 3, 3, 4])),
+    error: KilnShapeError,
+    message: /^conv2d: x must have rank 4 \(NHWC\), got f32\[5,5,3\], f32\[3,3,3,4\]/,
+  },
+  {
+    name: 'conv2d with a zero stride',
+    act: () => k.conv2d(k.ones([1, 5, 5, 1]), k.ones([3, 3, 1, 1]), { strides: 0 }),
+    error: KilnArgumentError,
+    message: /^conv2d: strides must be two positive integers, got \[0,0\]/,
+  },
+  {
+    name: 'conv2d with an unknown padding',
+    act: () => k.conv2d(k.ones([1, 5, 5, 1]), k.ones([3, 3, 1, 1]), { padding: 'full' as 'same' }),
+    error: KilnArgumentError,
+    message: /^conv2d: padding must be 'same', 'valid', \[\[top, bottom\], \[left, right\]\] or/,
+  },
+  {
+    name: 'maxPool with a window larger than the input',
+    act: () => k.maxPool(k.ones([1, 2, 2, 1]), { windowShape: 3 }),
+    error: KilnShapeError,
+    message: /^maxPool: window 3x3 is larger than the padded input 2x2 of f32\[1,2,2,1\]/,
+  },
+  {
+    name: 'avgPool with padding as large as the window',
+    act: () =>
+      k.avgPool(k.ones([1, 4, 4, 1]), {
+        windowShape: 2,
+        padding: [
+          [2, 0],
+          [0, 0],
+        ],
+      }),
+    error: KilnArgumentError,
+    message: /^avgPool: padding \[\[2,0\],\[0,0\]\] must be smaller than the window 2x2/,
+  },
+  {
+    name: 'a conv2d whose channels differ inside a traced function',
+    act: () => k.trace((x: k.Tensor) => k.conv2d(x, k.ones([3, 3, 2, 1])))(k.ones([1, 5, 5, 3])),
+    error: KilnShapeError,
+    message: /^conv2d: channels differ: x f32\[1,5,5,3\] has 3 channels, filter f32\[3,3,2,1\] expects 2/,
+  },
   // trace
   {
     name: 'a call that does not match inputSignature',
@@ -463,6 +520,27 @@ describe('the bad-input catalogue', () => {
     expect(snapshot(world)).toEqual(before);
     // And the world still works.
     expect(Number.isFinite(good(world).item() as number)).toBe(true);
+  });
+});
+
+describe("a vision-op error names the user's line", () => {
+  it('conv2d eagerly and traced', () => {
+    const line = Number(/:(\d+):\d+\)?$/.exec(new Error().stack!.split('\n')[1]!)![1]) + 1;
+    const eager = (): unknown => k.conv2d(k.ones([1, 5, 5, 3]), k.ones([3, 3, 2, 4]));
+    const traced = k.trace((x: k.Tensor) => k.maxPool(x, { windowShape: 9 }));
+    for (const [act, at] of [
+      [eager, line],
+      [() => traced(k.ones([1, 4, 4, 1])), line + 1],
+    ] as const) {
+      let error: unknown = null;
+      try {
+        act();
+      } catch (e) {
+        error = e;
+      }
+      expect((error as KilnError).location).toMatchObject({ line: at });
+      expect((error as Error).message).toMatch(/bad-input\.test\.ts:\d+/);
+    }
   });
 });
 

@@ -13,6 +13,7 @@ import { lowerElementwise } from './elementwise-lowering.ts';
 import { lowerArgReduce, lowerReduce, lowerRows } from './reduce-lowering.ts';
 import { lowerMatmul } from './matmul-lowering.ts';
 import { hasLayoutLowering, lowerLayout } from './layout-lowering.ts';
+import { lowerWindow } from './window-lowering.ts';
 import { lowerRandom } from './random-lowering.ts';
 import { RowLayoutError } from './row-kernel.ts';
 import { elementBytes, splatConstant, storeOne } from './lanes.ts';
@@ -23,6 +24,7 @@ const byFusionKind: { [K in FusionKind]: NodeLowering } = {
   rows: lowerRows,
   reduce: lowerReduce,
   matmul: lowerMatmul,
+  conv2d: lowerWindow,
 };
 
 function lowerPlain(ctx: ModuleContext, node: Node): Kernel {
@@ -33,6 +35,7 @@ function lowerPlain(ctx: ModuleContext, node: Node): Kernel {
   const family = opFamily(op);
   if (family === 'reduce') return lowerReduce(ctx, node);
   if (family === 'random') return lowerRandom(ctx, node);
+  if (family === 'window') return lowerWindow(ctx, node);
   if (isElementwise(op)) return lowerElementwise(ctx, node);
   if (hasLayoutLowering(op)) return lowerLayout(ctx, node);
   throw new Error(`codegen-wasm: no lowering for ${op}`);

@@ -15,7 +15,8 @@ import { outerLoops, type Strided } from './loop-nest.ts';
 import { broadcastStridesTo } from './strided-map.ts';
 import { UnsupportedLowering, type Kernel } from './kernel-types.ts';
 
-interface MatmulParts {
+export interface MatmulParts {
+  /** The matmul (or the convolution whose matmul takes the epilogue). */
   matmul: Node;
   /** Epilogue nodes (after the matmul in a fused body). */
   epilogue: Node[];
@@ -25,10 +26,11 @@ interface MatmulParts {
   extra: Value[];
 }
 
-function partsOf(node: Node): MatmulParts {
+/** The matmul-like node of a (possibly fused) node, its epilogue and the kernel params they read. */
+export function partsOf(node: Node, op = 'matmul'): MatmulParts {
   if (!node.body) return { matmul: node, epilogue: [], aParam: 1, bParam: 2, extra: [] };
   const params = node.body.params.map((p) => p.value);
-  const matmul = node.body.nodes.find((n) => n.op === 'matmul')!;
+  const matmul = node.body.nodes.find((n) => n.op === op)!;
   const epilogue = node.body.nodes.filter((n) => n !== matmul);
   const used = new Set(epilogue.flatMap((n) => n.inputs));
   return {
@@ -40,14 +42,30 @@ function partsOf(node: Node): MatmulParts {
   };
 }
 
+/** Element strides along the rows and columns of C of an epilogue input. */
+export interface EpilogueLayout {
+  sR: number;
+  sC: number;
+}
+
+/** An epilogue input broadcast to C [m, n]; it must be read along the columns at stride 0 or 1. */
+function matrixLayout(v: Value, m: number, n: number): EpilogueLayout {
+  const s = broadcastStridesTo(v.type.shape, [m, n]);
+  if (s[1] !== 0 && s[1] !== 1) throw new UnsupportedLowering('epilogue input read across columns');
+  return { sR: s[0]!, sC: s[1]! };
+}
+
 /** The epilogue as a MatmulEpilogue: evaluates the fused body's tail on each stored vector. */
-function epilogueOf(ctx: ModuleContext, parts: MatmulParts, root: Value, m: number, n: number): MatmulSpec['epilogue'] {
+export function epilogueOf(
+  ctx: ModuleContext,
+  parts: MatmulParts,
+  root: Value,
+  m: number,
+  n: number,
+  layoutOf: (v: Value) => EpilogueLayout = (v) => matrixLayout(v, m, n),
+): MatmulSpec['epilogue'] {
   if (parts.epilogue.length === 0) return undefined;
-  const layouts = parts.extra.map((v) => {
-    const s = broadcastStridesTo(v.type.shape, [m, n]);
-    if (s[1] !== 0 && s[1] !== 1) throw new UnsupportedLowering('epilogue input read across columns');
-    return { v, sR: s[0]!, sC: s[1]! };
-  });
+  const layouts = parts.extra.map((v) => ({ v, ...layoutOf(v) }));
   return {
     extraParams: parts.extra.length,
     apply(e: EpilogueInputs): ExpressionRef {

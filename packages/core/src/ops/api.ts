@@ -14,6 +14,7 @@ import { asTensor, operands, unary, type TensorLike } from './convert.ts';
 
 export { asTensor, type TensorLike } from './convert.ts';
 export * from './activations.ts';
+export * from './window-api.ts';
 
 function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   return bind(op, operands(op, a, b), {});

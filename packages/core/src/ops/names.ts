@@ -52,6 +52,17 @@ export const LAYOUT_OPS = [
   'oneHot',
 ] as const;
 
+/** Sliding-window ops over NHWC images: convolution, pooling, and the gradients of each. */
+export const WINDOW_OPS = [
+  'conv2d',
+  'conv2dBackpropInput',
+  'conv2dBackpropFilter',
+  'maxPool',
+  'avgPool',
+  'maxPoolGrad',
+  'avgPoolGrad',
+] as const;
+
 export type UnaryOp = (typeof UNARY_OPS)[number];
 export type ArithmeticOp = (typeof ARITHMETIC_OPS)[number];
 export type CompareOp = (typeof COMPARE_OPS)[number];
@@ -60,6 +71,7 @@ export type BinaryOp = (typeof BINARY_OPS)[number];
 export type ReduceOp = (typeof REDUCE_OPS)[number];
 export type FoldOp = (typeof FOLD_OPS)[number];
 export type LayoutOp = (typeof LAYOUT_OPS)[number];
+export type WindowOp = (typeof WINDOW_OPS)[number];
 
 type NoAttrs = Record<string, never>;
 export interface ReduceAttrs {
@@ -68,6 +80,23 @@ export interface ReduceAttrs {
 }
 
 type UnaryWithAttrs = 'leakyRelu' | 'gelu';
+
+/**
+ * A 2-D convolution's geometry in canonical form: strides and dilations [h, w], and explicit
+ * padding [[top, bottom], [left, right]] ('same' and 'valid' are resolved when the op is called).
+ */
+export interface Conv2dAttrs {
+  strides: number[];
+  padding: [number, number][];
+  dilations: number[];
+}
+
+/** A pooling window's geometry: windowShape and strides [h, w], explicit padding as for conv2d. */
+export interface PoolAttrs {
+  windowShape: number[];
+  strides: number[];
+  padding: [number, number][];
+}
 
 /** Attributes of every op, keyed by op name. Attributes are canonical (axes normalized, sorted). */
 export interface OpAttrs
@@ -91,6 +120,17 @@ export interface OpAttrs
   scatterAdd: { axis: number; dimSize: number };
   oneHot: { depth: number };
   matmul: { transposeA: boolean; transposeB: boolean };
+  conv2d: Conv2dAttrs;
+  /** The gradient of conv2d with respect to its input x, of shape `inputShape`; inputs (dy, filter). */
+  conv2dBackpropInput: Conv2dAttrs & { inputShape: number[] };
+  /** The gradient of conv2d with respect to its filter, of shape `filterShape`; inputs (x, dy). */
+  conv2dBackpropFilter: Conv2dAttrs & { filterShape: number[] };
+  maxPool: PoolAttrs;
+  avgPool: PoolAttrs;
+  /** The gradient of maxPool: dy routed to the first maximum of each window; inputs (x, dy). */
+  maxPoolGrad: PoolAttrs;
+  /** The gradient of avgPool, of shape `inputShape`; input dy. */
+  avgPoolGrad: PoolAttrs & { inputShape: number[] };
   /**
    * Threefry-2x32 random bits from an i32[2] key, laid out as JAX's `random_bits`: raw 32-bit
    * words for i32, or their top 23 bits as a fraction in [0, 1) for f32 (JAX's uniform floats).
@@ -101,13 +141,15 @@ export interface OpAttrs
 export type OpName = keyof OpAttrs;
 
 /** The family of an op, which decides how passes and backends treat it. */
-export type OpFamily = 'unary' | 'binary' | 'select' | 'cast' | 'reduce' | 'layout' | 'matmul' | 'effect' | 'random';
+export type OpFamily =
+  'unary' | 'binary' | 'select' | 'cast' | 'reduce' | 'layout' | 'matmul' | 'window' | 'effect' | 'random';
 
 const families: { [K in OpName]: OpFamily } = {
   ...(Object.fromEntries(UNARY_OPS.map((op) => [op, 'unary'])) as Record<UnaryOp, 'unary'>),
   ...(Object.fromEntries(BINARY_OPS.map((op) => [op, 'binary'])) as Record<BinaryOp, 'binary'>),
   ...(Object.fromEntries(REDUCE_OPS.map((op) => [op, 'reduce'])) as Record<ReduceOp, 'reduce'>),
   ...(Object.fromEntries(LAYOUT_OPS.map((op) => [op, 'layout'])) as Record<LayoutOp, 'layout'>),
+  ...(Object.fromEntries(WINDOW_OPS.map((op) => [op, 'window'])) as Record<WindowOp, 'window'>),
   cast: 'cast',
   print: 'effect',
   where: 'select',

@@ -11,6 +11,7 @@ import { binaryRules } from './binary.ts';
 import { reduceRules } from './reduce.ts';
 import { layoutRules } from './layout.ts';
 import { miscRules } from './misc.ts';
+import { windowRules } from './window.ts';
 
 export const opRules: { readonly [K in OpName]: OpRules<K> } = {
   ...unaryRules,
@@ -18,6 +19,7 @@ export const opRules: { readonly [K in OpName]: OpRules<K> } = {
   ...reduceRules,
   ...layoutRules,
   ...miscRules,
+  ...windowRules,
 };
 
 type View<R extends keyof OpRules<OpName>> = { readonly [K in OpName]: OpRules<K>[R] };

@@ -365,6 +365,40 @@ const matmul: Family = (b) => {
   return b.step('matmul', args, { options: { transposeA, transposeB } });
 };
 
+/** Small NHWC images: convolutions (with a new HWIO filter) and pools with random geometry. */
+const windowOp: Family = (b) => {
+  const r = b.r;
+  const image = (): number[] => [r.int(1, 3), r.int(1, 8), r.int(1, 8), pick(r, [1, 2, 3, 4, 8])];
+  const x =
+    b.pickValue((i) => b.dtype(i) === 'f32' && b.shape(i).length === 4 && sizeOf(b.shape(i)) > 0) ??
+    b.addInput('f32', image());
+  const pair = (lo: number, hi: number): number | number[] =>
+    chance(r, 0.5) ? r.int(lo, hi) : [r.int(lo, hi), r.int(lo, hi)];
+  type Padding = 'same' | 'valid' | number[][];
+  const padding = (window: number): Padding =>
+    weighted<Padding>(r, [
+      [4, 'same'],
+      [4, 'valid'],
+      [
+        2,
+        [
+          [r.int(0, window - 1), r.int(0, window - 1)],
+          [r.int(0, window - 1), r.int(0, window - 1)],
+        ],
+      ],
+    ]);
+  const op = pick(r, ['conv2d', 'maxPool', 'avgPool'] as const);
+  const window = r.int(1, 3);
+  if (op === 'conv2d') {
+    const filter = b.addInput('f32', [window, r.int(1, 3), b.shape(x)[3]!, pick(r, [1, 2, 4, 5])]);
+    const options = { strides: pair(1, 2), padding: padding(window), dilations: chance(r, 0.3) ? pair(1, 2) : 1 };
+    return b.step('conv2d', [{ ref: x }, { ref: filter }], { options });
+  }
+  const windowShape = chance(r, 0.5) ? window : [window, r.int(1, 3)];
+  const options = { windowShape, strides: chance(r, 0.3) ? undefined : pair(1, 2), padding: padding(window) };
+  return b.step(op, [{ ref: x }], { options });
+};
+
 // ---- layout ----------------------------------------------------------------------------------------
 
 function factorize(r: Rng, size: number): number[] {
@@ -504,6 +538,7 @@ const FAMILIES: [number, Family][] = [
   [4, castOp],
   [12, reduce],
   [8, matmul],
+  [4, windowOp],
   [20, layout],
   [5, control],
 ];

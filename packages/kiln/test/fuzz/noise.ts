@@ -14,12 +14,14 @@
 import {
   eagerInterpreter,
   makeTensor,
+  opFamily,
   unaryScalar,
   type Interpreter,
   type BinaryOp,
   type OpAttrs,
   type OpName,
   type Tensor,
+  type WindowOp,
   type UnaryOp,
   type Variable,
 } from '../../src/index.ts';
@@ -27,6 +29,7 @@ import { simdMathMaxError, type SimdMathName } from '@kiln-jit/codegen-wasm';
 
 /** The unit roundoff of f32. */
 const U = 2 ** -24;
+const F32_MAX = 3.4028234663852886e38;
 
 /**
  * |wasm - eager| <= rel·|y| + abs + absX·|x| for one element (x the op's first input), where
@@ -203,6 +206,43 @@ function reductionScale(
   return s.map((v) => (Number.isFinite(v) ? v * e : NaN));
 }
 
+/** Terms each output of a window op sums (an upper bound where windows overlap the padding). */
+function windowTerms(op: WindowOp, inputs: readonly Tensor[], attrs: OpAttrs[WindowOp]): number {
+  const taps = (attrs as { windowShape?: number[] }).windowShape ?? [
+    inputs.at(-1)!.shape[0]!,
+    inputs.at(-1)!.shape[1]!,
+  ];
+  const window = taps[0]! * taps[1]!;
+  if (op === 'conv2d') return window * inputs[0]!.shape[3]!;
+  if (op === 'conv2dBackpropInput') return window * inputs[0]!.shape[3]!;
+  if (op === 'conv2dBackpropFilter') return inputs[1]!.shape.slice(0, 3).reduce((a, b) => a * b, 1);
+  return window;
+}
+
+/**
+ * Per-element absolute error scale of a window op in Wasm, as for sums: the op on the finite
+ * magnitudes times a sum's error; exact (null) for maxPool, and where every term sits on a grid
+ * whose sums stay within f32's 24 bits (never for avgPool, whose division rounds).
+ */
+function windowScale(op: WindowOp, inputs: readonly Tensor[], attrs: OpAttrs[WindowOp]): Float32Array | null {
+  if (op === 'maxPool') return null;
+  // maxPoolGrad's x only picks the positions; its sums are of dy.
+  const magnitudes = inputs.map((t, i) => (op === 'maxPoolGrad' && i === 0 ? t : finiteMagnitude(t)));
+  const scale = eagerInterpreter.apply(op, magnitudes, attrs).dataSync() as Float32Array;
+  const summed = op === 'maxPoolGrad' ? inputs.slice(1) : inputs;
+  const bits = summed.reduce<number | null>((acc, t) => {
+    const b = fractionBits(t.dataSync());
+    return acc === null || b === null ? null : acc + b;
+  }, 0);
+  if (op !== 'avgPool' && op !== 'avgPoolGrad' && bits !== null && scale.every((v) => v * 2 ** bits <= 2 ** 24))
+    return null;
+  const terms = windowTerms(op, inputs, attrs);
+  const e = sumError(terms) + 2 * U;
+  // A mean's f32 partial sums reach terms times the mean: they may overflow where eager's do not.
+  const partial = op === 'avgPool' || op === 'avgPoolGrad' ? terms : 1;
+  return scale.map((v) => (Number.isFinite(v) && v * partial <= F32_MAX ? v * e : NaN));
+}
+
 /**
  * Per-element error scale of prod: relative, one rounding per term; undetermined where the
  * finite factors could overflow or underflow an f32 partial product (eager's are doubles).
@@ -233,6 +273,7 @@ function errorScale<K extends OpName>(
 ): Float32Array | null {
   if (op === 'sum' || op === 'matmul') return reductionScale(op, inputs, attrs as OpAttrs['sum']);
   if (op === 'prod') return productScale(inputs[0]!, attrs as OpAttrs['prod'], y);
+  if (opFamily(op) === 'window') return windowScale(op as WindowOp, inputs, attrs as OpAttrs[WindowOp]);
   const model = modelOf(op);
   return typeof model === 'object' ? elementwiseScale(model, inputs, y) : null;
 }

@@ -34,6 +34,8 @@ function each<const Ops extends readonly OpName[], S extends Schema>(ops: Ops, s
 }
 
 const reduce = { axes: 'ints', keepDims: 'bool' } as const;
+const conv = { strides: 'ints', padding: 'pairs', dilations: 'ints' } as const;
+const pool = { windowShape: 'ints', strides: 'ints', padding: 'pairs' } as const;
 
 const schemas: { readonly [K in OpName]: SchemaOf<OpAttrs[K]> } = {
   ...each(UNARY_OPS, {}),
@@ -54,6 +56,13 @@ const schemas: { readonly [K in OpName]: SchemaOf<OpAttrs[K]> } = {
   scatterAdd: { axis: 'int', dimSize: 'int' },
   oneHot: { depth: 'int' },
   matmul: { transposeA: 'bool', transposeB: 'bool' },
+  conv2d: conv,
+  conv2dBackpropInput: { ...conv, inputShape: 'ints' },
+  conv2dBackpropFilter: { ...conv, filterShape: 'ints' },
+  maxPool: pool,
+  avgPool: pool,
+  maxPoolGrad: pool,
+  avgPoolGrad: { ...pool, inputShape: 'ints' },
   randomBits: { shape: 'ints', dtype: 'dtype' },
 };
 

@@ -8,9 +8,11 @@
  *   reduce       one reduction over any axes, with elementwise producers over its input shape
  *                and elementwise consumers over its output shape: sum(square(x - m))
  *   matmul       a matmul and an elementwise epilogue over its output (bias, relu, gelu)
+ *   conv2d       a conv2d and an elementwise epilogue over its output (bias, relu, batch-norm
+ *                scale and shift)
  */
 
-export const FUSION_KINDS = ['elementwise', 'rows', 'reduce', 'matmul'] as const;
+export const FUSION_KINDS = ['elementwise', 'rows', 'reduce', 'matmul', 'conv2d'] as const;
 export type FusionKind = (typeof FUSION_KINDS)[number];
 
 /** The op of a fused node. */

@@ -29,6 +29,9 @@ const isRowReduction = (n: Node): boolean => {
   return rank > 0 && axes.length === 1 && axes[0] === rank - 1 && n.attrs.keepDims === true;
 };
 const same = shapesEqual;
+/** Ops whose kernel reads its operands from memory and takes an elementwise epilogue. */
+const EPILOGUE_PRODUCERS: Readonly<Record<string, FusionKind>> = { matmul: 'matmul', conv2d: 'conv2d' };
+const readsMemory = (op: string): boolean => Object.hasOwn(EPILOGUE_PRODUCERS, op);
 
 /** Tries to add producer `p` to `g`, changing the group's kind where p calls for it. */
 function tryJoin(g: Group, p: Node): boolean {
@@ -42,6 +45,7 @@ function tryJoin(g: Group, p: Node): boolean {
     switch (g.kind) {
       case 'elementwise':
       case 'matmul':
+      case 'conv2d':
         return same(shape, g.domain);
       case 'rows':
         return same(shape, g.domain) || same(shape, rowShape(g.domain));
@@ -67,8 +71,8 @@ function tryJoin(g: Group, p: Node): boolean {
       return true;
     }
   }
-  if (p.op === 'matmul' && g.kind === 'elementwise' && same(shape, g.domain) && p.output.type.dtype === 'f32') {
-    g.kind = 'matmul';
+  if (readsMemory(p.op) && g.kind === 'elementwise' && same(shape, g.domain) && p.output.type.dtype === 'f32') {
+    g.kind = EPILOGUE_PRODUCERS[p.op]!;
     return true;
   }
   return false;
@@ -99,12 +103,12 @@ function growGroup(
   for (let changed = true; changed;) {
     changed = false;
     for (const member of [...g.members]) {
-      if (member.op === 'matmul') continue; // a matmul reads its operands from memory
+      if (readsMemory(member.op)) continue; // a matmul or conv reads its operands from memory
       for (const v of member.inputs) {
         const p = defs.get(v);
         if (!p || g.members.has(p) || taken.has(p) || p.op === CONSTANT_OP || escapes.has(v)) continue;
-        // A matmul reads its operands from memory: what feeds it cannot be computed inside the group.
-        if (!users.get(v)!.every((u) => g.members.has(u) && u.op !== 'matmul')) continue;
+        // A matmul or conv reads its operands from memory: what feeds it cannot be computed inside the group.
+        if (!users.get(v)!.every((u) => g.members.has(u) && !readsMemory(u.op))) continue;
         if (tryJoin(g, p)) {
           g.members.add(p);
           changed = true;

@@ -338,6 +338,44 @@ function matmulPrograms(): Program[] {
   return out;
 }
 
+/** conv2d and pooling over small NHWC images: 1, 3 and 4 channels (scalar and SIMD paths). */
+const WINDOW_CASES: [string, Fn, number[][]][] = [
+  [
+    'conv2d stride 2 same',
+    (x, f) => k.conv2d(x!, f!, { strides: 2, padding: 'same' }),
+    [
+      [3, 7, 5, 3],
+      [3, 3, 3, 4],
+    ],
+  ],
+  [
+    'conv2d dilation 2 valid',
+    (x, f) => k.conv2d(x!, f!, { dilations: 2 }),
+    [
+      [1, 9, 8, 4],
+      [2, 3, 4, 2],
+    ],
+  ],
+  [
+    'conv2d 1x1',
+    (x, f) => k.conv2d(x!, f!),
+    [
+      [2, 3, 3, 4],
+      [1, 1, 4, 8],
+    ],
+  ],
+  ['maxPool 3x3 stride 2 same', (x) => k.maxPool(x!, { windowShape: 3, strides: 2, padding: 'same' }), [[2, 7, 7, 4]]],
+  ['avgPool 2x2', (x) => k.avgPool(x!, { windowShape: 2 }), [[3, 5, 5, 3]]],
+  ['avgPool 3x3 stride 1 same', (x) => k.avgPool(x!, { windowShape: 3, strides: 1, padding: 'same' }), [[1, 4, 4, 4]]],
+];
+
+function windowPrograms(): Program[] {
+  return WINDOW_CASES.flatMap(([name, f, shapes]) => {
+    const inputs = (): Tensor[] => shapes.map((s, i) => uniform(s, 40 + i));
+    return [program(name, f, inputs), gradProgram(name, f, inputs)];
+  });
+}
+
 interface Mlp {
   w1: Variable;
   b1: Variable;
@@ -483,6 +521,7 @@ export const PROGRAMS: readonly Program[] = [
   ...reductionPrograms(),
   ...layoutPrograms(),
   ...matmulPrograms(),
+  ...windowPrograms(),
   ...compositePrograms(),
 ];
 
