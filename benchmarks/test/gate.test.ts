@@ -169,23 +169,26 @@ describe('pnpm bench --save / --compare / --chart, end to end', () => {
     expect(svg).toContain('>matmul-256</text>');
   });
 
+  // End to end, only the wiring is under test (CLI flags, re-measurement, report, exit code), so
+  // the margins are far wider than this machine's noise: under a load of 14 on 2 cores, CPU time
+  // of an unchanged kernel was seen at 1.66x its baseline (shared caches and SMT siblings). The
+  // threshold is 100% and the injected slowdown 10x; the statistics at 15% are tested above on
+  // synthetic samples, where the noise is ours to choose.
+  const gate = ['--threshold', '100'];
+
   it('passes when a new run is compared with that baseline', () => {
-    const run = bench('--out', join(dir, 'second.json'), '--compare', baseline);
+    const run = bench('--out', join(dir, 'second.json'), '--compare', baseline, ...gate);
     expect(run.stdout).toMatch(/^PASS: 4 compared/m);
     expect(run.code).toBe(0);
   });
 
-  // 3x slower: unmistakable on a loaded machine (the gate's threshold is 15%; its statistics at
-  // smaller margins are tested above on synthetic samples, where the noise is ours to choose).
-  it('fails, naming the workload, when one workload is made 3x slower', () => {
-    const run = bench('--out', join(dir, 'third.json'), '--compare', baseline, '--inject-delay', 'matmul-256=200%');
+  it('fails, naming the workload, when one workload is made 10x slower', () => {
+    const slower = ['--inject-delay', 'matmul-256:wasm=900%'];
+    const run = bench('--out', join(dir, 'third.json'), '--compare', baseline, ...gate, ...slower);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/REGRESSION +matmul-256 · wasm: /);
-    expect(run.stdout).toMatch(/^FAIL: .*regressed: matmul-256 · eager, matmul-256 · wasm$/m);
+    expect(run.stdout).toMatch(/^FAIL: .*regressed: matmul-256 · wasm$/m);
     expect(run.stdout).not.toMatch(/REGRESSION +gelu/);
-    expect(readResults(join(dir, 'third.json')).comparison?.regressions).toEqual([
-      'matmul-256 · eager',
-      'matmul-256 · wasm',
-    ]);
+    expect(readResults(join(dir, 'third.json')).comparison?.regressions).toEqual(['matmul-256 · wasm']);
   });
 });
