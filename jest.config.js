@@ -15,6 +15,8 @@ const swc = [
 
 export default {
   testEnvironment: 'node',
+  // Workspace packages resolve to their TypeScript sources (see each package.json's exports).
+  testEnvironmentOptions: { customExportConditions: ['kiln-source', 'node', 'node-addons'] },
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': swc },
   testMatch: ['<rootDir>/packages/*/test/**/*.test.ts', '<rootDir>/benchmarks/test/**/*.test.ts'],

@@ -5,13 +5,13 @@
  * the run's calibration (the calibration kernel's CPU time, median over the run), and that ratio
  * is compared with the baseline's. A workload slower by more than the threshold is only a
  * suspect: it is measured again (fresh setup) up to `retries` times, and fails the gate only if
- * every measurement stays over the threshold and a one-sided Mann-Whitney test on the normalized
- * samples is confident that it is slower than the baseline by more than the threshold. Noise
- * rarely survives all of that; a real slowdown does. Peers are shown but never gated.
+ * every measurement stays over the threshold and a bootstrap of the same statistic (first quartile
+ * of the pooled normalized samples over the baseline's) is confident that it is past the
+ * threshold. Noise rarely survives all of that; a real slowdown does. Peers are shown but never gated.
  */
 import type { Measurement } from './measure.ts';
 import { findMeasurement, type BenchResults } from './results.ts';
-import { mannWhitneyGreater } from './stats.ts';
+import { bootstrapQuantileRatioAbove } from './stats.ts';
 import { isKilnMode, type Mode } from './workloads/index.ts';
 
 export interface GateOptions {
@@ -36,7 +36,7 @@ export interface Verdict {
   readonly ratios: readonly number[];
   /** Measurements over the threshold. */
   readonly confirmations: number;
-  /** 1 - p of the Mann-Whitney test, for suspects that every measurement confirmed. */
+  /** Bootstrap confidence that the first-quartile ratio is over the threshold (confirmed suspects only). */
   readonly confidence: number | null;
   readonly status: VerdictStatus;
 }
@@ -134,10 +134,9 @@ async function judge(
     attempts.push(again);
     if (ratioOf(again) <= limit) return verdict('noise');
   }
-  // Is the current run slower than the baseline slowed down by the whole threshold?
+  // Is the statistic we gate on past the threshold, or could resampling the noise explain it?
   const current = attempts.flatMap((m) => normalized(m).samples);
-  const threshold = base.samples.map((s) => s * limit);
-  const confidence = 1 - mannWhitneyGreater(current, threshold);
+  const confidence = bootstrapQuantileRatioAbove(current, base.samples, limit);
   return verdict(confidence >= options.minConfidence ? 'regression' : 'unconfirmed', confidence);
 }
 

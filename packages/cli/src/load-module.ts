@@ -1,13 +1,14 @@
 /**
- * @file Loads the user's module (TypeScript through tsx, which the `kiln` bin registers, or
- * JavaScript) so that its traced functions exist: a file that is missing or not a module is a
- * usage error; code that throws while loading is a failure of the user's program.
+ * @file Loads the user's module (TypeScript through tsx, registered on first use, or JavaScript)
+ * so that its traced functions exist: a file that is missing or not a module is a usage error;
+ * code that throws while loading is a failure of the user's program.
  */
 import { existsSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { asProgramStep, UsageError } from './errors.ts';
 import { checkSyntax } from './source/project.ts';
+import { prepareLoaderFor } from './ts-loader.ts';
 
 const MODULE_EXTENSIONS = ['.ts', '.mts', '.cts', '.tsx', '.js', '.mjs', '.cjs', '.jsx'];
 
@@ -25,5 +26,6 @@ export function resolveUserFile(file: string): string {
 
 /** Imports the module at absolute `path`; what it throws becomes a ProgramError. */
 export async function loadUserModule(path: string, displayName: string): Promise<void> {
+  await prepareLoaderFor(path);
   await asProgramStep(`loading ${displayName} failed`, () => import(pathToFileURL(path).href));
 }

@@ -1,7 +1,7 @@
 /**
  * @file The `kiln` command line: builds the commander program and maps outcomes to exit codes
  * (0 success, 1 the user's program failed, 2 bad usage). The `kiln` bin runs `main` after
- * loading binaryen and registering tsx, so user files may be TypeScript.
+ * loading binaryen; user files may be TypeScript (see ts-loader.ts).
  */
 import { Command, CommanderError } from 'commander';
 import { registerInternalSource } from 'kiln-jit';

@@ -249,7 +249,7 @@ describe('kiln inspect', () => {
     expect(r).toMatchObject({
       function: 'step',
       arguments: ['x: f32[4,16]', 'y: i32[4]'],
-      variables: ['w: f32[48]'],
+      variables: ['w: f32[48]', 'sgd_iterations: i32[]'], // the optimizer's step count is a variable too
       backend: 'wasm',
     });
     expect(r.stages.map((s) => s.name)).toEqual(PASSES);

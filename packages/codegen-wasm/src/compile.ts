@@ -228,7 +228,7 @@ function build(
         if (f)
           throw new KilnArgumentError(
             `${f.op}: index ${f.index} is out of range [0, ${f.limit}) in traced function @${graph.name}`,
-            null,
+            f.loc,
           );
         throw e;
       }

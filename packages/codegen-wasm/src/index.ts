@@ -20,3 +20,4 @@ export { simdMath, simdMathMaxError, type SimdMathName } from './simd-math.ts';
 export function ready(): Promise<void> {
   return loadBinaryen().then(() => undefined);
 }
+export { runtimeFeatures, type RuntimeFeatures } from './runtime-features.ts';

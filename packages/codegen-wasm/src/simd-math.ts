@@ -368,54 +368,34 @@ const cosKernel: Kernel = (b, x) => {
   return flipOnOddJ(b, cosR, sum);
 };
 
-// ---- the public functions ---------------------------------------------------------------------
+// ---- the public table ---------------------------------------------------------------------------
 
-/** e^x; exact special values; results below 2^-126 flush to 0. */
-export function simdExp(ctx: SimdMathContext, x: ExpressionRef): ExpressionRef {
-  return build(ctx, x, expKernel);
-}
-/** e^x - 1, accurate relative to the result also for tiny x. */
-export function simdExpm1(ctx: SimdMathContext, x: ExpressionRef): ExpressionRef {
-  return build(ctx, x, expm1Kernel);
-}
-/** Natural log; log(0) = -inf, log(x < 0) = NaN; denormal x count as 2^-126. */
-export function simdLog(ctx: SimdMathContext, x: ExpressionRef): ExpressionRef {
-  return build(ctx, x, logKernel);
-}
-/** log(1 + x), accurate relative to the result also for tiny x. */
-export function simdLog1p(ctx: SimdMathContext, x: ExpressionRef): ExpressionRef {
-  return build(ctx, x, log1pKernel);
-}
-/** Hyperbolic tangent, in [-1, 1]; saturates to +-1 with no NaN for infinite x. */
-export function simdTanh(ctx: SimdMathContext, x: ExpressionRef): ExpressionRef {
-  return build(ctx, x, tanhKernel);
-}
-/** Logistic sigmoid 1 / (1 + e^-x), in [0, 1]; exactly 0 for x <= -88 and 1 for large x. */
-export function simdSigmoid(ctx: SimdMathContext, x: ExpressionRef): ExpressionRef {
-  return build(ctx, x, sigmoidKernel);
-}
-/** Error function, in [-1, 1]; erf(+-inf) = +-1. */
-export function simdErf(ctx: SimdMathContext, x: ExpressionRef): ExpressionRef {
-  return build(ctx, x, erfKernel);
-}
-/** Sine: accurate for |x| <= 1e4, in [-1, 1] for any finite x, NaN for inf and NaN. */
-export function simdSin(ctx: SimdMathContext, x: ExpressionRef): ExpressionRef {
-  return build(ctx, x, sinKernel);
-}
-/** Cosine: accurate for |x| <= 1e4, in [-1, 1] for any finite x, NaN for inf and NaN. */
-export function simdCos(ctx: SimdMathContext, x: ExpressionRef): ExpressionRef {
-  return build(ctx, x, cosKernel);
-}
+/** The kernel of each approximation; `simdMath` wraps each in `build`. */
+const KERNELS: Record<SimdMathName, Kernel> = {
+  /** e^x; exact special values; results below 2^-126 flush to 0. */
+  exp: expKernel,
+  /** e^x - 1, accurate relative to the result also for tiny x. */
+  expm1: expm1Kernel,
+  /** Natural log; log(0) = -inf, log(x < 0) = NaN; denormal x count as 2^-126. */
+  log: logKernel,
+  /** log(1 + x), accurate relative to the result also for tiny x. */
+  log1p: log1pKernel,
+  /** Hyperbolic tangent, in [-1, 1]; saturates to +-1 with no NaN for infinite x. */
+  tanh: tanhKernel,
+  /** Logistic sigmoid 1 / (1 + e^-x), in [0, 1]; exactly 0 for x <= -88 and 1 for large x. */
+  sigmoid: sigmoidKernel,
+  /** Error function, in [-1, 1]; erf(+-inf) = +-1. */
+  erf: erfKernel,
+  /** Sine: accurate for |x| <= 1e4, in [-1, 1] for any finite x, NaN for inf and NaN. */
+  sin: sinKernel,
+  /** Cosine: accurate for |x| <= 1e4, in [-1, 1] for any finite x, NaN for inf and NaN. */
+  cos: cosKernel,
+};
 
 /** Every approximation by name, for the lowering table. */
-export const simdMath: Record<SimdMathName, SimdMathFn> = {
-  exp: simdExp,
-  expm1: simdExpm1,
-  log: simdLog,
-  log1p: simdLog1p,
-  tanh: simdTanh,
-  sigmoid: simdSigmoid,
-  erf: simdErf,
-  sin: simdSin,
-  cos: simdCos,
-};
+export const simdMath = Object.fromEntries(
+  Object.entries(KERNELS).map(([name, kernel]) => [
+    name,
+    (ctx: SimdMathContext, x: ExpressionRef) => build(ctx, x, kernel),
+  ]),
+) as Record<SimdMathName, SimdMathFn>;

@@ -5,7 +5,7 @@
 import { allocate, dtypeOfArray, isDType, truncSat, type DType, type TypedArray } from './dtype.ts';
 import { KilnArgumentError, KilnShapeError } from './errors.ts';
 import { makeTensor, Tensor, type NestedArray } from './tensor.ts';
-import { formatShape, sizeOf } from './shape.ts';
+import { checkTensorSize, formatShape, sizeOf } from './shape.ts';
 import { fillNormal, fillUniform } from './random.ts';
 
 /** Anything `tensor()` accepts. */
@@ -15,6 +15,7 @@ function checkShape(op: string, shape: readonly number[]): number[] {
   if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
     throw new KilnArgumentError(`${op}: shape ${JSON.stringify(shape)} must be a list of non-negative integers`);
   }
+  checkTensorSize(op, shape);
   return [...shape];
 }
 
@@ -105,21 +106,26 @@ export function scalar(value: number | boolean, dtype?: DType): Tensor {
   return tensor(value, [], dtype);
 }
 
+/** A tensor of `shape` filled with `value`; `op` names the caller in errors. */
+function filled(op: string, shape: readonly number[], value: number | boolean, dtype: DType): Tensor {
+  const s = checkShape(op, shape);
+  return makeTensor(s, checkDTypeArg(op, dtype), allocate(dtype, sizeOf(s)).fill(storedValue(value, dtype)));
+}
+
 export function full(
   shape: readonly number[],
   value: number | boolean,
   dtype: DType = typeof value === 'boolean' ? 'bool' : 'f32',
 ): Tensor {
-  const s = checkShape('full', shape);
-  return makeTensor(s, checkDTypeArg('full', dtype), allocate(dtype, sizeOf(s)).fill(storedValue(value, dtype)));
+  return filled('full', shape, value, dtype);
 }
 
 export function zeros(shape: readonly number[], dtype: DType = 'f32'): Tensor {
-  return full(shape, 0, dtype);
+  return filled('zeros', shape, 0, dtype);
 }
 
 export function ones(shape: readonly number[], dtype: DType = 'f32'): Tensor {
-  return full(shape, 1, dtype);
+  return filled('ones', shape, 1, dtype);
 }
 
 export function zerosLike(t: Tensor): Tensor {
@@ -136,6 +142,7 @@ export function arange(start: number, stop?: number, step = 1, dtype: DType = 'f
   if (step === 0 || !Number.isFinite(step))
     throw new KilnArgumentError(`arange: step must be a non-zero finite number, got ${step}`);
   const n = Math.max(0, Math.ceil((stop - start) / step));
+  checkShape('arange', [n]);
   const data = allocate(checkDTypeArg('arange', dtype), n);
   for (let i = 0; i < n; i++) data[i] = start + i * step;
   return makeTensor([n], dtype, data);
@@ -145,6 +152,7 @@ export function arange(start: number, stop?: number, step = 1, dtype: DType = 'f
 export function linspace(start: number, stop: number, num: number): Tensor {
   if (!Number.isInteger(num) || num < 0)
     throw new KilnArgumentError(`linspace: num must be a non-negative integer, got ${num}`);
+  checkShape('linspace', [num]);
   const data = new Float32Array(num);
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
   for (let i = 0; i < num; i++) data[i] = i === num - 1 && num > 1 ? stop : start + i * step;

@@ -11,8 +11,8 @@ export class KilnError extends Error {
   /** The message without the location suffix. */
   readonly detail: string;
 
-  constructor(detail: string, location: SourceLocation | null = callerLocation()) {
-    super(location ? `${detail}\n    at ${formatLocation(location)}` : detail);
+  constructor(detail: string, location: SourceLocation | null = callerLocation(), options?: ErrorOptions) {
+    super(location ? `${detail}\n    at ${formatLocation(location)}` : detail, options);
     this.detail = detail;
     this.location = location;
     this.name = new.target.name;
@@ -39,3 +39,6 @@ export class KilnConcretizationError extends KilnError {}
 
 /** A symbolic tensor was used after the trace that made it had ended. */
 export class KilnEscapedTracerError extends KilnError {}
+
+/** A file that is not what it should be: truncated, corrupt, or not in the expected format. */
+export class KilnFormatError extends KilnError {}

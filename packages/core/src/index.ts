@@ -27,6 +27,7 @@ export { binaryOps, binaryScalar, isCommutative, type BinaryDef } from './ops/bi
 export { reduceOps, reduceIdentity } from './ops/reduce.ts';
 export { layoutRules, checksIndices } from './ops/layout.ts';
 export { erf as erfScalar, GELU_TANH } from './kernels/scalar-math.ts';
+export { THREEFRY_PARITY, THREEFRY_ROTATIONS, threefry2x32, threefryBits } from './kernels/threefry.ts';
 export {
   bind,
   currentInterpreter,
@@ -39,6 +40,10 @@ export { grad, valueAndGrad, type Grads, type Watchable } from './autodiff.ts';
 export { Variable, type VariableOptions } from './variable.ts';
 export * from './pytree.ts';
 export * as nn from './nn.ts';
+export * as data from './data.ts';
+export * as random from './prng.ts';
+export { Generator, type GeneratorOptions, type UniformOptions, type NormalOptions } from './prng.ts';
+export { Dataset, type BatchOptions, type FromArraysOptions } from './data.ts';
 export {
   softmax,
   logSoftmax,
@@ -56,11 +61,37 @@ export {
   sgd,
   momentum,
   adam,
+  adamw,
+  rmsprop,
+  adagrad,
   type Optimizer,
+  type LearningRate,
   type SgdOptions,
   type MomentumOptions,
   type AdamOptions,
+  type AdamWOptions,
+  type RmspropOptions,
+  type AdagradOptions,
 } from './optimizers.ts';
+export {
+  exponentialDecay,
+  cosineDecay,
+  linearWarmup,
+  type Schedule,
+  type ExponentialDecayOptions,
+  type CosineDecayOptions,
+  type LinearWarmupOptions,
+} from './schedules.ts';
+export { globalNorm, clipByGlobalNorm, clipByValue } from './clipping.ts';
+export { encodeSafetensors, decodeSafetensors, type SafetensorsContents } from './io/safetensors.ts';
+export { saveSafetensors, loadSafetensors, restoreSafetensors } from './io/files.ts';
+export {
+  saveCheckpoint,
+  restoreCheckpoint,
+  type CheckpointState,
+  type SaveCheckpointOptions,
+  type RestoredCheckpoint,
+} from './io/checkpoint.ts';
 export { uniformGenerator } from './random.ts';
 
 import { Variable, type VariableOptions } from './variable.ts';

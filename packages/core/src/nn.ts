@@ -3,14 +3,15 @@
  * losses. Being compositions, they differentiate and trace with no rules of their own.
  */
 import { KilnArgumentError, KilnShapeError } from './errors.ts';
-import type { Tensor } from './tensor.ts';
-import { randomNormal, randomUniform } from './creation.ts';
+import { Tensor } from './tensor.ts';
+import { bernoulli, Generator, key as randomKey } from './prng.ts';
+import { arange, randomNormal, randomUniform } from './creation.ts';
 import {
   add,
   asTensor,
   div,
   exp,
-  greaterEqual,
+  gather,
   log,
   matmul,
   max,
@@ -103,8 +104,27 @@ export function softmaxCrossEntropy(logits: TensorLike, labels: TensorLike): Ten
         `give i32 class indices of shape [${z.shape.slice(0, -1).join(',')}] or f32 rows of shape [${z.shape.join(',')}]`,
     );
   }
-  const target = indexLabels ? oneHot(y, classes) : y;
+  const target = indexLabels ? oneHot(checkedLabels(y, classes, z), classes) : y;
   return neg(mean(sum(mul(target, logSoftmax(z, -1)), -1)));
+}
+
+/**
+ * Class indices that are known to lie in [0, classes): oneHot would turn a bad label into a zero
+ * row and a plausible, wrong loss. Concrete labels are checked now; symbolic ones go through a
+ * gather of the class ids, whose index check stops the traced call, as PyTorch's cross_entropy
+ * and TensorFlow's sparse cross-entropy stop on such a label.
+ */
+function checkedLabels(labels: Tensor, classes: number, logits: Tensor): Tensor {
+  if (labels.isSymbolic) return gather(arange(classes, undefined, 1, 'i32'), labels);
+  const data = labels.concreteData();
+  for (let i = 0; i < data.length; i++) {
+    if (data[i]! < 0 || data[i]! >= classes) {
+      throw new KilnArgumentError(
+        `softmaxCrossEntropy: label ${data[i]} (at index ${i}) is out of range [0, ${classes}) for logits ${logits.typeString}`,
+      );
+    }
+  }
+  return labels;
 }
 
 /** Mean squared error. */
@@ -134,13 +154,22 @@ export function layerNorm(
 
 /**
  * Inverted dropout: zeroes each element with probability `rate` and scales the rest by 1/(1-rate).
- * The mask comes from `seed`, so inside a traced function it is fixed at trace time; pass a new
- * seed as a static argument to vary it.
+ * The mask comes from `rng`: a Generator (fresh on every call, also in a traced step, as Keras's
+ * dropout draws from a tf.random.Generator), a key tensor (as flax's dropout takes a
+ * `jax.random` key; pass a new key per call) or a number (a fixed seed: the same mask every call).
  */
-export function dropout(x: TensorLike, rate: number, seed: number): Tensor {
+export function dropout(x: TensorLike, rate: number, rng: number | Tensor | Generator): Tensor {
   const t = asTensor(x, 'dropout');
   if (!(rate >= 0 && rate < 1)) throw new KilnArgumentError(`dropout: rate must be in [0, 1), got ${rate}`);
   if (rate === 0) return t;
-  const keep = greaterEqual(randomUniform(t.shape, { seed }), rate);
+  const keep =
+    rng instanceof Generator
+      ? rng.bernoulli(1 - rate, t.shape)
+      : bernoulli(typeof rng === 'number' ? randomKey(rng) : keyArgument(rng), 1 - rate, t.shape);
   return where(keep, mul(t, 1 / (1 - rate)), 0);
+}
+
+function keyArgument(rng: unknown): Tensor {
+  if (rng instanceof Tensor) return rng;
+  throw new KilnArgumentError('dropout: rng must be a Generator, a key tensor (i32[2]) or a seed number');
 }

@@ -65,3 +65,11 @@ export function leafPaths(def: TreeDef, prefix = ''): string[] {
   if (def.kind === 'array') return def.children.flatMap((c, i) => leafPaths(c, `${prefix}[${i}]`));
   return def.children.flatMap((c, i) => leafPaths(c, prefix ? `${prefix}.${def.keys[i]}` : def.keys[i]!));
 }
+
+/** Dotted names of the leaves, e.g. `layers.0.w` (the names PyTorch's state_dict and safetensors use). */
+export function dottedNames(def: TreeDef, prefix = ''): string[] {
+  const join = (key: string | number): string => (prefix ? `${prefix}.${key}` : String(key));
+  if (def.kind === 'leaf') return [prefix];
+  if (def.kind === 'array') return def.children.flatMap((c, i) => dottedNames(c, join(i)));
+  return def.children.flatMap((c, i) => dottedNames(c, join(def.keys[i]!)));
+}

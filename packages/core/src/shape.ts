@@ -1,6 +1,7 @@
 /**
- * @file Shape arithmetic: sizes, strides, broadcasting, axis normalization.
+ * @file Shape arithmetic: sizes, strides, broadcasting, axis normalization, the size limit.
  */
+import { KilnShapeError } from './errors.ts';
 
 export type Shape = readonly number[];
 
@@ -9,6 +10,22 @@ export function sizeOf(shape: Shape): number {
   let n = 1;
   for (let i = 0; i < shape.length; i++) n *= shape[i]!;
   return n;
+}
+
+/**
+ * The most elements a tensor may have: i32 indices (argmax, gather) and WebAssembly's 32-bit
+ * addresses must reach every element.
+ */
+export const MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
+
+/** Throws a KilnShapeError naming `op` and the shape when a tensor of `shape` would be too large to hold. */
+export function checkTensorSize(op: string, shape: Shape): void {
+  const size = sizeOf(shape);
+  if (size <= MAX_TENSOR_ELEMENTS) return;
+  throw new KilnShapeError(
+    `${op}: shape ${formatShape(shape)} has ${size} elements, more than a tensor can hold ` +
+      `(at most ${MAX_TENSOR_ELEMENTS}, 2^31 - 1)`,
+  );
 }
 
 /** Row-major strides in elements. */

@@ -7,6 +7,7 @@ import {
   KilnArgumentError,
   KilnShapeError,
   linspace,
+  nn,
   ones,
   onesLike,
   randomNormal,
@@ -14,6 +15,7 @@ import {
   reshape,
   scalar,
   tensor,
+  UNARY_OPS,
   zeros,
   zerosLike,
   type DType,
@@ -190,9 +192,9 @@ describe('constant fills and ranges', () => {
   });
 
   it('rejects bad shapes, steps and dtypes', () => {
-    expect(caught(() => zeros([2, -1])).detail).toBe('full: shape [2,-1] must be a list of non-negative integers');
+    expect(caught(() => zeros([2, -1])).detail).toBe('zeros: shape [2,-1] must be a list of non-negative integers');
     expect(caught(() => arange(0, 1, 0))).toBeInstanceOf(KilnArgumentError);
-    expect(caught(() => ones([2], 'f64' as DType)).detail).toBe('full: unknown dtype "f64"; use f32, i32 or bool');
+    expect(caught(() => ones([2], 'f64' as DType)).detail).toBe('ones: unknown dtype "f64"; use f32, i32 or bool');
   });
 });
 
@@ -351,5 +353,14 @@ describe('Tensor methods', () => {
     expectTensor(x.softmax().sum(-1), [2], [1, 1]);
     expectTensor(x.logSoftmax().exp().sum(-1), [2], [1, 1]);
     expect(x.mean().item()).toBe(1.5);
+  });
+
+  it('include every unary op, also through nn (silu, hardSigmoid)', () => {
+    const x = tensor([-4, 0, 1.5]);
+    expectTensor(x.silu(), [3], [-4 / (1 + Math.exp(4)), 0, 1.5 / (1 + Math.exp(-1.5))]);
+    expectTensor(nn.silu(x), [3], [-4 / (1 + Math.exp(4)), 0, 1.5 / (1 + Math.exp(-1.5))]);
+    expect(x.hardSigmoid().toArray()).toEqual([0, 0.5, 0.75]);
+    expect(nn.hardSigmoid(x).toArray()).toEqual([0, 0.5, 0.75]);
+    for (const op of UNARY_OPS) expect(typeof (x as unknown as Record<string, unknown>)[op]).toBe('function');
   });
 });

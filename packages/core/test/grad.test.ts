@@ -55,6 +55,8 @@ import {
   softmax,
   softmaxCrossEntropy,
   softplus,
+  silu,
+  hardSigmoid,
   sqrt,
   square,
   squeeze,
@@ -78,6 +80,7 @@ import {
   logicalOr,
   type OpName,
   type Tensor,
+  random,
 } from '../src/index.ts';
 import { checkGradients, expectTensor, randomTensor } from './helpers.ts';
 
@@ -146,7 +149,8 @@ type NoGradient =
   | 'logicalOr'
   | 'argmax'
   | 'argmin'
-  | 'oneHot';
+  | 'oneHot'
+  | 'randomBits';
 
 /** Gradient checks for every differentiable op; the Record type makes a missing op a compile error. */
 const GRAD_CASES: Record<Exclude<OpName, NoGradient>, GradCase[]> = {
@@ -172,6 +176,9 @@ const GRAD_CASES: Record<Exclude<OpName, NoGradient>, GradCase[]> = {
   ],
   erf: [unary('erf', erf, r([2, 3], 1, -2, 2))],
   softplus: [unary('softplus', softplus, r([2, 3], 1, -3, 3))],
+  silu: [unary('silu', silu, r([2, 3], 1, -4, 4))],
+  // Both flat sides and the slope, away from the kinks at ±3.
+  hardSigmoid: [unary('hardSigmoid', hardSigmoid, tensor([-4.5, -2.9, -1, 0.5, 2.8, 3.5], [2, 3]))],
   // cast() skips a same-dtype cast, so bind the primitive to reach its gradient rule.
   cast: [unary('cast f32 -> f32', (x) => bind('cast', [mul(x, 2)], { dtype: 'f32' }))],
   print: [unary('print', (x) => print(x, 'grad test'))],
@@ -435,6 +442,8 @@ describe('ops without a gradient give zeros', () => {
     argmax: (x) => cast(argmax(x), 'f32'),
     argmin: (x) => cast(argmin(x), 'f32'),
     oneHot: (x) => oneHot(cast(x, 'i32'), 3),
+    // Random numbers keyed by (a cast of) x: no gradient flows back to x.
+    randomBits: (x) => random.uniform(cast(slice(x, [0], [2]), 'i32'), [3]),
   };
 
   it.each(Object.entries(NO_GRADIENT))('%s', (_op, op) => {

@@ -1,6 +1,23 @@
 import { describe, expect, it } from '@jest/globals';
-import { adam, grad, momentum, sgd, square, sum, tensor, Variable, variable, type Tensor } from '../src/index.ts';
-import { expectTensor } from './helpers.ts';
+import {
+  adagrad,
+  adam,
+  adamw,
+  cosineDecay,
+  exponentialDecay,
+  grad,
+  momentum,
+  rmsprop,
+  sgd,
+  square,
+  sum,
+  tensor,
+  Variable,
+  variable,
+  type Optimizer,
+  type Tensor,
+} from '../src/index.ts';
+import { caught, expectClose, expectTensor } from './helpers.ts';
 
 /** Adam's f32 bias corrections (1 - β^t) lose a few digits against a double reference. */
 const ADAM_RTOL = 1e-5;
@@ -161,5 +178,201 @@ describe('adam', () => {
     expectTensor(opt.state.get(a)!.step!.value, [], [2]);
     expectTensor(opt.state.get(b)!.step!.value, [], [1]);
     expectTensor(b.value, [2], [1 - 1e-3, 1 + 1e-3], ADAM_RTOL);
+  });
+});
+
+/** Three steps of gradients for the 3-step references below. */
+const GRADS = [G1, G2, [-0.75, 0.5, 1.5]];
+
+/** Runs `opt` over GRADS from W0 and returns the weights after each step. */
+function run(opt: Optimizer, grads = GRADS): number[][] {
+  const w = new Variable(tensor(W0), { name: 'w' });
+  return grads.map((g) => {
+    opt.apply(w, tensor(g));
+    return Array.from(w.value.dataSync());
+  });
+}
+
+/** Applies `update(w, g, i)` elementwise in doubles over GRADS, keeping the weights after each step. */
+function reference(update: (w: number, g: number, i: number, t: number) => number, grads = GRADS): number[][] {
+  let w = [...W0];
+  return grads.map((g, t) => (w = w.map((wi, i) => update(wi, g[i]!, i, t))));
+}
+
+function expectSteps(actual: number[][], expected: number[][], rtol = 1e-5): void {
+  actual.forEach((step, t) => expectClose(step, expected[t]!, rtol, 1e-6, `step ${t + 1}`));
+}
+
+describe('rmsprop (torch.optim.RMSprop)', () => {
+  it('s = ρ·s + (1-ρ)·g²; w -= lr · g / (sqrt(s) + ε), over 3 steps', () => {
+    const s = [0, 0, 0];
+    const expected = reference((w, g, i) => {
+      s[i] = 0.9 * s[i]! + 0.1 * g * g;
+      return w - (0.01 * g) / (Math.sqrt(s[i]!) + 1e-3);
+    });
+    expectSteps(run(rmsprop({ learningRate: 0.01, rho: 0.9, epsilon: 1e-3 })), expected);
+  });
+
+  it('centered with momentum: divides by the running variance and accumulates the scaled step', () => {
+    const s = [0, 0, 0];
+    const mean = [0, 0, 0];
+    const buf = [0, 0, 0];
+    const expected = reference((w, g, i) => {
+      s[i] = 0.99 * s[i]! + 0.01 * g * g;
+      mean[i] = 0.99 * mean[i]! + 0.01 * g;
+      buf[i] = 0.5 * buf[i]! + g / (Math.sqrt(s[i]! - mean[i]! ** 2) + 1e-8);
+      return w - 0.02 * buf[i]!;
+    });
+    const opt = rmsprop(0.02, { momentum: 0.5, centered: true });
+    expectSteps(run(opt), expected, 1e-4);
+    expect(Object.keys([...opt.state.values()][0]!).sort()).toEqual(['meanGrad', 'meanSquare', 'momentum']);
+  });
+
+  it('defaults to PyTorch: lr 0.01, rho 0.99, eps 1e-8', () => {
+    const s = [0, 0, 0];
+    const expected = reference((w, g, i) => {
+      s[i] = 0.99 * s[i]! + 0.01 * g * g;
+      return w - (0.01 * g) / (Math.sqrt(s[i]!) + 1e-8);
+    });
+    expectSteps(run(rmsprop()), expected);
+  });
+});
+
+describe('adagrad (torch.optim.Adagrad)', () => {
+  it('s += g²; w -= lr · g / (sqrt(s) + ε), over 3 steps, from an initial accumulator', () => {
+    const s = [0.1, 0.1, 0.1];
+    const expected = reference((w, g, i) => {
+      s[i] = s[i]! + g * g;
+      return w - (0.5 * g) / (Math.sqrt(s[i]!) + 1e-10);
+    });
+    expectSteps(run(adagrad(0.5, { initialAccumulatorValue: 0.1 })), expected);
+  });
+
+  it('the first step from a zero accumulator moves each weight by lr against its gradient', () => {
+    // g / sqrt(g²) = sign(g)
+    expectSteps(run(adagrad({ learningRate: 0.25 }), [G1]), [[0.75, 2.25, -3.25]]);
+  });
+});
+
+describe('adamw (torch.optim.AdamW)', () => {
+  it('decays the weights by lr·λ·w apart from the Adam step, over 3 steps', () => {
+    const m = [0, 0, 0];
+    const v = [0, 0, 0];
+    const [lr, b1, b2, eps, wd] = [0.05, 0.9, 0.999, 1e-8, 0.1];
+    const expected = reference((w, g, i, step) => {
+      const t = step + 1;
+      m[i] = b1 * m[i]! + (1 - b1) * g;
+      v[i] = b2 * v[i]! + (1 - b2) * g * g;
+      const lrT = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+      return w - lr * wd * w - (lrT * m[i]!) / (Math.sqrt(v[i]!) + eps);
+    });
+    expectSteps(run(adamw(lr, { weightDecay: wd })), expected, ADAM_RTOL);
+  });
+
+  it('with no weight decay it is adam', () => {
+    expectSteps(run(adamw({ learningRate: 0.05, weightDecay: 0 })), run(adam(0.05)), 0);
+  });
+
+  it('defaults to PyTorch: lr 1e-3, weight decay 0.01', () => {
+    expectSteps(run(adamw()), run(adamw({ learningRate: 1e-3, weightDecay: 0.01 })), 0);
+    expect(run(adamw())[0]).not.toEqual(run(adam())[0]);
+  });
+});
+
+describe('adam over 3 steps', () => {
+  it('matches the efficient-form reference', () => {
+    const m = [0, 0, 0];
+    const v = [0, 0, 0];
+    const expected = reference((w, g, i, step) => {
+      const t = step + 1;
+      m[i] = 0.9 * m[i]! + 0.1 * g;
+      v[i] = 0.999 * v[i]! + 0.001 * g * g;
+      return w - (((0.1 * Math.sqrt(1 - 0.999 ** t)) / (1 - 0.9 ** t)) * m[i]!) / (Math.sqrt(v[i]!) + 1e-8);
+    });
+    expectSteps(run(adam(0.1)), expected, ADAM_RTOL);
+  });
+});
+
+describe('learning rates', () => {
+  it('every optimizer takes the rate alone (sgd(0.1)) or in an options object', () => {
+    const makers: [string, (lr: number) => Optimizer, (lr: number) => Optimizer][] = [
+      ['sgd', (lr) => sgd(lr), (lr) => sgd({ learningRate: lr })],
+      ['momentum', (lr) => momentum(lr, { momentum: 0.5 }), (lr) => momentum({ learningRate: lr, momentum: 0.5 })],
+      ['adam', (lr) => adam(lr), (lr) => adam({ learningRate: lr })],
+      ['adamw', (lr) => adamw(lr), (lr) => adamw({ learningRate: lr })],
+      ['rmsprop', (lr) => rmsprop(lr), (lr) => rmsprop({ learningRate: lr })],
+      ['adagrad', (lr) => adagrad(lr), (lr) => adagrad({ learningRate: lr })],
+    ];
+    for (const [name, short, long] of makers) {
+      const a = run(short(0.3));
+      expect({ name, steps: a }).toEqual({ name, steps: run(long(0.3)) });
+      expect({ name, steps: a }).not.toEqual({ name, steps: run(long(0.2)) });
+    }
+  });
+
+  it('sgd and momentum need a rate; a bad rate is an error naming the optimizer', () => {
+    expect(caught(() => sgd(undefined as never)).detail).toBe('sgd: needs a learningRate, e.g. sgd(0.1)');
+    expect(caught(() => momentum({} as never)).detail).toBe('momentum: needs a learningRate, e.g. momentum(0.1)');
+    expect(caught(() => adam(Number.NaN)).detail).toBe(
+      'adam: learningRate must be a finite number, an f32[] Variable or a schedule; got NaN',
+    );
+    const vector = variable([0.1, 0.2], { name: 'lr' });
+    expect(caught(() => sgd(vector)).detail).toBe(
+      "sgd: learningRate must be a finite number, an f32[] Variable or a schedule; got variable 'lr' f32[2]",
+    );
+  });
+
+  it('a Variable rate is read at every step, so it can change between steps', () => {
+    const lr = variable(0.1, { name: 'lr' });
+    const opt = sgd(lr);
+    const w = new Variable(tensor(W0));
+    opt.apply(w, tensor(G1));
+    lr.assign(tensor(0.01));
+    opt.apply(w, tensor(G2));
+    expectTensor(
+      w.value,
+      [3],
+      W0.map((v, i) => v - 0.1 * G1[i]! - 0.01 * G2[i]!),
+    );
+  });
+
+  it('a schedule is evaluated at the step count, which starts at 0 and counts apply calls', () => {
+    const opt = sgd(exponentialDecay({ initialValue: 0.1, decaySteps: 1, decayRate: 0.5 }));
+    expect(opt.iterations.dtype).toBe('i32');
+    expect(opt.currentLearningRate().item()).toBeCloseTo(0.1, 7);
+    const expected = reference((w, g, _i, t) => w - 0.1 * 0.5 ** t * g);
+    expectSteps(run(opt), expected);
+    expect(opt.iterations.value.item()).toBe(3);
+    expect(opt.currentLearningRate().item()).toBeCloseTo(0.0125, 7);
+  });
+
+  it('adam and rmsprop follow a schedule too', () => {
+    const schedule = cosineDecay({ initialValue: 0.1, decaySteps: 2 });
+    const rates = [0.1, 0.05, 0];
+    const m = [0, 0, 0];
+    const v = [0, 0, 0];
+    const expected = reference((w, g, i, step) => {
+      const t = step + 1;
+      m[i] = 0.9 * m[i]! + 0.1 * g;
+      v[i] = 0.999 * v[i]! + 0.001 * g * g;
+      return w - (((rates[step]! * Math.sqrt(1 - 0.999 ** t)) / (1 - 0.9 ** t)) * m[i]!) / (Math.sqrt(v[i]!) + 1e-8);
+    });
+    expectSteps(run(adam(schedule)), expected, ADAM_RTOL);
+    const s = [0, 0, 0];
+    const expectedRms = reference((w, g, i, step) => {
+      s[i] = 0.99 * s[i]! + 0.01 * g * g;
+      return w - (rates[step]! * g) / (Math.sqrt(s[i]!) + 1e-8);
+    });
+    expectSteps(run(rmsprop(schedule)), expectedRms, 1e-4);
+  });
+
+  it('init creates the state of every trainable variable before any step', () => {
+    const a = new Variable(tensor([1, 2]), { name: 'a' });
+    const frozen = new Variable(tensor([3]), { name: 'frozen', trainable: false });
+    const opt = adam();
+    opt.init({ a, frozen });
+    expect([...opt.state.keys()]).toEqual([a]);
+    expect(Object.keys(opt.state.get(a)!).sort()).toEqual(['m', 'step', 'v']);
+    expect(opt.iterations.value.item()).toBe(0);
   });
 });

@@ -25,6 +25,8 @@ import {
   sign,
   sin,
   softplus,
+  silu,
+  hardSigmoid,
   sqrt,
   square,
   stopGradient,
@@ -264,6 +266,33 @@ const UNARY: Record<Exclude<UnaryOp, 'logicalNot'>, UnaryRow> = {
       [-100, 0],
       [Infinity, Infinity],
       [-Infinity, 0],
+    ],
+  },
+  silu: {
+    // Through tanh: x·σ(x) = x·(1 + tanh(x/2))/2.
+    fn: silu,
+    input: [-6, ...GENERAL, 6],
+    ref: (x) => (x * (1 + Math.tanh(x / 2))) / 2,
+    special: [
+      [0, 0],
+      [1, 0.7310585786300049],
+      [-1, -0.2689414213699951],
+      [100, 100],
+      [-200, -0],
+      [Infinity, Infinity],
+    ],
+  },
+  hardSigmoid: {
+    // PyTorch's definition, piecewise: 0 at x <= -3, 1 at x >= 3, x/6 + 1/2 between.
+    fn: hardSigmoid,
+    input: [-4, -3, -2.9, ...GENERAL, 2.9, 3, 4],
+    ref: (x) => (x <= -3 ? 0 : x >= 3 ? 1 : x / 6 + 0.5),
+    special: [
+      [0, 0.5],
+      [1.5, 0.75],
+      [-1.5, 0.25],
+      [-Infinity, 0],
+      [Infinity, 1],
     ],
   },
   floor: {

@@ -4,12 +4,16 @@
  * and version) and no trace cache (tracing count and entries).
  */
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as k from '../src/index.ts';
 import { kiln, FIXTURES } from '../../cli/test/support/run-kiln.ts';
 import {
   KilnArgumentError,
   KilnConcretizationError,
   KilnDTypeError,
+  KilnFormatError,
   KilnGradientError,
   KilnParseError,
   KilnShapeError,
@@ -25,6 +29,8 @@ interface World {
   opt: k.Optimizer;
   step: k.Traced<(x: k.Tensor, i: k.Tensor) => k.Tensor>;
   fixed: k.Traced<(x: k.Tensor) => k.Tensor>;
+  classify: k.Traced<(x: k.Tensor, labels: k.Tensor) => k.Tensor>;
+  pair: k.Traced<(p: { w: k.Tensor; b: k.Tensor }) => k.Tensor>;
 }
 
 function makeWorld(): World {
@@ -51,7 +57,16 @@ function makeWorld(): World {
     },
     { inputSignature: [{ shape: [2, 3], dtype: 'f32' }] },
   );
-  return { w, b, opt, step, fixed };
+  const classify = k.trace(function classify(x: k.Tensor, labels: k.Tensor) {
+    const loss = (p: { w: k.Tensor; b: k.Tensor }) => k.softmaxCrossEntropy(k.dense(x, p.w, p.b), labels);
+    const [value, grads] = k.valueAndGrad(loss)({ w, b });
+    opt.apply({ w, b }, grads);
+    return value;
+  });
+  const pair = k.trace(function pair(p: { w: k.Tensor; b: k.Tensor }) {
+    return k.add(p.w, p.b);
+  });
+  return { w, b, opt, step, fixed, classify, pair };
 }
 
 interface Snapshot {
@@ -62,8 +77,13 @@ interface Snapshot {
 }
 
 function snapshot(world: World): Snapshot {
-  const vars = [world.w, world.b, ...[...world.opt.state.values()].flatMap((s) => Object.values(s))];
-  const traced = [world.step, world.fixed];
+  const vars = [
+    world.w,
+    world.b,
+    world.opt.iterations,
+    ...[...world.opt.state.values()].flatMap((s) => Object.values(s)),
+  ];
+  const traced = [world.step, world.fixed, world.classify, world.pair];
   return {
     values: vars.map((v) => Array.from(v.value.dataSync())),
     versions: vars.map((v) => v.version),
@@ -78,7 +98,14 @@ interface Case {
   act: (world: World) => unknown;
   error: ErrorClass;
   message: RegExp;
+  /** The error points at the line of this file that made the call. */
+  locates?: boolean;
 }
+
+/** Checkpoint files for the restore cases, written in beforeAll. */
+const files = mkdtempSync(join(tmpdir(), 'kiln-bad-input-'));
+const CUT = join(files, 'cut.safetensors');
+const OTHER = join(files, 'other.safetensors');
 
 const x23 = () =>
   k.tensor([
@@ -150,6 +177,51 @@ const CASES: Case[] = [
     message: /^gather: index 2 is out of range \[0, 2\)/,
   },
   {
+    name: 'an eager label out of range in softmaxCrossEntropy',
+    act: () => k.softmaxCrossEntropy(x23(), k.tensor([1, 5], undefined, 'i32')),
+    error: KilnArgumentError,
+    message: /^softmaxCrossEntropy: label 5 \(at index 1\) is out of range \[0, 3\) for logits f32\[2,3\]/,
+    locates: true,
+  },
+  {
+    name: 'a tensor too large to hold',
+    act: () => k.zeros([1e6, 1e6]),
+    error: KilnShapeError,
+    message: /^zeros: shape \[1000000,1000000\] has 1000000000000 elements, more than a tensor can hold/,
+    locates: true,
+  },
+  {
+    name: 'an op whose result would be too large to hold',
+    act: () => k.broadcastTo(k.ones([1, 1]), [100000, 100000]),
+    error: KilnShapeError,
+    message: /^broadcastTo: shape \[100000,100000\] has 10000000000 elements/,
+    locates: true,
+  },
+  {
+    name: 'a learning rate that is not a number, scalar Variable or schedule',
+    act: () => k.adam('fast' as never),
+    error: KilnArgumentError,
+    message: /^adam: learningRate must be a finite number, an f32\[\] Variable or a schedule; got fast/,
+  },
+  {
+    name: 'a truncated checkpoint',
+    act: (w) => k.restoreCheckpoint(CUT, { params: { w: w.w, b: w.b }, optimizer: w.opt }),
+    error: KilnFormatError,
+    message: /^safetensors: .*cut\.safetensors is truncated: its tensors need 36 bytes of data, the file has 33/,
+  },
+  {
+    name: 'a checkpoint whose tensor has another shape',
+    act: (w) => k.restoreCheckpoint(OTHER, { params: { w: w.w, b: w.b }, optimizer: w.opt }),
+    error: KilnShapeError,
+    message: /^restoreCheckpoint: tensor 'params\.b' in .*other\.safetensors is f32\[3\] but variable 'b' is f32\[2\]/,
+  },
+  {
+    name: 'datasets of tensors with different row counts',
+    act: () => k.data.fromTensors({ x: x23(), y: k.ones([3]) }),
+    error: KilnShapeError,
+    message: /^fromTensors: leaf 'y' \(f32\[3\]\) has 3 rows, 'x' \(f32\[2,3\]\) has 2/,
+  },
+  {
     name: 'random numbers without a seed',
     act: () => k.randomNormal([2], undefined as never),
     error: KilnArgumentError,
@@ -187,6 +259,21 @@ const CASES: Case[] = [
     message: /^gather: index 9 is out of range \[0, 2\) in traced function @step/,
   },
   {
+    name: 'a label out of range inside a traced training step (wasm)',
+    act: (w) => w.classify(x23(), k.tensor([0, 5], undefined, 'i32')),
+    error: KilnArgumentError,
+    message: /^gather: index 5 is out of range \[0, 2\) in traced function @classify/,
+    locates: true,
+  },
+  {
+    name: 'a traced call whose pytree lacks a key the body reads',
+    act: (w) => w.pair({ w: k.ones([3, 2]) } as never),
+    error: KilnArgumentError,
+    message:
+      /^pair: argument p has no key 'b' \(its keys are w\), but the traced body reads p\.b; tracing then failed: add:/,
+    locates: true,
+  },
+  {
     name: 'an unknown backend',
     act: () => k.trace((t: k.Tensor) => t, { backend: 'gpu' })(x23()),
     error: KilnArgumentError,
@@ -200,7 +287,7 @@ const CASES: Case[] = [
   },
   {
     name: 'a trace that needs more than 4 GiB',
-    act: () => k.trace((t: k.Tensor) => k.exp(t), { inputSignature: [{ shape: [50000, 50000] }] }).inspect(),
+    act: () => k.trace((t: k.Tensor) => k.exp(t), { inputSignature: [{ shape: [40000, 40000] }] }).inspect(),
     error: KilnMemoryLimitError,
     message: /more than WebAssembly's 4 GiB memory/,
   },
@@ -234,8 +321,17 @@ describe('the bad-input catalogue', () => {
     good(world); // trace and run once, so caches and optimizer state exist
     good(world);
     world.fixed(x23());
+    world.classify(x23(), k.tensor([0, 1], undefined, 'i32'));
+    world.pair({ w: k.ones([3, 2]), b: k.ones([2]) });
+    k.saveCheckpoint(CUT, { params: { w: world.w, b: world.b }, optimizer: world.opt });
+    writeFileSync(CUT, readFileSync(CUT).subarray(0, -3));
+    const other = { w: k.variable(k.ones([3, 2])), b: k.variable(k.ones([3])) };
+    k.saveCheckpoint(OTHER, { params: other, optimizer: k.sgd(1) });
   });
-  afterAll(() => warn.mockRestore());
+  afterAll(() => {
+    warn.mockRestore();
+    rmSync(files, { recursive: true, force: true });
+  });
 
   it('has at least 20 cases', () => {
     expect(CASES.length).toBeGreaterThanOrEqual(20);
@@ -251,6 +347,7 @@ describe('the bad-input catalogue', () => {
     }
     expect(error).toBeInstanceOf(c.error);
     expect((error as KilnError).detail ?? (error as Error).message).toMatch(c.message);
+    if (c.locates) expect((error as KilnError).location?.file).toMatch(/bad-input\.test\.ts$/);
     expect(snapshot(world)).toEqual(before);
     // And the world still works.
     expect(Number.isFinite(good(world).item() as number)).toBe(true);

@@ -34,4 +34,18 @@ describe('the examples', () => {
     expect(count).toBe(1);
     expect(String((log[1] as unknown[])[0])).toContain('fused.matmul');
   });
+
+  it("the README's training loop runs: dataset, schedule, clipping, dropout, checkpoint", async () => {
+    const log: string[] = [];
+    const original = console.log;
+    console.log = (...args: unknown[]) => void log.push(args.join(' '));
+    try {
+      const { accuracy, trainStep } = await import('../../../examples/training-loop.ts');
+      expect(accuracy).toBeGreaterThan(0.9);
+      expect(trainStep.tracingCount).toBe(2); // full batches and the last partial one
+    } finally {
+      console.log = original;
+    }
+    expect(log.at(-1)).toBe('restored step 100');
+  });
 });

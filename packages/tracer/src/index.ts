@@ -23,6 +23,7 @@ export {
   functionsRunEagerly,
   tracedFunctions,
   type Traced,
+  type TraceDecorator,
   type TraceReport,
   type TraceOptions,
   type TracedMethods,

@@ -53,24 +53,65 @@ export function asTraced<F extends AnyFn>(fn: F): Traced<F> {
   return fn as Traced<F>;
 }
 
-type MethodDecorator = <F extends AnyFn>(method: F, context: ClassMethodDecoratorContext) => F;
+/**
+ * What `trace(options)` returns: a method decorator in both of TypeScript's forms, the standard
+ * (TC39) one and the legacy `experimentalDecorators` one, so a project's tsconfig never matters.
+ */
+export interface TraceDecorator {
+  <F extends AnyFn>(method: F, context: ClassMethodDecoratorContext): F;
+  (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor;
+}
 
 /**
- * Traces `fn` (see the file comment); `trace(options)` is a TC39 method decorator: `@trace()`
- * gives every instance its own traced method, with its own cache and variables.
+ * Traces `fn` (see the file comment); `trace(options)` is a method decorator: `@trace()` gives
+ * every instance its own traced method, with its own cache and variables.
  */
 export function trace<F extends AnyFn>(fn: F, options?: TraceOptions): Traced<F>;
-export function trace(options?: TraceOptions): MethodDecorator;
+export function trace(options?: TraceOptions): TraceDecorator;
 export function trace(fnOrOptions?: AnyFn | TraceOptions, maybeOptions: TraceOptions = {}): unknown {
   if (typeof fnOrOptions === 'function') return makeTraced(fnOrOptions, maybeOptions);
   const options = fnOrOptions ?? {};
-  return (method: AnyFn, context: ClassMethodDecoratorContext) => {
-    if (context.kind !== 'method') throw new KilnArgumentError(`@trace() applies to methods, not to a ${context.kind}`);
-    const name = options.name ?? String(context.name);
-    context.addInitializer(function (this: unknown) {
-      const traced = makeTraced(method, { ...options, name }, this);
-      Object.defineProperty(this as object, context.name, { value: traced, configurable: true, writable: true });
-    });
-    return method;
+  return (first: unknown, second: unknown, descriptor?: PropertyDescriptor): unknown =>
+    isDecoratorContext(second)
+      ? decorateMethod(options, first as AnyFn, second)
+      : decorateLegacyMethod(options, first as object, second as string | symbol, descriptor);
+}
+
+function isDecoratorContext(x: unknown): x is DecoratorContext {
+  return typeof x === 'object' && x !== null && 'kind' in x && 'name' in x;
+}
+
+/** The standard form: each instance gets its traced method when it is constructed. */
+function decorateMethod(options: TraceOptions, method: AnyFn, context: DecoratorContext): AnyFn {
+  if (context.kind !== 'method') throw new KilnArgumentError(`@trace() applies to methods, not to a ${context.kind}`);
+  const name = options.name ?? String(context.name);
+  context.addInitializer(function (this: unknown) {
+    const traced = makeTraced(method, { ...options, name }, this);
+    Object.defineProperty(this as object, context.name, { value: traced, configurable: true, writable: true });
+  });
+  return method;
+}
+
+/** The `experimentalDecorators` form: each instance gets its traced method on first access. */
+function decorateLegacyMethod(
+  options: TraceOptions,
+  prototype: object,
+  key: string | symbol,
+  descriptor: PropertyDescriptor | undefined,
+): PropertyDescriptor {
+  const method: unknown = descriptor?.value;
+  if (typeof method !== 'function') {
+    throw new KilnArgumentError(`@trace() applies to methods; ${String(key)} is not a method`);
+  }
+  const name = options.name ?? String(key);
+  return {
+    configurable: true,
+    enumerable: descriptor?.enumerable ?? false,
+    get(this: object) {
+      if (this === prototype) return method;
+      const traced = makeTraced(method as AnyFn, { ...options, name }, this);
+      Object.defineProperty(this, key, { value: traced, configurable: true, writable: true });
+      return traced;
+    },
   };
 }

@@ -142,6 +142,12 @@ export const elementwiseLowering: { [K in ElementwiseOp]: Lowering<K> } = {
       simdMath.log1p(b, simdMath.exp(b, b.mod.f32x4.neg(b.mod.f32x4.abs(x[0]!())))),
     ),
   ),
+  silu: float((b, x) => b.mod.f32x4.mul(x[0]!(), simdMath.sigmoid(b, x[0]!()))),
+  // (min(max(x + 3, 0), 6)) / 6: min and max keep NaN, as Math.min and Math.max do.
+  hardSigmoid: float((b, x) => {
+    const f = b.mod.f32x4;
+    return f.div(f.min(f.max(f.add(x[0]!(), b.f32x4(3)), b.f32x4(0)), b.f32x4(6)), b.f32x4(6));
+  }),
   floor: numeric(
     (b, x) => b.mod.f32x4.floor(x[0]!()),
     (_b, x) => x[0]!(),

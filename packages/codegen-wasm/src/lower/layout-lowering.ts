@@ -54,13 +54,13 @@ function loadIndex(b: KernelBuilder, p: number, index: ExpressionRef): Expressio
 }
 
 /** Stops the call (through `fail`) unless 0 <= idx < limit. */
-function checkIndex(b: KernelBuilder, op: string, idx: () => ExpressionRef, limit: number): ExpressionRef {
+function checkIndex(b: KernelBuilder, node: Node, idx: () => ExpressionRef, limit: number): ExpressionRef {
   const { mod } = b;
   const bad = mod.i32.or(mod.i32.lt_s(idx(), b.i32(0)), mod.i32.ge_s(idx(), b.i32(limit)));
   return mod.if(
     bad,
     mod.block(null, [
-      mod.call(b.module.failImport(), [b.i32(b.module.opCode(op)), idx(), b.i32(limit)], b.binaryen.none),
+      mod.call(b.module.failImport(), [b.i32(b.module.failCode(node)), idx(), b.i32(limit)], b.binaryen.none),
       mod.unreachable(),
     ]),
   );
@@ -141,7 +141,7 @@ const bodies: Record<string, LayoutBody> = {
     const get = (l: Local) => (): ExpressionRef => l.get();
     const check = b.loop(t, b.i32(0), b.i32(count), 1, [
       idx.set(loadIndex(b, 2, get(t)())),
-      checkIndex(b, 'gather', get(idx), dim),
+      checkIndex(b, node, get(idx), dim),
     ]);
     const copy = b.loop(o, b.i32(0), b.i32(outer), 1, [
       b.loop(t, b.i32(0), b.i32(count), 1, [
@@ -180,7 +180,7 @@ const bodies: Record<string, LayoutBody> = {
       : mod.i32.store(0, 4, dst(), mod.i32.add(mod.i32.load(0, 4, dst()), mod.i32.load(0, 4, src())));
     const check = b.loop(t, b.i32(0), b.i32(count), 1, [
       idx.set(loadIndex(b, 2, get(t)())),
-      checkIndex(b, 'scatterAdd', get(idx), dim),
+      checkIndex(b, node, get(idx), dim),
     ]);
     return [
       check,

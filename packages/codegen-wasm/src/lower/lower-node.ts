@@ -12,6 +12,7 @@ import { lowerElementwise } from './elementwise-lowering.ts';
 import { lowerArgReduce, lowerReduce, lowerRows } from './reduce-lowering.ts';
 import { lowerMatmul } from './matmul-lowering.ts';
 import { hasLayoutLowering, lowerLayout } from './layout-lowering.ts';
+import { lowerRandom } from './random-lowering.ts';
 import { RowLayoutError } from './row-kernel.ts';
 import { elementBytes, splatConstant, storeOne } from './lanes.ts';
 import { UnsupportedLowering, type Kernel, type NodeLowering } from './kernel-types.ts';
@@ -28,7 +29,9 @@ function lowerPlain(ctx: ModuleContext, node: Node): Kernel {
   const op = node.op as OpName;
   if (op === 'argmax' || op === 'argmin') return lowerArgReduce(ctx, node);
   if (op === 'matmul') return lowerMatmul(ctx, node);
-  if (opFamily(op) === 'reduce') return lowerReduce(ctx, node);
+  const family = opFamily(op);
+  if (family === 'reduce') return lowerReduce(ctx, node);
+  if (family === 'random') return lowerRandom(ctx, node);
   if (isElementwise(op)) return lowerElementwise(ctx, node);
   if (hasLayoutLowering(op)) return lowerLayout(ctx, node);
   throw new Error(`codegen-wasm: no lowering for ${op}`);

@@ -16,8 +16,8 @@ export class ModuleContext {
   private names = 0;
   /** Nodes that print, by the index the print import receives. */
   readonly printed: Node[] = [];
-  /** Ops that can stop a call, by the code the fail import receives. */
-  readonly failingOps: string[] = [];
+  /** Nodes that can stop a call, by the code the fail import receives. */
+  readonly failingNodes: Node[] = [];
 
   constructor(
     readonly binaryen: Binaryen,
@@ -57,9 +57,10 @@ export class ModuleContext {
     return internal;
   }
 
-  opCode(op: string): number {
-    if (!this.failingOps.includes(op)) this.failingOps.push(op);
-    return this.failingOps.indexOf(op);
+  /** The code `node` passes to the fail import, so the error can name its op and source line. */
+  failCode(node: Node): number {
+    if (!this.failingNodes.includes(node)) this.failingNodes.push(node);
+    return this.failingNodes.indexOf(node);
   }
 
   printIndex(node: Node): number {

@@ -3,13 +3,15 @@
  * `print` (which prints a tensor from memory on every call) and `fail` (which records why a
  * kernel is about to trap, so the call can throw a clear error instead).
  */
-import { makeTensor, sizeOf } from '@kiln-jit/core';
+import { makeTensor, sizeOf, type SourceLocation } from '@kiln-jit/core';
 import type { ModuleContext } from '../lower/module-context.ts';
 import type { WasmMemory } from './memory.ts';
 import { scalarHelpers } from './scalar-helpers.ts';
 
 export interface IndexFailure {
   op: string;
+  /** The user's line that made the failing node, when known. */
+  loc: SourceLocation | null;
   index: number;
   limit: number;
 }
@@ -21,7 +23,8 @@ export function moduleImports(memory: WasmMemory, ctx: ModuleContext) {
       memory: memory.memory,
       ...scalarHelpers,
       fail: (code: number, index: number, limit: number): void => {
-        failure = { op: ctx.failingOps[code]!, index, limit };
+        const node = ctx.failingNodes[code]!;
+        failure = { op: node.op, loc: node.loc, index, limit };
       },
       print: (index: number, address: number): void => {
         const node = ctx.printed[index]!;

@@ -19,3 +19,7 @@ export const sigmoid = (x: TensorLike): Tensor => unary('sigmoid', x);
 export const tanh = (x: TensorLike): Tensor => unary('tanh', x);
 /** log(1 + exp(x)), without overflow. */
 export const softplus = (x: TensorLike): Tensor => unary('softplus', x);
+/** x·sigmoid(x), also called swish (PyTorch's `silu`, JAX's `nn.silu`). */
+export const silu = (x: TensorLike): Tensor => unary('silu', x);
+/** relu6(x + 3) / 6: 0 up to -3, 1 from 3, linear between (PyTorch's `hardsigmoid`, JAX's `nn.hard_sigmoid`). */
+export const hardSigmoid = (x: TensorLike): Tensor => unary('hardSigmoid', x);

@@ -1,6 +1,6 @@
 /**
- * @file The ops that are a family of their own: cast, where (select), print (an effect) and
- * matmul, one entry each with shape rule, eager kernel and gradient.
+ * @file The ops that are a family of their own: cast, where (select), print (an effect), matmul
+ * and randomBits (random), one entry each with shape rule, eager kernel and gradient.
  */
 import { isDType } from '../dtype.ts';
 import { KilnArgumentError, KilnDTypeError, KilnShapeError } from '../errors.ts';
@@ -8,11 +8,13 @@ import { broadcastShapes } from '../shape.ts';
 import { makeTensor } from '../tensor.ts';
 import { castKernel, whereKernel } from '../kernels/elementwise.ts';
 import { matmulKernel } from '../kernels/matmul.ts';
+import { randomBitsKernel } from '../kernels/threefry.ts';
 import type { OpRules, ShapeRule, VjpRule } from './rules.ts';
 import {
   broadcastAll,
   checkArity,
   checkDType,
+  checkShapeAttr,
   matrixDims,
   sameDType,
   typesString,
@@ -20,6 +22,7 @@ import {
   type TensorType,
 } from './shape-rules.ts';
 import { matmul, sumToShape, where } from './api.ts';
+import { noGradients } from './vjp.ts';
 
 const matmulShape: ShapeRule<'matmul'> = (inputs, { transposeA, transposeB }) => {
   checkArity('matmul', inputs, 2);
@@ -60,7 +63,7 @@ const matmulVjp: VjpRule<'matmul'> = (g, [a, b], _y, { transposeA: tA, transpose
   return [da && sumToShape(da, a!.shape), db && sumToShape(db, b!.shape)];
 };
 
-export const miscRules: { readonly [K in 'cast' | 'where' | 'print' | 'matmul']: OpRules<K> } = {
+export const miscRules: { readonly [K in 'cast' | 'where' | 'print' | 'matmul' | 'randomBits']: OpRules<K> } = {
   cast: {
     shape: (inputs, { dtype }) => {
       checkArity('cast', inputs, 1);
@@ -95,4 +98,18 @@ export const miscRules: { readonly [K in 'cast' | 'where' | 'print' | 'matmul']:
     vjp: (g) => [g],
   },
   matmul: { shape: matmulShape, kernel: matmulKernel, vjp: matmulVjp },
+  randomBits: {
+    shape: (inputs, { shape, dtype }) => {
+      checkArity('randomBits', inputs, 1);
+      const key = inputs[0]!;
+      if (key.dtype !== 'i32' || key.shape.length !== 1 || key.shape[0] !== 2)
+        throw new KilnDTypeError(`randomBits: the key must be i32[2], got ${typeString(key)}`);
+      checkShapeAttr('randomBits', shape);
+      if (dtype !== 'i32' && dtype !== 'f32')
+        throw new KilnArgumentError(`randomBits: dtype must be i32 (bits) or f32 (uniform in [0, 1)), got ${dtype}`);
+      return { shape, dtype };
+    },
+    kernel: randomBitsKernel,
+    vjp: noGradients,
+  },
 };

@@ -25,6 +25,8 @@ export const UNARY_OPS = [
   'gelu',
   'erf',
   'softplus',
+  'silu',
+  'hardSigmoid',
   'floor',
   'ceil',
   'round',
@@ -89,12 +91,17 @@ export interface OpAttrs
   scatterAdd: { axis: number; dimSize: number };
   oneHot: { depth: number };
   matmul: { transposeA: boolean; transposeB: boolean };
+  /**
+   * Threefry-2x32 random bits from an i32[2] key, laid out as JAX's `random_bits`: raw 32-bit
+   * words for i32, or their top 23 bits as a fraction in [0, 1) for f32 (JAX's uniform floats).
+   */
+  randomBits: { shape: number[]; dtype: 'i32' | 'f32' };
 }
 
 export type OpName = keyof OpAttrs;
 
 /** The family of an op, which decides how passes and backends treat it. */
-export type OpFamily = 'unary' | 'binary' | 'select' | 'cast' | 'reduce' | 'layout' | 'matmul' | 'effect';
+export type OpFamily = 'unary' | 'binary' | 'select' | 'cast' | 'reduce' | 'layout' | 'matmul' | 'effect' | 'random';
 
 const families: { [K in OpName]: OpFamily } = {
   ...(Object.fromEntries(UNARY_OPS.map((op) => [op, 'unary'])) as Record<UnaryOp, 'unary'>),
@@ -105,6 +112,7 @@ const families: { [K in OpName]: OpFamily } = {
   print: 'effect',
   where: 'select',
   matmul: 'matmul',
+  randomBits: 'random',
 };
 
 export const OP_NAMES = Object.keys(families) as OpName[];

@@ -3,6 +3,7 @@
  * the rest of Kiln reads (shape rules for tracing and verifying, kernels for eager execution and
  * the IR interpreter, VJPs for autodiff).
  */
+import { checkTensorSize } from '../shape.ts';
 import { OP_NAMES, type OpAttrs, type OpName } from './names.ts';
 import type { Kernel, OpRules, ShapeRule, TensorType, VjpRule } from './rules.ts';
 import { unaryRules } from './unary.ts';
@@ -29,7 +30,12 @@ export const shapeRules: { readonly [K in OpName]: ShapeRule<K> } = view('shape'
 export const kernels: { readonly [K in OpName]: Kernel<K> } = view('kernel');
 export const vjpRules: { readonly [K in OpName]: VjpRule<K> } = view('vjp');
 
-/** The output type of `op` applied to `inputs`; throws a KilnError naming the op on a mismatch. */
+/**
+ * The output type of `op` applied to `inputs`; throws a KilnError naming the op on a mismatch, or
+ * when the output would have more elements than a tensor can hold.
+ */
 export function inferType<K extends OpName>(op: K, inputs: readonly TensorType[], attrs: OpAttrs[K]): TensorType {
-  return (shapeRules[op] as ShapeRule<K>)(inputs, attrs);
+  const type = (shapeRules[op] as ShapeRule<K>)(inputs, attrs);
+  checkTensorSize(op, type.shape);
+  return type;
 }

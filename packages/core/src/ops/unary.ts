@@ -28,6 +28,8 @@ import {
   erf as erfOp,
   exp,
   greater,
+  less,
+  logicalAnd,
   mul,
   neg,
   sigmoid as sigmoidOp,
@@ -99,6 +101,18 @@ export const unaryOps: { readonly [K in UnaryOp]: UnaryDef<K> } = {
   },
   erf: { dtypes: 'float', scalar: erf, vjp: chain((x) => mul(TWO_OVER_SQRT_PI, exp(neg(square(x))))) },
   softplus: { dtypes: 'float', scalar: softplus, vjp: chain((x) => sigmoidOp(x)) },
+  // y = x·σ(x): y' = σ(x)·(1 + x·(1 - σ(x))) = σ(x) + y·(1 - σ(x)).
+  silu: {
+    dtypes: 'float',
+    scalar: (x) => x / (1 + Math.exp(-x)),
+    vjp: chain((x, y) => add(sigmoidOp(x), mul(y, sub(1, sigmoidOp(x))))),
+  },
+  // relu6(x + 3) / 6, as PyTorch and JAX define it; the slope is 1/6 strictly inside (-3, 3).
+  hardSigmoid: {
+    dtypes: 'float',
+    scalar: (x) => Math.min(Math.max(x + 3, 0), 6) / 6,
+    vjp: (g, [x]) => [where(logicalAnd(greater(x!, -3), less(x!, 3)), div(g, 6), 0)],
+  },
   floor: { dtypes: 'numeric', scalar: Math.floor, vjp: noGradient },
   ceil: { dtypes: 'numeric', scalar: Math.ceil, vjp: noGradient },
   round: { dtypes: 'numeric', scalar: roundHalfEven, vjp: noGradient },

@@ -88,6 +88,10 @@ const UNARY_MODEL: { readonly [K in UnaryOp]: ErrorModel } = {
   gelu: bound(8 * U, 0, Math.max(unitError('tanh'), unitError('erf')) / 2 + 4 * U),
   erf: simdBound('erf'),
   softplus: bound(8 * U, unitError('exp') + unitError('log1p')),
+  // x · sigmoid(x): sigmoid's absolute error scaled by |x|, and the product's rounding.
+  silu: bound(2 * U, 0, unitError('sigmoid') + U),
+  // (x + 3) and the division each round once in f32; eager rounds (x + 3) / 6 once.
+  hardSigmoid: bound(3 * U),
   floor: 'exact',
   ceil: 'exact',
   round: 'exact',

@@ -84,6 +84,8 @@ export const UNARY_DISCRETE: { readonly [K in UnaryOp]: boolean } = {
   gelu: false,
   erf: false,
   softplus: false,
+  silu: false,
+  hardSigmoid: false,
   floor: true,
   ceil: true,
   round: true,

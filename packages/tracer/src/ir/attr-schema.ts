@@ -54,6 +54,7 @@ const schemas: { readonly [K in OpName]: SchemaOf<OpAttrs[K]> } = {
   scatterAdd: { axis: 'int', dimSize: 'int' },
   oneHot: { depth: 'int' },
   matmul: { transposeA: 'bool', transposeB: 'bool' },
+  randomBits: { shape: 'ints', dtype: 'dtype' },
 };
 
 export const attrSchema: { readonly [K in OpName]: Schema } = schemas;

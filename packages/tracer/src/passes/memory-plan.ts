@@ -6,8 +6,8 @@
  *     backend's kernels allow it (its MemoryPolicy says which inputs),
  *   - lets a reshape share its input's bytes,
  *   - writes a variable's update straight into the variable's storage when the old value is not
- *     read afterwards (unless the graph has a node that may fail midway, since a failed call must
- *     leave every variable as it was),
+ *     read afterwards and no node that may fail midway runs after it, since a failed call must
+ *     leave every variable as it was,
  *   - packs the remaining buffers so no two that are live at the same time overlap.
  * The plan is attached to the graph as `annotations.memoryPlan`; the graph itself is unchanged.
  */
@@ -44,7 +44,10 @@ export interface MemoryPolicy {
   readonly name: string;
   /** Inputs whose storage `node`'s output may take: the kernel reads none of their elements after writing it. */
   inPlaceInputs(node: Node): readonly Value[];
-  /** Whether running `node` may fail partway through a call (then no variable is updated in place). */
+  /**
+   * Whether running `node` may fail partway through a call (then no variable is overwritten before
+   * it); the planner also asks it of each node of a fused body.
+   */
   mayFail(node: Node): boolean;
 }
 
@@ -85,6 +88,11 @@ export interface MemoryPlan {
   readonly totalBytes: number;
 }
 
+/** Whether `node`, or a node of its fused body, may stop a call midway under `policy`. */
+function mayFail(policy: MemoryPolicy, node: Node): boolean {
+  return policy.mayFail(node) || (node.body?.nodes.some((nd) => mayFail(policy, nd)) ?? false);
+}
+
 /** Union-find over values that share storage. */
 class Storage {
   private readonly parent = new Map<Value, Value>();
@@ -115,10 +123,9 @@ export function planMemory(
     ...graph.params.map((p) => p.value),
     ...graph.nodes.filter((nd) => nd.op === CONSTANT_OP).map((nd) => nd.output),
   ]);
-  const mayFail = graph.nodes.some((nd) => policy.mayFail(nd));
-  const varOfParamValue = new Map<Value, Param>(
-    mayFail ? [] : graph.params.filter((p) => p.kind === 'var').map((p) => [p.value, p]),
-  );
+  // A variable may be overwritten only after the last node that may stop the call.
+  const lastFailing = graph.nodes.findLastIndex((nd) => mayFail(policy, nd));
+  const varOfParamValue = new Map<Value, Param>(graph.params.filter((p) => p.kind === 'var').map((p) => [p.value, p]));
   const inPlace = new Map<Value, Value>();
   const aliases = new Map<Value, Value>();
   const variablesInPlace = new Set<Param>();
@@ -137,7 +144,7 @@ export function planMemory(
     for (const v of policy.inPlaceInputs(node)) {
       if (endOf(v) !== i) continue; // v (or a view of it) is still needed later
       const root = storage.root(v);
-      const variable = varOfParamValue.get(root);
+      const variable = i > lastFailing ? varOfParamValue.get(root) : undefined;
       if (variable && updateOf.get(out) !== variable) continue; // only the variable's own update may overwrite it
       if (external.has(root) && !variable) continue;
       if (variable) variablesInPlace.add(variable);

@@ -9,6 +9,7 @@ import {
   eagerInterpreter,
   flatten,
   KilnArgumentError,
+  KilnError,
   leafPaths,
   Tensor,
   unflatten,
@@ -22,6 +23,7 @@ import { inspectSource, type SourceFacts } from '../source-check.ts';
 import { getBackend, getDefaultBackend, type Executable } from '../backend.ts';
 import { DEFAULT_PASSES, runPipeline } from '../passes/manager.ts';
 import { printGraph, type PrintOptions } from '../ir/printer.ts';
+import { describeMissingRead, watchMissingKeys, type MissingRead } from '../missing-keys.ts';
 import { TraceCache, type CacheEntry, type OutputSlot } from './cache.ts';
 import { RetraceMonitor } from './retrace-monitor.ts';
 import { ConsoleWatch } from './console-capture.ts';
@@ -150,10 +152,12 @@ export class TracedFunction {
       });
       return unflatten(def, mapped);
     });
+    const missingReads: MissingRead[] = [];
+    const watchedArgs = symbolicArgs.map((arg, i) => watchMissingKeys(arg, names[i]!, missingReads));
     let traced: { outputDef: CacheEntry['outputDef']; outputSlots: OutputSlot[] };
     try {
       traced = this.consoleWatch.during(this.sourceFacts, () => {
-        const output = withInterpreter(interp, () => this.fn.apply(self, symbolicArgs));
+        const output = this.traceBody(interp, self, watchedArgs, missingReads);
         const { leaves, def } = flatten(output, (x) => x instanceof Tensor);
         const outputSlots = leaves.map((leaf): OutputSlot => {
           if (!(leaf instanceof Tensor)) return { value: leaf };
@@ -183,6 +187,20 @@ export class TracedFunction {
       compileMs: 0,
       calls: 0,
     };
+  }
+
+  /** Runs the body under `interp`; a failure after a read of a missing argument key names the key. */
+  private traceBody(interp: TraceInterpreter, self: unknown, args: unknown[], missingReads: MissingRead[]): unknown {
+    try {
+      return withInterpreter(interp, () => this.fn.apply(self, args));
+    } catch (e) {
+      const missing = describeMissingRead(missingReads);
+      if (!missing) throw e;
+      const detail = e instanceof KilnError ? e.detail : e instanceof Error ? e.message : String(e);
+      throw new KilnArgumentError(`${this.name}: ${missing}; tracing then failed: ${detail}`, undefined, {
+        cause: e,
+      });
+    }
   }
 
   private executableOf(entry: CacheEntry): Executable {

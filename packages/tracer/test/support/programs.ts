@@ -78,6 +78,8 @@ const UNARY_CASES: { readonly [K in Exclude<UnaryOp, 'logicalNot'>]: Domain } = 
   gelu: uniform,
   erf: uniform,
   softplus: uniform,
+  silu: (s, seed) => uniform(s, seed, -5, 5),
+  hardSigmoid: (s, seed) => uniform(s, seed, -5, 5),
   floor: uniform,
   ceil: uniform,
   round: uniform,
@@ -373,9 +375,37 @@ function trainingProgram(name: string, makeOptimizer: () => k.Optimizer): Progra
       const run: ProgramRun = { fn: step as ProgramRun['fn'], args: [x, y], steps: 5 };
       // Optimizer state variables appear on the first step; list them lazily through a getter.
       Object.defineProperty(run, 'variables', {
-        get: () => [...Object.values(params), ...[...opt.state.values()].flatMap((s) => Object.values(s))],
+        get: () => [
+          ...Object.values(params),
+          opt.iterations,
+          ...[...opt.state.values()].flatMap((s) => Object.values(s)),
+        ],
       });
       return run;
+    },
+  };
+}
+
+/** An MLP step with dropout from a Generator and a clipped gradient: the generator's state advances each call. */
+function clippedDropoutProgram(): Program {
+  return {
+    name: 'MLP train step (dropout from a Generator, clipByGlobalNorm, SGD)',
+    setup: () => {
+      const params = makeMlp(42);
+      const gen = k.random.generator(3);
+      const opt = k.sgd(0.1);
+      const loss = (p: Mlp, x: Tensor, y: Tensor): Tensor => {
+        const h = k.dropout(k.relu(k.dense(x, p.w1, p.b1)), 0.25, gen);
+        return k.softmaxCrossEntropy(k.dense(h, p.w2, p.b2), y);
+      };
+      const step = (x: Tensor, y: Tensor): Tensor => {
+        const [value, grads] = k.valueAndGrad(loss)(params, x, y);
+        opt.apply(params, k.clipByGlobalNorm(grads, 0.5));
+        return value;
+      };
+      const x = uniform([6, 8], 43);
+      const y = k.tensor([3, 1, 2, 0, 1, 2], undefined, 'i32');
+      return { fn: step as ProgramRun['fn'], args: [x, y], steps: 4, variables: [...Object.values(params), gen.state] };
     },
   };
 }
@@ -411,6 +441,31 @@ function compositePrograms(): Program[] {
   out.push(trainingProgram('MLP train step (SGD)', () => k.sgd({ learningRate: 0.1 })));
   out.push(trainingProgram('MLP train step (Adam)', () => k.adam({ learningRate: 0.01 })));
   out.push(trainingProgram('MLP train step (momentum)', () => k.momentum({ learningRate: 0.05, nesterov: true })));
+  out.push(
+    trainingProgram('MLP train step (RMSprop, centered, momentum)', () =>
+      k.rmsprop(0.01, { momentum: 0.5, centered: true }),
+    ),
+  );
+  out.push(trainingProgram('MLP train step (Adagrad)', () => k.adagrad(0.1)));
+  out.push(
+    trainingProgram('MLP train step (AdamW, warm-up then cosine decay)', () =>
+      k.adamw(k.linearWarmup(k.cosineDecay({ initialValue: 0.02, decaySteps: 3 }), { warmupSteps: 2 })),
+    ),
+  );
+  out.push(clippedDropoutProgram());
+  out.push({
+    name: 'random: bits, split, uniform, normal, bernoulli from a key argument',
+    setup: () => ({
+      fn: ((key: Tensor) => [
+        k.random.bits(key, [7]),
+        k.random.split(key, 3),
+        k.random.uniform(key, [5, 3], { min: -2, max: 3 }),
+        k.random.normal(k.random.keyAt(k.random.split(key), 1), [9]),
+        k.random.bernoulli(key, 0.3, [2, 5]),
+      ]) as ProgramRun['fn'],
+      args: [k.tensor([7, -123456789], undefined, 'i32')],
+    }),
+  });
   out.push({
     name: 'grad of grad (tanh)',
     setup: () => ({

@@ -1,0 +1,99 @@
+/**
+ * @file What users install works outside the workspace: the published packages are packed, a new
+ * project in a temp folder installs only the tarballs (plus their registry dependencies) with npm,
+ * and there plain Node trains a traced step on Wasm, tsc type-checks a TypeScript user of
+ * `@trace()`, and the `kiln` bin lists and dumps that user's traced method.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+// @ts-expect-error: a plain .mjs script with no declarations
+import { packAll, PUBLISHED } from '../../../scripts/pack.mjs';
+
+const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'consumer');
+const project = mkdtempSync(join(tmpdir(), 'kiln-consumer-'));
+let tarballs: string[] = [];
+
+/** Runs a command in the user's project and returns its stdout. */
+function inProject(cmd: string, args: string[]): string {
+  return execFileSync(cmd, args, { cwd: project, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+const tarList = (tarball: string): string[] => execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
+const tarFile = (tarball: string, path: string): string =>
+  execFileSync('tar', ['-xzOf', tarball, path], { encoding: 'utf8' });
+
+beforeAll(() => {
+  tarballs = (packAll(join(project, 'tarballs')) as string[]).map((t) => t);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-app', private: true, type: 'module' }));
+  for (const file of readdirSync(FIXTURE)) copyFileSync(join(FIXTURE, file), join(project, file));
+  inProject('npm', ['install', '--no-audit', '--no-fund', ...tarballs, 'typescript@~5.9.3', '@types/node@^20']);
+}, 600_000);
+
+afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+describe('the packed packages', () => {
+  it('hold only their build and depend on each other by version', () => {
+    expect(tarballs).toHaveLength(PUBLISHED.length);
+    for (const tarball of tarballs) {
+      const files = tarList(tarball).filter(Boolean);
+      const strays = files.filter(
+        (f) => !/^package\/(package\.json|README\.md|LICENSE|dist\/.+|bin\/kiln\.mjs)$/.test(f),
+      );
+      expect({ tarball, strays }).toEqual({ tarball, strays: [] });
+      const manifest = tarFile(tarball, 'package/package.json');
+      expect(manifest).not.toMatch(/workspace:|kiln-source|"private"/);
+      expect(files.some((f) => /^package\/dist\/index\.d\.ts$/.test(f))).toBe(true);
+    }
+  });
+});
+
+describe('a user project that installed the tarballs with npm', () => {
+  it('runs a traced training step on Wasm with plain Node, matching eager', () => {
+    const out = JSON.parse(inProject(process.execPath, ['app.mjs'])) as {
+      traced: number[];
+      eager: number[];
+      backend: string;
+      kernels: number;
+      tracingCount: number;
+    };
+    expect(out.backend).toBe('wasm');
+    expect(out.tracingCount).toBe(1);
+    expect(out.kernels).toBeGreaterThan(0);
+    expect(out.traced).toHaveLength(20);
+    out.traced.forEach((loss, i) => expect(Math.abs(loss - out.eager[i]!)).toBeLessThan(1e-4 * (1 + out.eager[i]!)));
+    // It learned: the loss fell by more than half over 20 steps.
+    expect(out.traced[19]!).toBeLessThan(out.traced[0]! / 2);
+  });
+
+  it('type-checks a TypeScript user of @trace() strictly, under nodenext and bundler resolution', () => {
+    expect(() => inProject(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'])).not.toThrow();
+    expect(() =>
+      inProject(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.bundler.json']),
+    ).not.toThrow();
+  });
+
+  it('traces a method decorated under experimentalDecorators too', () => {
+    inProject(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.legacy.json']);
+    const out = JSON.parse(inProject(process.execPath, ['legacy/legacy-run.js'])) as {
+      losses: number[];
+      tracingCount: number;
+    };
+    expect(out.tracingCount).toBe(1);
+    expect(out.losses[2]!).toBeLessThan(out.losses[0]!);
+  });
+
+  it("runs the kiln bin's list and dump on the user's TypeScript file", () => {
+    const bin = join(project, 'node_modules/.bin/kiln');
+    const list = inProject(bin, ['list', 'app.ts']);
+    expect(list).toMatch(/^name +kind +location +defined as +input signature\n/);
+    expect(list).toMatch(/step +method +app\.ts:\d+ +Classifier\.step +f32\[8,4\] i32\[8\]/);
+    const dump = inProject(bin, ['dump', 'app.ts', '--fn', 'step', '--stage', 'fused']);
+    expect(dump).toMatch(/^graph @step\(%x: f32\[8,4\], %labels: i32\[8\], %w1: f32\[4,16\] var/);
+    expect(dump).toContain('fused.matmul');
+    expect(dump).toMatch(/update %w1 <- /);
+  });
+});
