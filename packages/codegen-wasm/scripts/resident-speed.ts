@@ -42,6 +42,12 @@ for (const w of workloads) {
   const f = k.trace(w.fn, { name: 'bench' });
   const x = ramp(w.shape);
   const read = time(() => void f(x).dataSync());
+  // The same, freeing each result at once instead of leaving it to the garbage collector.
+  const readDisposed = time(() => {
+    const r = f(x);
+    r.dataSync();
+    r.dispose();
+  });
   let y = f(x);
   // Chained: each call's input is the previous call's resident result.
   const chained = time(() => {
@@ -49,5 +55,5 @@ for (const w of workloads) {
     y.dispose();
     y = next;
   });
-  console.log(`${w.name}: read ${fmt(read)}, chained ${fmt(chained)}`);
+  console.log(`${w.name}: read ${fmt(read)}, read+dispose ${fmt(readDisposed)}, chained ${fmt(chained)}`);
 }
