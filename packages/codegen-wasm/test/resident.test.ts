@@ -82,6 +82,20 @@ describe('resident results', () => {
     expect(values(n2)).toEqual(values(x).map((v) => -v));
   });
 
+  it('a loop that reads every result keeps no block of it: reading frees the block at once', () => {
+    const f = trace(gelu, { backend: 'wasm' });
+    const x = ramp(4096, 0.01);
+    f(x).dataSync(); // compile, and make x resident
+    const before = pool().stats;
+    for (let i = 0; i < 200; i++) {
+      const data = f(x).dataSync();
+      expect(data.length).toBe(4096);
+    }
+    const after = pool().stats;
+    expect(after.buffers).toBe(before.buffers);
+    expect(after.spills).toBe(before.spills);
+  });
+
   it('eager ops and item() read a result and keep the host copy', () => {
     const f = trace((x: k.Tensor) => k.sum(k.mul(x, 2)), { backend: 'wasm' });
     const r = f(k.tensor([1, 2, 3]));
@@ -105,7 +119,7 @@ describe('lifetime', () => {
     expect(() => r.dataSync()).toThrow(k.KilnArgumentError);
     expect(() => r.dataSync()).toThrow('Cannot read tensor f32[64]: it was disposed');
     const kept = f(ramp(64));
-    const data = kept.toArray(); // toArray keeps its host copy (dataSync hands out its only copy)
+    const data = kept.toArray(); // toArray copies to the host
     kept.dispose();
     expect(kept.toArray()).toEqual(data); // already on the host: still readable
   });

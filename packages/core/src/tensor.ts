@@ -67,7 +67,14 @@ export class Tensor {
    * null for a symbolic one. Never mutate it: tensors are immutable.
    */
   get storage(): TypedArray | null {
-    if (this.host === null && this.deviceStorage !== null) this.host = this.deviceStorage.toHost();
+    // Once read, the host copy is the tensor's data and the backend block is freed at once: a loop
+    // that reads every result must not leave its blocks to the garbage collector (they would fill
+    // the resident budget, then each call would pay a spill). Passed to a traced call again, the
+    // tensor is copied in once and stays resident, like any host tensor.
+    if (this.host === null && this.deviceStorage !== null) {
+      this.host = this.deviceStorage.toHost();
+      this.dropDevice();
+    }
     if (this.host === null && this.disposed) throw this.disposedError();
     return this.host;
   }
@@ -150,8 +157,6 @@ export class Tensor {
 
   /** A copy of the data as a typed array (Float32Array, Int32Array, or Uint8Array for bool). */
   dataSync(): TypedArray {
-    // Data still in the backend: the user's copy is the only one made (no host copy is kept).
-    if (this.host === null && this.deviceStorage !== null) return this.deviceStorage.toHost();
     return this.concreteData().slice();
   }
 
