@@ -1,10 +1,11 @@
 /**
  * @file Compiles a planned graph into one WebAssembly module: a kernel function per node that
  * computes, and an entry function that calls them in order at the memory plan's static offsets,
- * then writes variable updates. The module is validated, optimized and instantiated once; the
- * executable writes arguments in, runs the entry, and reads results out.
+ * then writes variable updates. The module is validated and instantiated once. A call passes the
+ * entry its argument blocks (resident tensors, copied in only the first time) and fresh result
+ * blocks; results stay in WebAssembly memory until JavaScript reads them (runtime/resident.ts).
  */
-import { KilnArgumentError, KilnError, makeTensor, sizeOf } from '@kiln-jit/core';
+import { KilnArgumentError, KilnError, makeDeviceTensor, sizeOf } from '@kiln-jit/core';
 import {
   CONSTANT_OP,
   memoryPlanOf,
@@ -24,7 +25,9 @@ import { lowerNode } from './lower/lower-node.ts';
 import { FunctionBuilder } from './function-builder.ts';
 import { moduleImports } from './runtime/imports.ts';
 import {
+  align,
   bytesOf,
+  directResults,
   layoutFrame,
   locator,
   placeConstants,
@@ -41,10 +44,17 @@ import {
   type WasmMemory,
 } from './runtime/memory.ts';
 import { ResidentVariables } from './runtime/variables.ts';
+import { ResidentTensors } from './runtime/resident.ts';
 
 let resident: ResidentVariables | null = null;
 function residentVariables(memory: WasmMemory): ResidentVariables {
   return (resident ??= new ResidentVariables(memory));
+}
+
+let tensors: ResidentTensors | null = null;
+/** The process-wide pool of tensors resident in the shared memory. */
+export function residentTensors(): ResidentTensors {
+  return (tensors ??= new ResidentTensors(sharedMemory()));
 }
 
 /**
@@ -94,8 +104,6 @@ interface BuiltModule {
   kernelCount: number;
   frame: FrameLayout;
   staticData: { release: () => void };
-  /** Where each result is read after a call. */
-  resultLocations: Location[];
   varParams: Param[];
 }
 
@@ -117,15 +125,19 @@ function emitModule(
   const kernels = new Map(computing.map((n) => [n, lowerNode(ctx, n)]));
   const scratchBytes = Math.max(0, ...[...kernels.values()].map((k) => k.scratchBytes));
   const { stagedValues, offsets, stagingBytes, updates } = planCopies(graph, plan);
-  const frame = layoutFrame(graph, plan, scratchBytes, stagingBytes);
-  if (frame.bytes > MAX_MEMORY_BYTES) {
+  const frame = layoutFrame(plan, scratchBytes, stagingBytes);
+  // Argument and result blocks are separate from the frame but are needed during a call too.
+  const ownBlocks = [...graph.params.filter((p) => p.kind === 'arg').map((p) => p.value), ...graph.results];
+  const callBytes = ownBlocks.reduce((s, v) => s + align(bytesOf(v.type)), frame.bytes);
+  if (callBytes > MAX_MEMORY_BYTES) {
     throw new KilnMemoryLimitError(
-      `wasm backend: @${graph.name} needs ${formatBytes(frame.bytes)} per call (arena ${formatBytes(plan.peakBytes)}), more than WebAssembly's 4 GiB memory`,
+      `wasm backend: @${graph.name} needs ${formatBytes(callBytes)} per call (arena ${formatBytes(plan.peakBytes)}), more than WebAssembly's 4 GiB memory`,
       null,
     );
   }
   const staticData = placeConstants(graph, memory);
-  const locate = locator(graph, plan, frame, staticData.addresses);
+  const direct = directResults(graph, plan, new Set(stagedValues));
+  const locate = locator(graph, plan, frame, staticData.addresses, direct);
   const staged = (v: Value): Location =>
     offsets.has(v) ? { kind: 'frame', offset: frame.staging + offsets.get(v)! } : locate(v);
   const varParams = graph.params.filter((p) => p.kind === 'var');
@@ -136,9 +148,14 @@ function emitModule(
       to: { kind: 'var', index: varParams.indexOf(u.target) } as Location,
       bytes: bytesOf(u.value.type),
     })),
+    // Every result ends in its own block; those the kernels did not write there are copied in.
+    ...graph.results.flatMap((v, i): Copy[] =>
+      direct.get(v) === i ? [] : [{ from: staged(v), to: { kind: 'out', index: i }, bytes: bytesOf(v.type) }],
+    ),
   ];
-  addEntry(ctx, graph, kernels, locate, frame, copies, varParams.length);
-  return { kernelCount: kernels.size, frame, staticData, resultLocations: graph.results.map(staged), varParams };
+  const argCount = graph.params.filter((p) => p.kind === 'arg').length;
+  addEntry(ctx, graph, kernels, locate, frame, copies, varParams.length, argCount);
+  return { kernelCount: kernels.size, frame, staticData, varParams };
 }
 
 /** Validates (and optimizes, if any passes are set) the module, then instantiates it. */
@@ -181,10 +198,12 @@ function build(
     throw e;
   }
   const { entry, imports } = compiled;
-  const { frame, resultLocations, varParams } = built;
-  const argList = graph.params.filter((p) => p.kind === 'arg');
+  const { frame, varParams } = built;
+  const argBytes = graph.params.filter((p) => p.kind === 'arg').map((p) => bytesOf(p.value.type));
+  const resultTypes = graph.results.map((v) => ({ ...v.type, size: sizeOf(v.type.shape), bytes: bytesOf(v.type) }));
   const updatedVarIndices = graph.updates.map((u) => varParams.indexOf(u.target));
   const vars = residentVariables(memory);
+  const pool = residentTensors();
   let disposed = false;
   const stats: WasmStats = {
     kernels: built.kernelCount,
@@ -198,12 +217,14 @@ function build(
     stats,
     run(args, variables) {
       const base = memory.frame(frame.bytes);
-      argList.forEach((p, i) => memory.write(base + frame.args.get(p)!, args[i]!.storage!));
+      const argAddresses = argBytes.map((bytes, i) => pool.addressOf(args[i]!, bytes));
       const varAddresses = variables.map((v) => vars.resident(v));
+      const outs = resultTypes.map((t) => pool.allocate(t.dtype, t.size, t.bytes));
       imports.clearFailure();
       try {
-        entry(base, ...varAddresses);
+        entry(base, ...varAddresses, ...argAddresses, ...outs.map((o) => o.offset));
       } catch (e) {
+        outs.forEach((o) => pool.free(o));
         const f = imports.failure();
         if (f)
           throw new KilnArgumentError(
@@ -212,16 +233,13 @@ function build(
           );
         throw e;
       }
-      const address = (loc: Location): number =>
-        loc.kind === 'frame' ? base + loc.offset : loc.kind === 'var' ? varAddresses[loc.index]! : loc.address;
-      const results = graph.results.map((v, i) =>
-        makeTensor(
-          v.type.shape,
-          v.type.dtype,
-          memory.read(address(resultLocations[i]!), v.type.dtype, sizeOf(v.type.shape)),
-        ),
-      );
+      const results = outs.map((o, i) => {
+        const t = makeDeviceTensor(resultTypes[i]!.shape, resultTypes[i]!.dtype, o);
+        pool.adopt(o, t);
+        return t;
+      });
       for (const i of updatedVarIndices) vars.updated(variables[i]!);
+      pool.enforceBudget();
       return results;
     },
     stage(name) {
@@ -236,7 +254,7 @@ function build(
   };
 }
 
-/** entry(frame, ...variable addresses): every kernel in order, then the copies. */
+/** entry(frame, ...variable, argument and result addresses): every kernel in order, then the copies. */
 function addEntry(
   ctx: ModuleContext,
   graph: Graph,
@@ -245,15 +263,17 @@ function addEntry(
   frame: FrameLayout,
   copies: Copy[],
   varCount: number,
+  argCount: number,
 ): void {
-  const b = new FunctionBuilder(ctx, 1 + varCount);
+  const b = new FunctionBuilder(ctx, 1 + varCount + argCount + graph.results.length);
   const { mod } = b;
+  const firstParam = { var: 1, arg: 1 + varCount, out: 1 + varCount + argCount };
   const address = (loc: Location): ExpressionRef =>
     loc.kind === 'frame'
       ? b.addr(b.param(0), loc.offset)
-      : loc.kind === 'var'
-        ? b.param(1 + loc.index)
-        : b.i32(loc.address);
+      : loc.kind === 'static'
+        ? b.i32(loc.address)
+        : b.param(firstParam[loc.kind] + loc.index);
   const calls = graph.nodes
     .filter((n) => kernels.has(n))
     .map((n) =>

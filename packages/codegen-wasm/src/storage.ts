@@ -1,6 +1,7 @@
 /**
- * @file Where every value of a compiled graph lives. One per-call frame holds the arguments, the
- * memory plan's arena, kernel scratch and a staging area; constants sit at fixed addresses written
+ * @file Where every value of a compiled graph lives. Arguments and results are blocks of their
+ * own, passed to the entry by address (resident tensors); one per-call frame holds the memory
+ * plan's arena, kernel scratch and a staging area; constants sit at fixed addresses written
  * at compile time; variables live in their own resident blocks. Updates that are not computed in
  * place are copies at the end of the call, staged where a copy could read a block that another
  * copy already overwrote.
@@ -9,34 +10,50 @@ import { BYTES_PER_ELEMENT, KilnArgumentError, sizeOf, type Tensor, type TensorT
 import { CONSTANT_OP, constantTensor, type Graph, type MemoryPlan, type Param, type Value } from '@kiln-jit/tracer';
 import type { WasmMemory } from './runtime/memory.ts';
 
-/** Where a value lives: in the per-call frame, in a variable's block, or at a fixed address. */
+/**
+ * Where a value lives: in the per-call frame, in a variable's, argument's or result's block
+ * (the entry's parameters), or at a fixed address.
+ */
 export type Location =
-  { kind: 'frame'; offset: number } | { kind: 'var'; index: number } | { kind: 'static'; address: number };
+  | { kind: 'frame'; offset: number }
+  | { kind: 'var' | 'arg' | 'out'; index: number }
+  | { kind: 'static'; address: number };
 
 export const align = (n: number): number => Math.ceil(n / 16) * 16;
 export const bytesOf = (t: TensorType): number => sizeOf(t.shape) * BYTES_PER_ELEMENT[t.dtype];
 
-/** The frame: arguments, then the planned arena, then kernel scratch, then staging copies. */
+/** The frame: the planned arena, then kernel scratch, then staging copies. */
 export interface FrameLayout {
-  args: Map<Param, number>;
   arena: number;
   scratch: number;
   staging: number;
   bytes: number;
 }
 
-export function layoutFrame(graph: Graph, plan: MemoryPlan, scratchBytes: number, stagingBytes: number): FrameLayout {
-  const args = new Map<Param, number>();
-  let offset = 0;
-  for (const p of graph.params) {
-    if (p.kind !== 'arg') continue;
-    args.set(p, offset);
-    offset += align(bytesOf(p.value.type));
-  }
-  const arena = offset;
+export function layoutFrame(plan: MemoryPlan, scratchBytes: number, stagingBytes: number): FrameLayout {
+  const arena = 0;
   const scratch = arena + align(plan.peakBytes);
   const staging = scratch + align(scratchBytes);
-  return { args, arena, scratch, staging, bytes: staging + align(stagingBytes) };
+  return { arena, scratch, staging, bytes: staging + align(stagingBytes) };
+}
+
+/**
+ * Results the kernels can write straight into their result block: a result that owns an arena
+ * buffer (not staged), returned once. The whole buffer moves to the result block: the values
+ * before it in the buffer were overwritten in place to make it, and nothing after it may write
+ * there, since a result lives to the end of the call. Maps each value of such a buffer to the
+ * result's index.
+ */
+export function directResults(graph: Graph, plan: MemoryPlan, staged: ReadonlySet<Value>): Map<Value, number> {
+  const bufferOf = new Map(plan.buffers.flatMap((b) => b.values.map((v) => [v, b] as const)));
+  const direct = new Map<Value, number>();
+  graph.results.forEach((v, i) => {
+    const buffer = bufferOf.get(v);
+    if (!buffer || staged.has(v) || direct.has(v)) return;
+    if (buffer.values.some((u) => direct.has(u) || bytesOf(u.type) !== bytesOf(v.type))) return;
+    for (const u of buffer.values) direct.set(u, i);
+  });
+  return direct;
 }
 
 /** Statically placed data: constant nodes and captured constants, written once at compile time. */
@@ -77,13 +94,14 @@ export function locator(
   plan: MemoryPlan,
   frame: FrameLayout,
   statics: Map<Value, number>,
+  direct: ReadonlyMap<Value, number>,
 ): (v: Value) => Location {
   const varIndex = new Map(graph.params.filter((p) => p.kind === 'var').map((p, i) => [p.value, i]));
-  const argParams = new Map(graph.params.filter((p) => p.kind === 'arg').map((p) => [p.value, p]));
+  const argIndex = new Map(graph.params.filter((p) => p.kind === 'arg').map((p, i) => [p.value, i]));
   const locate = (v: Value): Location => {
-    const arg = argParams.get(v);
-    if (arg) return { kind: 'frame', offset: frame.args.get(arg)! };
+    if (argIndex.has(v)) return { kind: 'arg', index: argIndex.get(v)! };
     if (varIndex.has(v)) return { kind: 'var', index: varIndex.get(v)! };
+    if (direct.has(v)) return { kind: 'out', index: direct.get(v)! };
     if (statics.has(v)) return { kind: 'static', address: statics.get(v)! };
     const alias = plan.aliases.get(v);
     if (alias) return locate(alias);

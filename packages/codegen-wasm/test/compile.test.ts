@@ -93,7 +93,7 @@ describe('the wasm runtime', () => {
     });
     const reserved = sharedMemory().reservedBytes;
     expect(() => f.inspect()).toThrow(KilnMemoryLimitError);
-    expect(() => f.inspect()).toThrow(/needs 11\.92 GiB per call .* more than WebAssembly's 4 GiB memory/);
+    expect(() => f.inspect()).toThrow(/needs 17\.88 GiB per call .* more than WebAssembly's 4 GiB memory/);
     expect(sharedMemory().reservedBytes).toBe(reserved);
   });
 });

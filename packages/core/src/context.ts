@@ -28,7 +28,7 @@ export interface Interpreter {
 class EagerInterpreter implements Interpreter {
   apply<K extends OpName>(op: K, inputs: readonly Tensor[], attrs: OpAttrs[K]): Tensor {
     for (let i = 0; i < inputs.length; i++) {
-      if (inputs[i]!.storage === null) inputs[i]!.concreteData(`use it in ${op}`);
+      if (inputs[i]!.isSymbolic) inputs[i]!.concreteData(`use it in ${op}`);
     }
     const type = inferType(op, inputs, attrs);
     return (kernels[op] as Kernel<K>)(inputs, attrs, type);

@@ -4,7 +4,14 @@
  */
 import './tensor-methods.ts';
 
-export { Tensor, makeTensor, type NestedArray, type SymbolicHandle } from './tensor.ts';
+export {
+  Tensor,
+  makeTensor,
+  makeDeviceTensor,
+  type DeviceStorage,
+  type NestedArray,
+  type SymbolicHandle,
+} from './tensor.ts';
 export { type DType, type TypedArray, DTYPES, BYTES_PER_ELEMENT, allocate, isDType } from './dtype.ts';
 export * from './shape.ts';
 export * from './errors.ts';

@@ -16,6 +16,17 @@ export interface SymbolicHandle {
   isLive(): boolean;
 }
 
+/**
+ * Tensor data held by a backend (for example in WebAssembly memory). core never imports a
+ * backend: the backend implements this and attaches it to the tensors it makes or keeps.
+ */
+export interface DeviceStorage {
+  /** A new host array with the data. */
+  toHost(): TypedArray;
+  /** Frees the backend memory; called at most once, by the tensor. */
+  release(): void;
+}
+
 /** Nested arrays of numbers or booleans, as returned by `toArray()`. */
 export type NestedArray = number | boolean | NestedArray[];
 
@@ -27,23 +38,91 @@ export class Tensor {
   readonly shape: readonly number[];
   readonly dtype: DType;
   readonly size: number;
-  /** Concrete storage, or null for a symbolic tensor. Never mutated once the tensor exists. */
-  readonly storage: TypedArray | null;
   /** The graph value a symbolic tensor stands for, or null for a concrete one. */
   readonly symbol: SymbolicHandle | null;
+  /** The host copy of the data, if one was made. Never mutated once set. */
+  private host: TypedArray | null;
+  /** The backend's copy, if the tensor has one (the same values as `host` when both exist). */
+  private deviceStorage: DeviceStorage | null = null;
+  private disposed = false;
 
   constructor(
     shape: readonly number[],
     dtype: DType,
     storage: TypedArray | null,
     symbol: SymbolicHandle | null = null,
+    device: DeviceStorage | null = null,
   ) {
     this.id = nextTensorId++;
     this.shape = shape;
     this.dtype = dtype;
     this.size = sizeOf(shape);
-    this.storage = storage;
+    this.host = storage;
     this.symbol = symbol;
+    this.deviceStorage = device;
+  }
+
+  /**
+   * The host data of a concrete tensor (copied out of the backend on first use and kept), or
+   * null for a symbolic one. Never mutate it: tensors are immutable.
+   */
+  get storage(): TypedArray | null {
+    // Once read, the host copy is the tensor's data and the backend block is freed at once: a loop
+    // that reads every result must not leave its blocks to the garbage collector (they would fill
+    // the resident budget, then each call would pay a spill). Passed to a traced call again, the
+    // tensor is copied in once and stays resident, like any host tensor.
+    if (this.host === null && this.deviceStorage !== null) {
+      this.host = this.deviceStorage.toHost();
+      this.dropDevice();
+    }
+    if (this.host === null && this.disposed) throw this.disposedError();
+    return this.host;
+  }
+
+  /** The backend's copy of the data, or null (for backends; users read with dataSync()). */
+  get device(): DeviceStorage | null {
+    return this.deviceStorage;
+  }
+
+  /** Whether the data is on the host (reading it copies nothing). */
+  get onHost(): boolean {
+    return this.host !== null;
+  }
+
+  /** Attaches a backend copy of this tensor's current data (for backends). */
+  attachDevice(device: DeviceStorage): void {
+    if (this.deviceStorage !== null) throw new Error('internal error: tensor already has device storage');
+    this.deviceStorage = device;
+  }
+
+  /** Makes sure the data is on the host, then frees the backend copy (for backends spilling memory). */
+  spillToHost(): void {
+    if (this.deviceStorage === null) return;
+    void this.storage;
+    this.dropDevice();
+  }
+
+  /**
+   * Frees the tensor's backend memory now instead of when the tensor is garbage-collected. Data
+   * already copied to the host stays readable; otherwise reading the tensor afterwards is an error.
+   */
+  dispose(): void {
+    this.disposed = true;
+    this.dropDevice();
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  private dropDevice(): void {
+    const d = this.deviceStorage;
+    this.deviceStorage = null;
+    d?.release();
+  }
+
+  private disposedError(): KilnArgumentError {
+    return new KilnArgumentError(`Cannot read tensor ${this.typeString}: it was disposed (dispose())`);
   }
 
   get rank(): number {
@@ -56,12 +135,12 @@ export class Tensor {
   }
 
   get isSymbolic(): boolean {
-    return this.storage === null;
+    return this.symbol !== null;
   }
 
   /** The storage of a concrete tensor; throws a clear error for a symbolic one. */
   concreteData(what = 'read its data'): TypedArray {
-    if (this.storage !== null) return this.storage;
+    if (this.symbol === null) return this.storage!;
     const symbol = this.symbol!;
     if (!symbol.isLive()) {
       throw new KilnEscapedTracerError(
@@ -111,8 +190,8 @@ export class Tensor {
   }
 
   toString(): string {
-    if (this.storage === null) return `Tensor ${this.typeString} (symbolic ${this.symbol!.describe()})`;
-    return formatTensor(this.storage, this.shape, this.dtype);
+    if (this.symbol !== null) return `Tensor ${this.typeString} (symbolic ${this.symbol.describe()})`;
+    return formatTensor(this.storage!, this.shape, this.dtype);
   }
 
   /** `Number(t)`, `t > 0` and friends: allowed for concrete size-1 tensors, an error while tracing. */
@@ -126,6 +205,11 @@ export class Tensor {
     }
     return this.item();
   }
+}
+
+/** Makes a concrete tensor whose data lives only in a backend until it is read. */
+export function makeDeviceTensor(shape: readonly number[], dtype: DType, device: DeviceStorage): Tensor {
+  return new Tensor(shape, dtype, null, null, device);
 }
 
 /** Makes a concrete tensor that owns `storage` (no copy). */

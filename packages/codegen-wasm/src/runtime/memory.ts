@@ -15,7 +15,15 @@ export class KilnMemoryLimitError extends KilnError {}
 
 const alignUp = (n: number, to = ALIGN): number => Math.ceil(n / to) * to;
 
+/** Bytes copied between JavaScript arrays and WebAssembly memory (a debug counter for tests). */
+export interface CopyCounter {
+  bytesIn: number;
+  bytesOut: number;
+}
+
 export class WasmMemory {
+  /** Every host <-> Wasm copy goes through write() and read(), which count it here. */
+  readonly copied: CopyCounter = { bytesIn: 0, bytesOut: 0 };
   readonly memory = new WebAssembly.Memory({ initial: 16, maximum: 65536 });
   /** Bytes below `top` are handed out or on the free list; address 0 is never used. */
   private top = ALIGN;
@@ -73,6 +81,7 @@ export class WasmMemory {
   }
 
   write(offset: number, data: TypedArray): void {
+    this.copied.bytesIn += data.byteLength;
     new Uint8Array(this.memory.buffer, offset, data.byteLength).set(
       new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
     );
@@ -80,6 +89,7 @@ export class WasmMemory {
 
   /** A copy of `count` elements of `dtype` at `offset` (slice() copies without zero-filling first). */
   read(offset: number, dtype: DType, count: number): TypedArray {
+    this.copied.bytesOut += count * (dtype === 'bool' ? 1 : 4);
     return viewOf(this.memory.buffer, offset, dtype, count).slice();
   }
 }

@@ -1,6 +1,5 @@
 (module
  (type $0 (func (param i32 i32 i32 i32)))
- (type $1 (func (param i32)))
  (import "kiln" "memory" (memory $memory 1 65536))
  (export "entry" (func $entry))
  (func $fused_elementwise_0 (param $0 i32) (param $1 i32) (param $2 i32) (param $3 i32)
@@ -119,20 +118,14 @@
    )
   )
  )
- (func $entry (param $0 i32)
+ (func $entry (param $0 i32) (param $1 i32) (param $2 i32) (param $3 i32)
   (call $fused_elementwise_0
-   (i32.add
-    (local.get $0)
-    (i32.const 96)
-   )
-   (local.get $0)
+   (local.get $3)
+   (local.get $1)
+   (local.get $2)
    (i32.add
     (local.get $0)
     (i32.const 64)
-   )
-   (i32.add
-    (local.get $0)
-    (i32.const 160)
    )
   )
  )

@@ -252,7 +252,7 @@ export class TracedFunction {
     const { leaves } = flatten(args, isSignatureLeaf);
     const tensors = entry.tensorLeaves.map((i) => {
       const t = leaves[i] as Tensor;
-      t.concreteData(`pass it to traced function '${this.name}'`);
+      if (t.isSymbolic) t.concreteData(`pass it to traced function '${this.name}'`); // throws the clear error
       return t;
     });
     const results = this.executableOf(entry).run(tensors, entry.variables);

@@ -1,0 +1,133 @@
+/**
+ * @file Tensors resident in WebAssembly memory. A traced call's results are written into blocks
+ * of their own (never the per-call frame), so no later call can overwrite them; an immutable
+ * argument is copied in once and its block kept for later calls. A block is freed when its tensor
+ * is disposed or collected (FinalizationRegistry), or spilled to a host array when the resident
+ * bytes pass the budget, least recently used first, so memory stays bounded even when nobody
+ * reads or disposes results.
+ */
+import { type DeviceStorage, type DType, type Tensor, type TypedArray } from '@kiln-jit/core';
+import type { WasmMemory } from './memory.ts';
+
+/** Default budget for resident tensor bytes (results and kept arguments); variables are extra. */
+export const DEFAULT_RESIDENT_BUDGET = 256 * 1024 * 1024;
+
+/** One resident block. Held by its tensor (as its DeviceStorage) and by the pool's LRU map. */
+class WasmBuffer implements DeviceStorage {
+  released = false;
+  tensor: WeakRef<Tensor> | null = null;
+  constructor(
+    readonly pool: ResidentTensors,
+    readonly id: number,
+    readonly offset: number,
+    readonly bytes: number,
+    readonly dtype: DType,
+    readonly count: number,
+  ) {}
+
+  toHost(): TypedArray {
+    this.pool.touch(this);
+    return this.pool.memory.read(this.offset, this.dtype, this.count);
+  }
+
+  release(): void {
+    this.pool.free(this);
+  }
+}
+
+export interface ResidentStats {
+  /** Blocks held by live resident tensors. */
+  buffers: number;
+  bytes: number;
+  /** Blocks moved to host arrays because the budget was passed. */
+  spills: number;
+  /** Blocks freed because their tensor was garbage-collected. */
+  collected: number;
+}
+
+export class ResidentTensors {
+  budget = DEFAULT_RESIDENT_BUDGET;
+  /** Live blocks in least-recently-used order (a Map iterates in insertion order). */
+  private readonly live = new Map<number, WasmBuffer>();
+  private nextId = 0;
+  private residentBytes = 0;
+  private spills = 0;
+  private collected = 0;
+  private readonly finalizer: FinalizationRegistry<number>;
+
+  constructor(readonly memory: WasmMemory) {
+    this.finalizer = new FinalizationRegistry((id) => {
+      const b = this.live.get(id);
+      if (b) {
+        this.collected++;
+        this.free(b);
+      }
+    });
+  }
+
+  /** A fresh block for a result of `dtype`/`count` elements; `adopt` gives it to its tensor. */
+  allocate(dtype: DType, count: number, bytes: number): WasmBuffer {
+    const offset = this.memory.alloc(bytes, 'a traced result');
+    const b = new WasmBuffer(this, this.nextId++, offset, bytes, dtype, count);
+    this.live.set(b.id, b);
+    this.residentBytes += b.bytes;
+    return b;
+  }
+
+  /** Ties `buffer`'s lifetime to `tensor` (freed when it is collected). */
+  adopt(buffer: WasmBuffer, tensor: Tensor): void {
+    buffer.tensor = new WeakRef(tensor);
+    this.finalizer.register(tensor, buffer.id, buffer);
+  }
+
+  /**
+   * The address of `tensor`'s data in memory: its own block if it has one, else a new block it
+   * keeps, written from its host data once.
+   */
+  addressOf(tensor: Tensor, bytes: number): number {
+    const device = tensor.device;
+    if (device instanceof WasmBuffer && device.pool === this && !device.released) {
+      this.touch(device);
+      return device.offset;
+    }
+    const host = tensor.storage!;
+    const b = this.allocate(tensor.dtype, tensor.size, bytes);
+    this.memory.write(b.offset, host);
+    tensor.attachDevice(b);
+    this.adopt(b, tensor);
+    return b.offset;
+  }
+
+  /** Marks `b` most recently used. */
+  touch(b: WasmBuffer): void {
+    if (b.released) return;
+    this.live.delete(b.id);
+    this.live.set(b.id, b);
+  }
+
+  free(b: WasmBuffer): void {
+    if (b.released) return;
+    b.released = true;
+    this.live.delete(b.id);
+    this.finalizer.unregister(b);
+    this.residentBytes -= b.bytes;
+    this.memory.release(b.offset, b.bytes);
+  }
+
+  /** Spills least recently used blocks to host arrays until the resident bytes fit the budget. */
+  enforceBudget(): void {
+    for (const b of this.live.values()) {
+      if (this.residentBytes <= this.budget) return;
+      const tensor = b.tensor?.deref();
+      if (tensor) {
+        this.spills++;
+        tensor.spillToHost(); // copies out if the tensor has no host copy, then frees b
+      }
+      this.free(b); // a block whose tensor is gone (or never adopted) just goes
+    }
+  }
+
+  get stats(): ResidentStats {
+    return { buffers: this.live.size, bytes: this.residentBytes, spills: this.spills, collected: this.collected };
+  }
+}
