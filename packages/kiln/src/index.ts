@@ -15,6 +15,8 @@ export {
   sharedMemory,
   KilnMemoryLimitError,
   MAX_MEMORY_BYTES,
+  runtimeFeatures,
+  type RuntimeFeatures,
   type WasmStats,
 } from '@kiln-jit/codegen-wasm';
 
