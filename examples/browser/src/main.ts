@@ -37,7 +37,7 @@ function readSettings(): Settings {
     const texts = Object.fromEntries(FIELDS.map((f) => [f, byId<HTMLInputElement>(f).value]));
     return parseSettings(texts as Record<keyof Settings, string>);
   } catch (e) {
-    if (e instanceof SettingsError) byId(e.field).setAttribute('aria-invalid', 'true');
+    if (e instanceof SettingsError) for (const f of e.fields) byId(f).setAttribute('aria-invalid', 'true');
     throw e;
   }
 }

@@ -1,6 +1,6 @@
 /**
- * @file The page's form: reads each field, checks it and says what is wrong in words, so bad input
- * gives a message on the page instead of a half-started run.
+ * @file The page's form: reads each field, checks it and says what is wrong with each in words, so
+ * bad input gives a message on the page instead of a half-started run.
  */
 
 export interface Settings {
@@ -11,10 +11,10 @@ export interface Settings {
   seed: number;
 }
 
-/** A field the user got wrong, with a message that names it. */
+/** Fields the user got wrong, with one message line per field that names it. */
 export class SettingsError extends Error {
   constructor(
-    readonly field: keyof Settings,
+    readonly fields: readonly (keyof Settings)[],
     message: string,
   ) {
     super(message);
@@ -41,22 +41,35 @@ export function parseField(field: keyof Settings, text: string): number {
   const { label, integer, min, max } = RULES[field];
   const trimmed = text.trim();
   const value = trimmed === '' ? NaN : Number(trimmed);
-  const kind = integer ? 'a whole number' : 'a number';
-  if (!Number.isFinite(value)) {
-    throw new SettingsError(field, `${label}: '${text}' is not a number; enter ${kind} from ${min} to ${max}.`);
-  }
-  if ((integer && !Number.isInteger(value)) || value < min || value > max) {
-    throw new SettingsError(field, `${label}: ${trimmed} is out of range; enter ${kind} from ${min} to ${max}.`);
-  }
+  const allowed = `enter ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}.`;
+  const problem = !Number.isFinite(value)
+    ? `'${text}' is not a number`
+    : integer && !Number.isInteger(value)
+      ? `${trimmed} is not a whole number`
+      : value < min || value > max
+        ? `${trimmed} is out of range`
+        : null;
+  if (problem) throw new SettingsError([field], `${label}: ${problem}; ${allowed}`);
   return value;
 }
 
-/** Every setting, read from the texts of the form's fields (the first bad one throws). */
+/** Every setting, read from the texts of the form's fields; one SettingsError lists every bad one. */
 export function parseSettings(texts: Readonly<Record<keyof Settings, string>>): Settings {
-  return {
-    hidden: parseField('hidden', texts.hidden),
-    steps: parseField('steps', texts.steps),
-    learningRate: parseField('learningRate', texts.learningRate),
-    seed: parseField('seed', texts.seed),
-  };
+  const settings: Partial<Settings> = {};
+  const errors: SettingsError[] = [];
+  for (const field of Object.keys(RULES) as (keyof Settings)[]) {
+    try {
+      settings[field] = parseField(field, texts[field]);
+    } catch (e) {
+      if (!(e instanceof SettingsError)) throw e;
+      errors.push(e);
+    }
+  }
+  if (errors.length > 0) {
+    throw new SettingsError(
+      errors.flatMap((e) => e.fields),
+      errors.map((e) => e.message).join('\n'),
+    );
+  }
+  return settings as Settings;
 }

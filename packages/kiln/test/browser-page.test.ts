@@ -138,7 +138,13 @@ describe('the browser page', () => {
     expect(await tryTrain('learningRate', 'fast')).toBe(
       "Learning rate: 'fast' is not a number; enter a number from 0.000001 to 1.",
     );
-    expect(await tryTrain('steps', '2.5')).toBe('Steps: 2.5 is out of range; enter a whole number from 1 to 5000.');
+    expect(await tryTrain('steps', '2.5')).toBe(
+      'Steps: 2.5 is not a whole number; enter a whole number from 1 to 5000.\n' +
+        "Learning rate: 'fast' is not a number; enter a number from 0.000001 to 1.",
+    );
+    expect(await page.getAttribute('#steps', 'aria-invalid')).toBe('true');
+    expect(await page.getAttribute('#learningRate', 'aria-invalid')).toBe('true');
+    expect(await page.getAttribute('#hidden', 'aria-invalid')).toBeNull();
     expect(await page.isEnabled('#train')).toBe(true);
     expect(await page.getAttribute('body', 'data-state')).toBe('error');
     await page.screenshot({ path: join(ARTIFACTS, 'bad-input.png') });
