@@ -60,6 +60,8 @@ describe('the browser page', () => {
   it('trains to ≥ 95% accuracy with a traced step; traced and eager losses agree', async () => {
     const { page, errors, bundleLoads } = await openPage();
     expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
+    // runtimeFeatures() from kiln-jit, as the page reports it.
+    expect(await textOf(page, 'runtime')).toMatch(/^SIMD yes · .* · cross-origin isolated yes/);
     await page.click('#train');
     await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 120_000 });
     expect(await textOf(page, 'message')).toBe('');
