@@ -34,20 +34,10 @@ export function buildPackages(): void {
 }
 
 /**
- * The packages import a few `node:` modules (source locations, safetensors files); a page gets
- * small stand-ins. Binaryen's own `import("node:module")` runs only under Node, so it stays as is.
+ * No stand-ins for Node modules: Kiln's packages import none where a page loads them. Binaryen's
+ * own `import("node:module")` runs only under Node (it checks first), so it stays external.
  */
-const nodeShims: esbuild.Plugin = {
-  name: 'kiln-node-shims',
-  setup(build) {
-    build.onResolve({ filter: /^node:(path|url|fs)$/ }, (args) => ({
-      path: join(here, 'node-shims', `${args.path.slice('node:'.length)}.ts`),
-    }));
-    build.onResolve({ filter: /^node:module$/ }, () => ({ path: 'node:module', external: true }));
-  },
-};
-
-const options: esbuild.BuildOptions & { outfile: string; plugins: esbuild.Plugin[] } = {
+const options: esbuild.BuildOptions & { outfile: string } = {
   entryPoints: [join(here, 'src/main.ts')],
   outfile: join(OUT_DIR, 'main.js'),
   bundle: true,
@@ -61,7 +51,7 @@ const options: esbuild.BuildOptions & { outfile: string; plugins: esbuild.Plugin
   sourcemap: true,
   metafile: true,
   logLevel: 'warning',
-  plugins: [nodeShims],
+  external: ['node:module'],
 };
 
 const copyHtml = (): void => copyFileSync(join(here, 'index.html'), join(OUT_DIR, 'index.html'));
@@ -85,7 +75,7 @@ export async function buildPage({ watch = false } = {}): Promise<PageBuild | esb
   copyHtml();
   if (watch) {
     const html: esbuild.Plugin = { name: 'copy-html', setup: (b) => void b.onEnd(copyHtml) };
-    const context = await esbuild.context({ ...options, plugins: [...options.plugins, html] });
+    const context = await esbuild.context({ ...options, plugins: [html] });
     await context.watch();
     return context;
   }

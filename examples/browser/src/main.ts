@@ -2,6 +2,8 @@
  * @file The page: reads the form, trains the spirals MLP with a traced step a few steps per frame
  * (so the page stays live), redraws the boundary and the loss curve, shows traced and eager time
  * per step, prints the IR at the chosen stage, and turns any failure into a message on the page.
+ * It exports TrainingRun so the console (`const { TrainingRun } = await import('./main.js')`) can
+ * start runs with settings the form refuses and see Kiln's own errors, with the page's line.
  */
 import { runtimeFeatures } from 'kiln-jit';
 import { drawBoundary, drawLossCurve, EXTENT } from './plots.ts';
@@ -122,3 +124,5 @@ text(
 showIr();
 trainButton.disabled = false;
 document.body.dataset.state = 'ready';
+
+export { TrainingRun };

@@ -3,17 +3,20 @@
  * page is built from the packages' dist/ as users install them, served with COOP/COEP on
  * 127.0.0.1, trained with its Train button, and checked for accuracy, traced against eager (and a
  * plain-JavaScript reference) on a fixed batch, the IR panel at every stage, messages for bad
- * input, and no console error. Screenshots and figures go to test-artifacts/browser/.
+ * input, a Kiln error that names the page's line, and no console error. Screenshots and figures go
+ * to test-artifacts/browser/.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { SourceMap, type SourceMapPayload } from 'node:module';
+import { join, relative, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { buildPage, type PageBuild } from '../../../examples/browser/build.ts';
+import { buildPage, OUT_DIR, type PageBuild } from '../../../examples/browser/build.ts';
 import { startServer, type RunningServer } from '../../../examples/browser/serve.ts';
 
 const CHROMIUM = process.env.KILN_CHROMIUM ?? '/usr/bin/chromium';
-const ARTIFACTS = join(import.meta.dirname, '../../../test-artifacts/browser');
+const ROOT = resolve(import.meta.dirname, '../../..');
+const ARTIFACTS = join(ROOT, 'test-artifacts/browser');
 
 let build: PageBuild;
 let server: RunningServer;
@@ -150,6 +153,34 @@ describe('the browser page', () => {
     expect(await page.isEnabled('#train')).toBe(true);
     expect(await page.getAttribute('body', 'data-state')).toBe('error');
     await page.screenshot({ path: join(ARTIFACTS, 'bad-input.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it("names the page's source line in a Kiln error raised by the page's code", async () => {
+    const { page, errors, bundleLoads } = await openPage();
+    // Settings the form refuses, given straight to the page's TrainingRun (as from the console).
+    const thrown = await page.evaluate(async () => {
+      const { TrainingRun } = await import(new URL('main.js', document.baseURI).href);
+      try {
+        new TrainingRun({ hidden: 2.5, steps: 1, learningRate: 0.1, seed: 0 });
+        return null;
+      } catch (e) {
+        const { name, detail, location } = e as { name: string; detail: string; location: unknown };
+        return { name, detail, location };
+      }
+    });
+    expect(thrown).toMatchObject({ name: 'KilnArgumentError' });
+    expect(thrown!.detail).toBe('randomUniform: shape [2,2.5] must be a list of non-negative integers');
+    // The location is in the bundle; its source map leads to the call in examples/spirals.ts.
+    const { file, line, column } = thrown!.location as { file: string; line: number; column: number };
+    expect(file).toBe(new URL('main.js', server.url).href);
+    const map = new SourceMap(JSON.parse(readFileSync(join(OUT_DIR, 'main.js.map'), 'utf8')) as SourceMapPayload);
+    const entry = map.findEntry(line - 1, column - 1) as { originalSource: string; originalLine: number };
+    expect(relative(ROOT, resolve(OUT_DIR, entry.originalSource))).toBe('examples/spirals.ts');
+    const source = readFileSync(join(ROOT, 'examples/spirals.ts'), 'utf8').split('\n');
+    expect(source[entry.originalLine]).toContain('glorotUniform([sizes[i]!, out]');
+    expect(bundleLoads()).toBe(1);
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
