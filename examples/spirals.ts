@@ -1,6 +1,7 @@
 /**
  * @file The two-spirals problem, trained with Kiln's eager API: a deterministic data set, a small
- * MLP held in Variables, and an Adam training loop. Shared by the demo script and the tests.
+ * MLP held in Variables, and an Adam training loop. Shared by the demo script, the browser page
+ * (examples/browser) and the tests.
  */
 import {
   adam,
@@ -21,7 +22,7 @@ import {
   zeros,
   type Tensor,
   type TensorLike,
-} from '../packages/core/src/index.ts';
+} from 'kiln-jit';
 
 export interface Spirals {
   /** Points, f32[n, 2]. */
@@ -93,6 +94,28 @@ export function accuracy(layers: readonly Layer[], data: Spirals, activation: Ac
   return mean(cast(equal(predicted, data.y), 'f32')).item() as number;
 }
 
+/** Mean softmax cross-entropy of the MLP's logits against the labels. */
+export function mlpLoss(layers: readonly Layer[], x: Tensor, y: Tensor, activation: Activation = 'relu'): Tensor {
+  return softmaxCrossEntropy(mlpForward(layers, x, activation), y);
+}
+
+/**
+ * One full-batch training step of `layers` (loss, gradients, Adam update), returning the loss
+ * before the update. Run it as is (eager) or wrap it with `trace`.
+ */
+export function makeTrainStep(
+  layers: Layer[],
+  { learningRate = 0.02, activation = 'relu' }: { learningRate?: number; activation?: Activation } = {},
+): (x: Tensor, y: Tensor) => Tensor {
+  const lossOf = (params: Layer[], x: Tensor, y: Tensor) => mlpLoss(params, x, y, activation);
+  const optimizer = adam({ learningRate });
+  return (x, y) => {
+    const [value, grads] = valueAndGrad(lossOf)(layers, x, y);
+    optimizer.apply(layers, grads);
+    return value;
+  };
+}
+
 export interface TrainOptions {
   steps?: number;
   learningRate?: number;
@@ -127,13 +150,7 @@ export function trainSpirals(options: TrainOptions = {}): TrainResult {
   } = options;
   const data = options.data ?? makeSpirals();
   const layers = initMlp([2, hidden, hidden, 2], seed);
-  const lossOf = (params: Layer[], x: Tensor, y: Tensor) => softmaxCrossEntropy(mlpForward(params, x, activation), y);
-  const optimizer = adam({ learningRate });
-  const trainStep = (x: Tensor, y: Tensor): Tensor => {
-    const [value, grads] = valueAndGrad(lossOf)(layers, x, y);
-    optimizer.apply(layers, grads);
-    return value;
-  };
+  const trainStep = makeTrainStep(layers, { learningRate, activation });
   const step = options.compile ? options.compile(trainStep) : trainStep;
   let loss = NaN;
   for (let i = 1; i <= steps; i++) {

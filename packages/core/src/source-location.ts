@@ -1,9 +1,11 @@
 /**
  * @file Finds the user's source line in a stack trace, skipping Kiln's own frames, so errors and
- * traced nodes can point at the line that caused them.
+ * traced nodes can point at the line that caused them. Kiln's frames are known two ways: unbundled,
+ * by the directories its packages register; in a bundle (one file holding Kiln and the user's code,
+ * so one directory), by position: Kiln's modules run before the code that imports them, so
+ * everything up to the last registration in that file is Kiln's (or its dependencies'). Plain
+ * string and URL work only, so a browser bundle needs no Node module.
  */
-import { fileURLToPath } from 'node:url';
-import { dirname } from 'node:path';
 
 export interface SourceLocation {
   readonly file: string;
@@ -11,50 +13,101 @@ export interface SourceLocation {
   readonly column: number;
 }
 
-/** Directories whose frames are Kiln's own (each package registers its `src`). */
-const internalDirs: string[] = [];
-
-/** Marks a package's source directory as internal; pass the `import.meta.url` of a file in it. */
-export function registerInternalSource(moduleUrl: string): void {
-  const dir = dirname(moduleUrl.startsWith('file:') ? fileURLToPath(moduleUrl) : moduleUrl);
-  if (!internalDirs.includes(dir)) internalDirs.push(dir);
+/** One registerInternalSource call: the directory its module URL names, and where the call ran. */
+interface Registration {
+  readonly dir: string;
+  readonly site: SourceLocation | null;
 }
-registerInternalSource(import.meta.url);
+
+const registrations: Registration[] = [];
 
 const FRAME = /\(?((?:file:\/\/)?[^\s()]+?):(\d+):(\d+)\)?\s*$/;
 
-function isInternal(file: string): boolean {
-  if (file.startsWith('node:') || file.includes('/node_modules/')) return true;
-  return internalDirs.some((dir) => file.startsWith(dir + '/'));
+const onWindows = (globalThis as { process?: { platform?: string } }).process?.platform === 'win32';
+
+/** A `file:` URL as the path stack traces print (other URLs, and paths, unchanged). */
+function pathOf(url: string): string {
+  if (!url.startsWith('file:')) return url;
+  const path = decodeURIComponent(new URL(url).pathname);
+  return onWindows && /^\/[A-Za-z]:\//.test(path) ? path.slice(1).replaceAll('/', '\\') : path;
+}
+
+function directoryOf(path: string): string {
+  const cut = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  return cut < 0 ? '.' : cut === 0 ? '/' : path.slice(0, cut);
+}
+
+const isUnder = (file: string, dir: string): boolean => file.startsWith(dir + '/') || file.startsWith(dir + '\\');
+
+const isBefore = (a: SourceLocation, b: SourceLocation): boolean =>
+  a.line < b.line || (a.line === b.line && a.column < b.column);
+
+/** The current stack, with room for deep calls whatever the user set the limit to. */
+function currentStack(): string | undefined {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 50;
+  const stack = new Error().stack;
+  Error.stackTraceLimit = limit;
+  return stack;
+}
+
+/**
+ * Marks a package's source directory as internal; pass the `import.meta.url` of a file in it. Call
+ * it at the top level of a module: where the call runs is what marks Kiln's code in a bundle.
+ */
+export function registerInternalSource(moduleUrl: string): void {
+  // Frames 0 and 1 are currentStack and this function; frame 2 is the module that registers.
+  const site = stackFrames(currentStack())[2] ?? null;
+  const dir = directoryOf(pathOf(moduleUrl));
+  const same = (r: Registration) =>
+    r.dir === dir && r.site?.file === site?.file && r.site?.line === site?.line && r.site?.column === site?.column;
+  if (!registrations.some(same)) registrations.push({ dir, site });
+}
+
+/** The last registration in `file` when two or more ran there (so it is a bundle), else null. */
+function bundleEnd(file: string): SourceLocation | null {
+  const sites = registrations.flatMap((r) => (r.site?.file === file ? [r.site] : []));
+  return sites.length > 1 ? sites.reduce((a, b) => (isBefore(a, b) ? b : a)) : null;
+}
+
+function isInternal(loc: SourceLocation): boolean {
+  const end = bundleEnd(loc.file);
+  if (end) return !isBefore(end, loc);
+  if (loc.file.startsWith('node:') || loc.file.includes('/node_modules/')) return true;
+  // A bundle's directory holds the user's code too, so only unbundled registrations count here.
+  return registrations.some((r) => !(r.site && bundleEnd(r.site.file)) && isUnder(loc.file, r.dir));
 }
 
 /** Parses one `at ...` line of a V8 stack trace. */
 export function parseFrame(frameLine: string): SourceLocation | null {
   const m = FRAME.exec(frameLine.trim());
   if (!m) return null;
-  const file = m[1]!.startsWith('file://') ? fileURLToPath(m[1]!) : m[1]!;
-  return { file, line: Number(m[2]), column: Number(m[3]) };
+  return { file: pathOf(m[1]!), line: Number(m[2]), column: Number(m[3]) };
+}
+
+/** The frames of a stack, innermost first: V8's `at f (file:1:2)` lines, or Firefox/Safari's `f@file:1:2`. */
+function stackFrames(stack: string | undefined): SourceLocation[] {
+  const frames: SourceLocation[] = [];
+  for (const line of stack?.split('\n') ?? []) {
+    const text = line.trimStart();
+    const at = text.startsWith('at ') ? text : /^[^\s@]*@/.test(text) ? text.slice(text.indexOf('@') + 1) : null;
+    const loc = at === null ? null : parseFrame(at);
+    if (loc) frames.push(loc);
+  }
+  return frames;
 }
 
 /** The first frame of `stack` outside Kiln, or null. */
 export function userFrameOf(stack: string | undefined): SourceLocation | null {
-  if (!stack) return null;
-  for (const line of stack.split('\n')) {
-    if (!line.trimStart().startsWith('at ')) continue;
-    const loc = parseFrame(line);
-    if (loc && !isInternal(loc.file)) return loc;
-  }
-  return null;
+  return stackFrames(stack).find((loc) => !isInternal(loc)) ?? null;
 }
 
 /** The user's source location of the current call, or null when the whole stack is Kiln's. */
 export function callerLocation(): SourceLocation | null {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 50;
-  const stack = new Error().stack;
-  Error.stackTraceLimit = limit;
-  return userFrameOf(stack);
+  return userFrameOf(currentStack());
 }
+
+registerInternalSource(import.meta.url);
 
 export function formatLocation(loc: SourceLocation): string {
   return `${loc.file}:${loc.line}:${loc.column}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { add, ones, KilnShapeError } from '../src/index.ts';
+import { add, ones, parseFrame, userFrameOf, KilnShapeError } from '../src/index.ts';
 
 describe('error locations', () => {
   it('point at the caller line', () => {
@@ -12,5 +12,26 @@ describe('error locations', () => {
     expect(err).toBeInstanceOf(KilnShapeError);
     expect((err as KilnShapeError).location?.line).toBe(8);
     expect((err as KilnShapeError).location?.file).toMatch(/location\.test\.ts$/);
+  });
+});
+
+describe('stack frames', () => {
+  it('are read from V8 stacks and from Firefox/Safari ones (name@url:line:column)', () => {
+    const v8 =
+      'Error: x\n    at misuse (http://127.0.0.1:8000/main.js:1:2345)\n    at http://127.0.0.1:8000/main.js:3:9';
+    const firefox = 'misuse@http://127.0.0.1:8000/main.js:1:2345\n@http://127.0.0.1:8000/main.js:3:9\n';
+    for (const stack of [v8, firefox])
+      expect(userFrameOf(stack)).toEqual({ file: 'http://127.0.0.1:8000/main.js', line: 1, column: 2345 });
+  });
+
+  it('turn file: URLs into paths and skip Node and node_modules frames', () => {
+    const stack = [
+      'Error: x',
+      '    at f (node:internal/x:1:1)',
+      '    at g (file:///srv/app/node_modules/lib/index.js:2:2)',
+      '    at h (file:///srv/my%20app/main.js:7:3)',
+    ].join('\n');
+    expect(userFrameOf(stack)).toEqual({ file: '/srv/my app/main.js', line: 7, column: 3 });
+    expect(parseFrame('at k (file:///srv/a.js:4:5)')).toEqual({ file: '/srv/a.js', line: 4, column: 5 });
   });
 });

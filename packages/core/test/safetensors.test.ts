@@ -193,6 +193,31 @@ describe('safetensors', () => {
     expect(err.detail).toBe(`loadSafetensors: cannot read ${file('nope.safetensors')} (ENOENT)`);
   });
 
+  it('where there is no file system (a browser), saving and loading by path say so and write nothing', () => {
+    const host = process as { getBuiltinModule?: unknown };
+    const getBuiltinModule = host.getBuiltinModule;
+    host.getBuiltinModule = undefined;
+    try {
+      const x = variable(tensor([1, 2]), { name: 'x' });
+      const errors = [
+        caught(() => saveSafetensors(file('nofs.safetensors'), { x })),
+        caught(() => loadSafetensors(file('nofs.safetensors'))),
+        caught(() => restoreSafetensors(file('nofs.safetensors'), { x })),
+      ];
+      expect(errors.map((e) => e.constructor)).toEqual([KilnArgumentError, KilnArgumentError, KilnArgumentError]);
+      expect(errors.map((e) => e.detail.split(':')[0])).toEqual([
+        'saveSafetensors',
+        'loadSafetensors',
+        'restoreSafetensors',
+      ]);
+      for (const e of errors) expect(e.detail).toMatch(/there is no file system here .*encodeSafetensors/);
+      expect(errors[0]!.location?.file).toMatch(/safetensors\.test\.ts$/);
+    } finally {
+      host.getBuiltinModule = getBuiltinModule;
+    }
+    expect(readdirSync(dir).filter((f) => f.includes('nofs'))).toEqual([]);
+  });
+
   it('restoreSafetensors checks every name, shape and dtype before assigning any variable', () => {
     writeFileSync(file('hand.safetensors'), HAND_MADE);
     const weight = variable(

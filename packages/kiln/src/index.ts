@@ -3,6 +3,7 @@
  * makes the WebAssembly backend the default for trace(). Importing it loads the code generator
  * (binaryen, ~0.3 s) once; @kiln-jit/core alone never does.
  */
+import { registerInternalSource } from '@kiln-jit/core';
 import { setDefaultBackend } from '@kiln-jit/tracer';
 import { ready } from '@kiln-jit/codegen-wasm';
 
@@ -20,8 +21,13 @@ export {
   type CopyCounter,
   KilnMemoryLimitError,
   MAX_MEMORY_BYTES,
+  runtimeFeatures,
+  type RuntimeFeatures,
   type WasmStats,
 } from '@kiln-jit/codegen-wasm';
 
 await ready();
 setDefaultBackend('wasm');
+// Last, after every Kiln module has run: in a bundle this call marks the end of Kiln's code, so
+// the user's code after it keeps its source lines in errors and traced nodes.
+registerInternalSource(import.meta.url);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { posix } from 'node:path';
 import * as k from '@kiln-jit/core';
 import {
   trace,
@@ -9,6 +10,7 @@ import {
   KilnVerifyError,
   GraphBuilder,
   interpretGraph,
+  formatLoc,
 } from '../src/index.ts';
 import { PROGRAMS } from './support/programs.ts';
 
@@ -168,5 +170,24 @@ describe('the verifier', () => {
   it('a parsed graph runs on the IR interpreter', () => {
     const g = parseGraph('graph @g(%x: f32[3]) {\n  %0: f32[] = constant 2\n  %1: f32[3] = mul %x, %0\n  return %1\n}');
     expect(interpretGraph(g, [k.tensor([1, 2, 3])]).results[0]!.dataSync()).toEqual(new Float32Array([2, 4, 6]));
+  });
+});
+
+describe('printed locations', () => {
+  it("print absolute paths relative to the base as node:path's posix relative does, URLs as they are", () => {
+    const cases: [string, string][] = [
+      ['/work/app', '/work/app/src/model.ts'],
+      ['/work/app/', '/work/app/model.ts'],
+      ['/work/app/tools', '/work/app/src/model.ts'],
+      ['/work/app', '/elsewhere/model.ts'],
+      ['/work/./app/../app', '/work/app/x/y.ts'],
+      ['/', '/model.ts'],
+    ];
+    for (const [base, file] of cases)
+      expect(formatLoc({ file, line: 3, column: 1 }, base)).toBe(`${posix.relative(base, file)}:3`);
+    const url = 'http://127.0.0.1:8000/main.js';
+    expect(formatLoc({ file: url, line: 1, column: 2 }, '/work/app')).toBe(`${url}:1`);
+    // The default base is the working directory.
+    expect(formatLoc({ file: `${process.cwd()}/a/b.ts`, line: 9, column: 1 })).toBe('a/b.ts:9');
   });
 });

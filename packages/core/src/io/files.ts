@@ -2,10 +2,9 @@
  * @file safetensors files: saving a pytree atomically (a temporary file in the same directory,
  * flushed, then renamed over the target, so a reader never sees half a file and a crash never
  * leaves one), loading, and restoring a pytree of variables from a file, which checks every name,
- * shape and dtype before it assigns anything.
+ * shape and dtype before it assigns anything. `node:fs` is looked up only when a file is read or
+ * written, so bundling Kiln for a browser pulls in no Node module; there these functions say so.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { KilnArgumentError, KilnDTypeError, KilnFormatError, KilnShapeError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
 import { Variable } from '../variable.ts';
@@ -15,9 +14,40 @@ import { typeString, type TensorType } from '../ops/shape-rules.ts';
 import { dottedNames, flatten } from '../pytree.ts';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsContents } from './safetensors.ts';
 
-/** Writes `bytes` to `path` atomically: temp file, fsync, rename. */
-export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+type FileSystem = typeof import('node:fs');
+
+interface NodeProcess {
+  readonly pid: number;
+  getBuiltinModule?(id: string): unknown;
+}
+
+/**
+ * `node:fs` for `op`, or a KilnArgumentError where there is none (a browser, or Node before 20.16).
+ * `process.getBuiltinModule` is synchronous, so the file functions stay synchronous, and bundlers
+ * see no import of a Node module.
+ */
+function fileSystem(op: string): { fs: FileSystem; pid: number } {
+  const proc = (globalThis as { process?: NodeProcess }).process;
+  const fs = proc?.getBuiltinModule?.('node:fs') as FileSystem | undefined;
+  if (!proc || !fs)
+    throw new KilnArgumentError(
+      `${op}: there is no file system here (needs Node 20.16 or later); in a browser, use ` +
+        'encodeSafetensors / decodeSafetensors with bytes in memory instead',
+    );
+  return { fs, pid: proc.pid };
+}
+
+/** `.name.<pid>.<random>.tmp` beside `path` (either separator), for an atomic write. */
+function tempPathBeside(path: string, pid: number): string {
+  const cut = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1;
+  return `${path.slice(0, cut)}.${path.slice(cut)}.${pid}.${Math.random().toString(36).slice(2)}.tmp`;
+}
+
+/** Writes `bytes` to `path` atomically: temp file, fsync, rename. `op` names the caller in errors. */
+export function writeFileAtomic(path: string, bytes: Uint8Array, op = 'writeFileAtomic'): void {
+  const { fs, pid } = fileSystem(op);
+  const { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } = fs;
+  const temp = tempPathBeside(path, pid);
   try {
     const fd = openSync(temp, 'w');
     try {
@@ -35,6 +65,7 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
 
 /** Reads a whole file for `op`, turning a missing file into a KilnArgumentError. */
 export function readFileFor(op: string, path: string): Uint8Array {
+  const { readFileSync } = fileSystem(op).fs;
   try {
     return readFileSync(path);
   } catch (e) {
@@ -59,7 +90,7 @@ export function saveSafetensors(
   options: { metadata?: Record<string, string> } = {},
 ): void {
   checkEager('saveSafetensors');
-  writeFileAtomic(path, encodeSafetensors(tree, options.metadata));
+  writeFileAtomic(path, encodeSafetensors(tree, options.metadata), 'saveSafetensors');
 }
 
 /** Loads every tensor of a safetensors file, by name (F32, I32 and BOOL). A damaged file is a KilnFormatError. */

@@ -11,7 +11,6 @@
  * Value names are stable: parameters keep their names, node outputs are numbered in order.
  * Attributes print in brackets (booleans only when true); fused nodes print their body inline.
  */
-import { relative } from 'node:path';
 import type { SourceLocation } from '@kiln-jit/core';
 import { CONSTANT_OP, nodeOutputs, type Graph, type Node, type Value } from './graph.ts';
 import { isRegionOp, REGION_NAMES } from './regions.ts';
@@ -49,8 +48,30 @@ function formatAttrs(attrs: Node['attrs']): string {
   return parts.length ? `[${parts.join(', ')}]` : '';
 }
 
-export function formatLoc(loc: SourceLocation, base = process.cwd()): string {
-  const file = loc.file.startsWith('/') ? relative(base, loc.file) : loc.file;
+/** The working directory under Node; none in a browser, where locations are URLs. */
+const workingDirectory = (): string | undefined => (globalThis as { process?: { cwd?(): string } }).process?.cwd?.();
+
+/** The segments of an absolute '/'-path, with `.` and `..` resolved. */
+function segments(path: string): string[] {
+  const out: string[] = [];
+  for (const s of path.split('/'))
+    if (s === '..') out.pop();
+    else if (s !== '' && s !== '.') out.push(s);
+  return out;
+}
+
+/** `to` relative to the directory `from` (resolved against the working directory), as posix `relative` gives it. */
+function relativePath(from: string, to: string): string {
+  const a = segments(from.startsWith('/') ? from : `${workingDirectory() ?? ''}/${from}`);
+  const b = segments(to);
+  let common = 0;
+  while (common < a.length && common < b.length && a[common] === b[common]) common++;
+  return [...a.slice(common).map(() => '..'), ...b.slice(common)].join('/');
+}
+
+/** `file:line` of a node's location; absolute paths print relative to `base` (the working directory). */
+export function formatLoc(loc: SourceLocation, base = workingDirectory()): string {
+  const file = base !== undefined && loc.file.startsWith('/') ? relativePath(base, loc.file) : loc.file;
   return `${file}:${loc.line}`;
 }
 
