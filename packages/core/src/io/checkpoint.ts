@@ -77,7 +77,7 @@ export function saveCheckpoint(path: string, state: CheckpointState, options: Sa
       ])
     : {};
   const bytes = encodeSafetensors({ ...tree, ...named }, { ...options.metadata, format: FORMAT });
-  writeFileAtomic(path, bytes);
+  writeFileAtomic(path, bytes, 'saveCheckpoint');
 }
 
 /**
