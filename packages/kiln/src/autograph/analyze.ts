@@ -101,8 +101,10 @@ export function firstUnsupported(nodes: readonly (Node | null | undefined)[]): U
     if (n.type === 'YieldExpression') return hit('yield');
     if (n.type === 'BreakStatement' && (n.label || (loops === 0 && switches === 0))) return hit('break');
     if (n.type === 'ContinueStatement' && (n.label || loops === 0)) return hit('continue');
-    if (n.type === 'AssignmentExpression' && (n.left as AnyNode).type === 'MemberExpression') return hit(PROPERTY_WRITE);
-    if (n.type === 'UpdateExpression' && (n.argument as AnyNode).type === 'MemberExpression') return hit(PROPERTY_WRITE);
+    if (n.type === 'AssignmentExpression' && (n.left as AnyNode).type === 'MemberExpression')
+      return hit(PROPERTY_WRITE);
+    if (n.type === 'UpdateExpression' && (n.argument as AnyNode).type === 'MemberExpression')
+      return hit(PROPERTY_WRITE);
     if (n.type === 'UnaryExpression' && n.operator === 'delete') return hit(PROPERTY_WRITE);
     const inLoop = LOOP_TYPES.has(n.type) ? 1 : 0;
     const inSwitch = n.type === 'SwitchStatement' ? 1 : 0;

@@ -16,7 +16,7 @@ interface PluginBuild {
   esbuild: {
     transform(
       code: string,
-      options: Record<string, unknown>,
+      options: { loader: 'ts' | 'tsx'; sourcemap: 'external'; sourcefile: string; target: string; format: 'esm' },
     ): Promise<{ code: string; map: string }>;
   };
 }
@@ -40,14 +40,22 @@ export function autograph(options: AutographPluginOptions = {}): { name: string;
         if (/\.[cm]?tsx?$/.test(path)) {
           const loader = path.endsWith('x') ? 'tsx' : 'ts';
           // es2022: decorators are lowered, so acorn can read the output.
-          const out = await build.esbuild.transform(original, { loader, sourcemap: 'external', sourcefile: path, target: 'es2022', format: 'esm' });
+          const out = await build.esbuild.transform(original, {
+            loader,
+            sourcemap: 'external',
+            sourcefile: path,
+            target: 'es2022',
+            format: 'esm',
+          });
           code = out.code;
           mapText = out.map;
           mapLocation = sourceMapper(out.map);
         }
         const result = autographModule({ code, original, file: path, mapLocation });
         if (!result.changed && mapText === null) return undefined;
-        const inline = mapText ? `\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(mapText).toString('base64')}\n` : '';
+        const inline = mapText
+          ? `\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(mapText).toString('base64')}\n`
+          : '';
         return { contents: result.code + inline, loader: 'js', resolveDir: dirname(path) };
       });
     },

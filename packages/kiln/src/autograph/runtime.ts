@@ -26,7 +26,12 @@ export interface Site {
 }
 
 const isTensor = (v: unknown): v is Tensor => v instanceof Tensor;
-const STATEMENT: Record<string, string> = { if: 'an `if`', while: 'a `while` loop', for: 'a `for` loop', '?:': 'a `?:`' };
+const STATEMENT: Record<string, string> = {
+  if: 'an `if`',
+  while: 'a `while` loop',
+  for: 'a `for` loop',
+  '?:': 'a `?:`',
+};
 
 function locationOf(site: { file: string | null; line: number; column: number }): SourceLocation | null {
   return site.file ? { file: site.file, line: site.line, column: site.column } : null;
@@ -39,7 +44,10 @@ function fail(site: Site, detail: string): never {
 /** A tensor condition as the bool scalar cond/whileLoop take (non-bool: `!= 0`, as JS truthiness). */
 function predicate(t: Tensor, site: Site): Tensor {
   if (t.size !== 1)
-    fail(site, `the condition of ${STATEMENT[site.kind] ?? site.kind} is a tensor ${t.typeString}; it needs one element (reduce it, e.g. with sum() or any())`);
+    fail(
+      site,
+      `the condition of ${STATEMENT[site.kind] ?? site.kind} is a tensor ${t.typeString}; it needs one element (reduce it, e.g. with sum() or any())`,
+    );
   const scalar = t.rank === 0 ? t : k.reshape(t, []);
   return scalar.dtype === 'bool' ? scalar : k.notEqual(scalar, 0);
 }
@@ -91,7 +99,12 @@ export function if_<S extends unknown[]>(
  * `while (test) {...}` (and a counted `for`) over the variables in `init`: plain JS while the
  * test is a JS value, a whileLoop from the current state once it is a tensor.
  */
-export function while_<S extends unknown[]>(testFn: (...s: S) => unknown, bodyFn: (...s: S) => S, init: S, site: Site): S {
+export function while_<S extends unknown[]>(
+  testFn: (...s: S) => unknown,
+  bodyFn: (...s: S) => S,
+  init: S,
+  site: Site,
+): S {
   let state = init;
   for (;;) {
     const t = testFn(...state);
@@ -140,14 +153,22 @@ export function neg(a: unknown): unknown {
 type Operand = number | Tensor;
 const either = (a: unknown, b: unknown): boolean => isTensor(a) || isTensor(b);
 
-export const lt = (a: unknown, b: unknown): unknown => (either(a, b) ? k.less(a as Operand, b as Operand) : (a as number) < (b as number));
-export const gt = (a: unknown, b: unknown): unknown => (either(a, b) ? k.greater(a as Operand, b as Operand) : (a as number) > (b as number));
-export const le = (a: unknown, b: unknown): unknown => (either(a, b) ? k.lessEqual(a as Operand, b as Operand) : (a as number) <= (b as number));
-export const ge = (a: unknown, b: unknown): unknown => (either(a, b) ? k.greaterEqual(a as Operand, b as Operand) : (a as number) >= (b as number));
-export const add = (a: unknown, b: unknown): unknown => (either(a, b) ? k.add(a as Operand, b as Operand) : (a as number) + (b as number));
-export const sub = (a: unknown, b: unknown): unknown => (either(a, b) ? k.sub(a as Operand, b as Operand) : (a as number) - (b as number));
-export const mul = (a: unknown, b: unknown): unknown => (either(a, b) ? k.mul(a as Operand, b as Operand) : (a as number) * (b as number));
-export const div = (a: unknown, b: unknown): unknown => (either(a, b) ? k.div(a as Operand, b as Operand) : (a as number) / (b as number));
+export const lt = (a: unknown, b: unknown): unknown =>
+  either(a, b) ? k.less(a as Operand, b as Operand) : (a as number) < (b as number);
+export const gt = (a: unknown, b: unknown): unknown =>
+  either(a, b) ? k.greater(a as Operand, b as Operand) : (a as number) > (b as number);
+export const le = (a: unknown, b: unknown): unknown =>
+  either(a, b) ? k.lessEqual(a as Operand, b as Operand) : (a as number) <= (b as number);
+export const ge = (a: unknown, b: unknown): unknown =>
+  either(a, b) ? k.greaterEqual(a as Operand, b as Operand) : (a as number) >= (b as number);
+export const add = (a: unknown, b: unknown): unknown =>
+  either(a, b) ? k.add(a as Operand, b as Operand) : (a as number) + (b as number);
+export const sub = (a: unknown, b: unknown): unknown =>
+  either(a, b) ? k.sub(a as Operand, b as Operand) : (a as number) - (b as number);
+export const mul = (a: unknown, b: unknown): unknown =>
+  either(a, b) ? k.mul(a as Operand, b as Operand) : (a as number) * (b as number);
+export const div = (a: unknown, b: unknown): unknown =>
+  either(a, b) ? k.div(a as Operand, b as Operand) : (a as number) / (b as number);
 
 /** Postfix `x++`: the old value (the assignment is the second argument, already evaluated). */
 export const post = (old: unknown, _updated: unknown): unknown => old;

@@ -7,7 +7,15 @@
  * stack traces keep the user's line numbers (and an incoming source map stays valid by line).
  */
 import { parse, type Node } from 'acorn';
-import { assignedOuterNames, childrenOf, firstUnsupported, hasAssignment, isFunction, walk, type AnyNode } from './analyze.ts';
+import {
+  assignedOuterNames,
+  childrenOf,
+  firstUnsupported,
+  hasAssignment,
+  isFunction,
+  walk,
+  type AnyNode,
+} from './analyze.ts';
 
 export interface TransformOptions {
   /** The file name errors name (default: none). */
@@ -61,7 +69,12 @@ function selectFunctions(program: AnyNode, decorated: ReadonlySet<string>): Set<
   });
   walk(program, (n) => {
     if (n.type === 'FunctionDeclaration' && tracedNames.has((n.id as AnyNode).name as string)) chosen.add(n);
-    if (n.type === 'VariableDeclarator' && (n.id as AnyNode).type === 'Identifier' && n.init && isFunction(n.init as AnyNode))
+    if (
+      n.type === 'VariableDeclarator' &&
+      (n.id as AnyNode).type === 'Identifier' &&
+      n.init &&
+      isFunction(n.init as AnyNode)
+    )
       if (tracedNames.has((n.id as AnyNode).name as string)) chosen.add(n.init as Node);
   });
   return chosen;
@@ -81,7 +94,8 @@ export function decoratedMethodNames(source: string): Set<string> {
   const re = /@(?:[\w$]+\.)?trace\s*\(/g;
   for (let m = re.exec(source); m; m = re.exec(source)) {
     let i = m.index + m[0].length;
-    for (let depth = 1; i < source.length && depth > 0; i++) depth += source[i] === '(' ? 1 : source[i] === ')' ? -1 : 0;
+    for (let depth = 1; i < source.length && depth > 0; i++)
+      depth += source[i] === '(' ? 1 : source[i] === ')' ? -1 : 0;
     const rest = source.slice(i, i + 400).replace(/@[\w$.]+(\s*\([^)]*\))?/g, ' ');
     const name = /^\s*(?:(?:public|private|protected|static|async|override|readonly)\s+)*(#?[\w$]+)\s*[(<]/.exec(rest);
     if (name) names.add(name[1]!);
@@ -171,9 +185,22 @@ class Rewriter {
         return this.rewriteLoop(n, null, n.test as AnyNode, null, n.body as AnyNode, 'while');
       case 'ForStatement':
         if (!n.test) return null;
-        return this.rewriteLoop(n, n.init as AnyNode | null, n.test as AnyNode, n.update as AnyNode | null, n.body as AnyNode, 'for');
+        return this.rewriteLoop(
+          n,
+          n.init as AnyNode | null,
+          n.test as AnyNode,
+          n.update as AnyNode | null,
+          n.body as AnyNode,
+          'for',
+        );
       case 'DoWhileStatement':
-        return this.splice(n, true, new Map([[n.test as Node, this.call('test', g(n.test), this.site(n, 'do-while', { construct: 'do-while' }))]]));
+        return this.splice(
+          n,
+          true,
+          new Map([
+            [n.test as Node, this.call('test', g(n.test), this.site(n, 'do-while', { construct: 'do-while' }))],
+          ]),
+        );
       case 'ConditionalExpression':
         return this.call(
           'ifExp',
@@ -184,7 +211,11 @@ class Rewriter {
         );
       case 'LogicalExpression':
         if (n.operator === '??') return null;
-        return this.call(n.operator === '&&' ? 'and' : 'or', g(n.left), `${this.gap(n.left, n.right)}() => (${g(n.right)})`);
+        return this.call(
+          n.operator === '&&' ? 'and' : 'or',
+          g(n.left),
+          `${this.gap(n.left, n.right)}() => (${g(n.right)})`,
+        );
       case 'UnaryExpression':
         if (n.operator === '!') return this.call('not', g(n.argument));
         if (n.operator === '-') return this.call('neg', g(n.argument));
@@ -251,7 +282,8 @@ class Rewriter {
     kind: 'while' | 'for',
   ): string {
     const bad =
-      firstUnsupported([body]) ?? (hasAssignment(test) ? { construct: 'an assignment in the loop condition', node: test } : null);
+      firstUnsupported([body]) ??
+      (hasAssignment(test) ? { construct: 'an assignment in the loop condition', node: test } : null);
     if (bad) return this.guard(n, test, kind, bad);
     // The loop's own `let i` is state too, as is every outer variable the body or update assigns.
     const declared = init?.type === 'VariableDeclaration' ? assignedOuterNames([init], true) : [];

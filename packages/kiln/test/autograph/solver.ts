@@ -5,7 +5,9 @@ import { trace, tensor, scalar, mul, add, sub, abs, type Tensor } from 'kiln-jit
 /** Doubles x when its sum is positive, else negates and shifts it. */
 function branch(x: Tensor): Tensor {
   let y: Tensor;
+  // @ts-expect-error TypeScript has no operator overloading: `>` on a Tensor is a type error, AutoGraph makes it greater().
   if (x.sum() > 0) {
+    // <- if
     y = mul(x, 2);
   } else {
     y = sub(0, x);
@@ -28,6 +30,7 @@ function halve(r: Tensor, tol: Tensor): Tensor[] {
 
 /** Applies y = 0.5 y + 1 n times (n a tensor). */
 function repeat(y: Tensor, n: Tensor): Tensor {
+  // @ts-expect-error as above
   for (let i = 0; i < n; i++) {
     y = add(mul(y, 0.5), 1);
   }
@@ -39,12 +42,22 @@ const tracedHalve = trace(halve);
 const tracedRepeat = trace(repeat);
 
 const cases = {
-  branch: [[1, 2, -0.5], [-1, -2, 0.5]].map((v) => [tensor(v)]),
-  halve: [[8, -3], [0.25, 0.1], [100, 1]].map((v) => [tensor(v), scalar(0.5)]),
+  branch: [
+    [1, 2, -0.5],
+    [-1, -2, 0.5],
+  ].map((v) => [tensor(v)]),
+  halve: [
+    [8, -3],
+    [0.25, 0.1],
+    [100, 1],
+  ].map((v) => [tensor(v), scalar(0.5)]),
   repeat: [0, 3, 7].map((n) => [tensor([4, -2]), scalar(n, 'i32')]),
 };
 const plain = { branch, halve, repeat } as Record<string, (...a: Tensor[]) => unknown>;
-const traced = { branch: tracedBranch, halve: tracedHalve, repeat: tracedRepeat } as Record<string, (...a: Tensor[]) => unknown>;
+const traced = { branch: tracedBranch, halve: tracedHalve, repeat: tracedRepeat } as Record<
+  string,
+  (...a: Tensor[]) => unknown
+>;
 const values = (r: unknown): unknown => (Array.isArray(r) ? r.map(values) : Array.from((r as Tensor).dataSync()));
 const out: Record<string, unknown> = {};
 for (const [name, inputs] of Object.entries(cases)) {
