@@ -7,7 +7,6 @@ function branch(x: Tensor): Tensor {
   let y: Tensor;
   // @ts-expect-error TypeScript has no operator overloading: `>` on a Tensor is a type error, AutoGraph makes it greater().
   if (x.sum() > 0) {
-    // <- if
     y = mul(x, 2);
   } else {
     y = sub(0, x);
