@@ -42,6 +42,10 @@ const REFERENCE = {
     [1, 2, -0.5],
     [-1, -2, 0.5],
   ].map((x) => refBranch(x)),
+  method: [
+    [1, 2, -0.5],
+    [-1, -2, 0.5],
+  ].map((x) => refBranch(x)),
   halve: [
     [8, -3],
     [0.25, 0.1],
@@ -76,7 +80,7 @@ function markedLines(file: string): Record<string, number> {
 }
 
 describe('AutoGraph through the Node hook', () => {
-  it('TypeScript (through tsx): if/else on x.sum() > 0, while (err > tol), for with a tensor n trace once and match eager on every path', () => {
+  it('TypeScript (through tsx): if/else on x.sum() > 0 (in a function and a @trace() method), while (err > tol), for with a tensor n trace once and match eager on every path', () => {
     expectSolver(runNode(fixture('solver.ts')) as SolverOut);
   });
 

@@ -1,6 +1,6 @@
 // AutoGraph fixture: plain TypeScript control flow on tensors inside traced functions, loaded
 // through `node --import kiln-jit/autograph` (see ../autograph.test.ts). Prints JSON results.
-import { trace, tensor, scalar, mul, add, sub, abs, type Tensor } from 'kiln-jit';
+import { asTraced, trace, tensor, scalar, mul, add, sub, abs, type Tensor } from 'kiln-jit';
 
 /** Doubles x when its sum is positive, else negates and shifts it. */
 function branch(x: Tensor): Tensor {
@@ -36,6 +36,19 @@ function repeat(y: Tensor, n: Tensor): Tensor {
   return y;
 }
 
+/** The same branch as a decorated method: AutoGraph finds `@trace()` methods too. */
+class Model {
+  @trace()
+  step(x: Tensor): Tensor {
+    let y: Tensor;
+    // @ts-expect-error as above
+    if (x.sum() > 0) y = mul(x, 2);
+    else y = add(sub(0, x), 1);
+    return y;
+  }
+}
+const model = new Model();
+
 const tracedBranch = trace(branch);
 const tracedHalve = trace(halve);
 const tracedRepeat = trace(repeat);
@@ -51,12 +64,18 @@ const cases = {
     [100, 1],
   ].map((v) => [tensor(v), scalar(0.5)]),
   repeat: [0, 3, 7].map((n) => [tensor([4, -2]), scalar(n, 'i32')]),
+  method: [
+    [1, 2, -0.5],
+    [-1, -2, 0.5],
+  ].map((v) => [tensor(v)]),
 };
-const plain = { branch, halve, repeat } as Record<string, (...a: Tensor[]) => unknown>;
-const traced = { branch: tracedBranch, halve: tracedHalve, repeat: tracedRepeat } as Record<
-  string,
-  (...a: Tensor[]) => unknown
->;
+const plain = { branch, halve, repeat, method: branch } as Record<string, (...a: Tensor[]) => unknown>;
+const traced = {
+  branch: tracedBranch,
+  halve: tracedHalve,
+  repeat: tracedRepeat,
+  method: asTraced(model.step),
+} as Record<string, (...a: Tensor[]) => unknown>;
 const values = (r: unknown): unknown => (Array.isArray(r) ? r.map(values) : Array.from((r as Tensor).dataSync()));
 const out: Record<string, unknown> = {};
 for (const [name, inputs] of Object.entries(cases)) {
