@@ -92,6 +92,13 @@ describe('AutoGraph through the Node hook', () => {
     );
   });
 
+  it('TypeScript: an error inside a converted branch names the user line and column (source maps composed with tsx)', () => {
+    const file = fixture('shape-error.ts');
+    const line = markedLines(file).shape!;
+    const column = readFileSync(file, 'utf8').split('\n')[line - 1]!.indexOf('add(') + 1;
+    expect(runNode(file)).toEqual({ error: 'KilnShapeError', location: { file, line, column } });
+  });
+
   it('plain JS: return, break, continue, await and a property write in tensor control flow each fail at their line; JS conditions stay JS', () => {
     const file = fixture('unsupported.mjs');
     const out = runNode(file) as Record<string, { error: string; message: string; line: number }> & {

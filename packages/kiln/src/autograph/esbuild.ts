@@ -5,7 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { autographModule, sourceMapper } from './module.ts';
+import { autographModule, withInlineMap } from './module.ts';
+import type { RawSourceMap } from './source-map.ts';
 
 /** The part of esbuild's plugin API the plugin uses (so kiln-jit needs no esbuild types). */
 interface PluginBuild {
@@ -35,8 +36,7 @@ export function autograph(options: AutographPluginOptions = {}): { name: string;
         if (path.includes('/node_modules/')) return undefined;
         const original = await readFile(path, 'utf8');
         let code = original;
-        let mapLocation;
-        let mapText: string | null = null;
+        let map: string | undefined;
         if (/\.[cm]?tsx?$/.test(path)) {
           const loader = path.endsWith('x') ? 'tsx' : 'ts';
           // es2022: decorators are lowered, so acorn can read the output.
@@ -48,15 +48,12 @@ export function autograph(options: AutographPluginOptions = {}): { name: string;
             format: 'esm',
           });
           code = out.code;
-          mapText = out.map;
-          mapLocation = sourceMapper(out.map);
+          map = out.map;
         }
-        const result = autographModule({ code, original, file: path, mapLocation });
-        if (!result.changed && mapText === null) return undefined;
-        const inline = mapText
-          ? `\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(mapText).toString('base64')}\n`
-          : '';
-        return { contents: result.code + inline, loader: 'js', resolveDir: dirname(path) };
+        const result = autographModule({ code, original, file: path, map });
+        if (!result.changed && map === undefined) return undefined;
+        const contents = result.changed ? result.code : withInlineMap(code, JSON.parse(map!) as RawSourceMap);
+        return { contents, loader: 'js', resolveDir: dirname(path) };
       });
     },
   };

@@ -5,6 +5,7 @@
  */
 import { SourceMap } from 'node:module';
 import { autographTransform, decoratedMethodNames, type TransformResult } from './transform.ts';
+import type { RawSourceMap } from './source-map.ts';
 
 /** Whether a module may hold functions to convert: it uses kiln-jit, or opts in. */
 export function wantsAutograph(source: string): boolean {
@@ -24,10 +25,16 @@ export function sourceMapper(json: string): MapLocation {
   };
 }
 
-/** Maps positions of `code` to the original file through its inline source map, if it has one. */
-function inlineMapper(code: string): MapLocation | undefined {
+/** The source map `code` carries inline (a TypeScript loader's), as JSON text, or null. */
+function inlineMap(code: string): string | null {
   const m = INLINE_MAP.exec(code);
-  return m ? sourceMapper(Buffer.from(m[1]!, 'base64').toString('utf8')) : undefined;
+  return m ? Buffer.from(m[1]!, 'base64').toString('utf8') : null;
+}
+
+/** `code` with its inline source map replaced by `map`. */
+export function withInlineMap(code: string, map: RawSourceMap): string {
+  const base64 = Buffer.from(JSON.stringify(map)).toString('base64');
+  return `${code.replace(INLINE_MAP, '').trimEnd()}\n//# sourceMappingURL=data:application/json;base64,${base64}\n`;
 }
 
 export interface ModuleInput {
@@ -37,16 +44,22 @@ export interface ModuleInput {
   original?: string;
   /** The path errors name. */
   file: string;
-  /** Maps positions of `code` to the original, when it has no inline map. */
-  mapLocation?: MapLocation;
+  /** The source map of `code` as JSON text, when it has none inline. */
+  map?: string;
 }
 
-/** Transforms one ES module (unchanged when it has nothing to convert). */
+/**
+ * Transforms one ES module (unchanged when it has nothing to convert); the result carries an
+ * inline source map to the original file, composed with the one the input had.
+ */
 export function autographModule(input: ModuleInput): TransformResult {
   if (!wantsAutograph(input.original ?? input.code)) return { code: input.code, changed: false };
-  return autographTransform(input.code, {
+  const map = input.map ?? inlineMap(input.code);
+  const out = autographTransform(input.code, {
     file: input.file,
     decoratedMethods: decoratedMethodNames(input.original ?? input.code),
-    mapLocation: input.mapLocation ?? inlineMapper(input.code),
+    mapLocation: map ? sourceMapper(map) : undefined,
+    inputMap: map ? (JSON.parse(map) as RawSourceMap) : null,
   });
+  return out.changed && out.map ? { ...out, code: withInlineMap(out.code, out.map) } : out;
 }

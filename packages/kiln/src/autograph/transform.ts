@@ -7,6 +7,7 @@
  * stack traces keep the user's line numbers (and an incoming source map stays valid by line).
  */
 import { parse, type Node } from 'acorn';
+import { composeMap, type CopiedSlice, type RawSourceMap } from './source-map.ts';
 import {
   assignedOuterNames,
   childrenOf,
@@ -26,12 +27,16 @@ export interface TransformOptions {
   decoratedMethods?: ReadonlySet<string>;
   /** Maps a (1-based) line and (0-based) column of `source` to the user's original position. */
   mapLocation?: (line: number, column: number) => { line: number; column: number } | null;
+  /** The source map `source` came with (a TypeScript loader's), to compose the output's map with. */
+  inputMap?: RawSourceMap | null;
 }
 
 export interface TransformResult {
   code: string;
   /** Whether any function was converted (if not, `code` is `source`). */
   changed: boolean;
+  /** When changed: the map of `code` back to the original files (through `inputMap`). */
+  map?: RawSourceMap;
 }
 
 export const RUNTIME_SPECIFIER = 'kiln-jit/autograph/runtime';
@@ -114,19 +119,55 @@ export function autographTransform(source: string, options: TransformOptions = {
   const chosen = selectFunctions(program, options.decoratedMethods ?? new Set());
   if (chosen.size === 0) return { code: source, changed: false };
   const rewriter = new Rewriter(source, chosen, options);
-  const body = rewriter.gen(program, false);
+  const marked = rewriter.gen(program, false);
   const imp = `import * as ${NS} from ${JSON.stringify(options.runtime ?? RUNTIME_SPECIFIER)};`;
   // On the first line (after a hashbang), so no line moves.
-  const at = source.startsWith('#!') ? source.indexOf('\n') + 1 : 0;
-  return { code: body.slice(0, at) + imp + body.slice(at), changed: true };
+  const hashbang = source.startsWith('#!') ? marked.indexOf('\n') + 1 : 0;
+  const { code, slices } = unmark(marked.slice(0, hashbang) + imp + marked.slice(hashbang));
+  return { code, changed: true, map: composeMap(source, code, slices, options.inputMap ?? null, options.file ?? '') };
+}
+
+// Copied slices of the input are marked in the output as MARK offset,length END, then unmarked.
+const MARK = '\uE000';
+const END = '\uE001';
+
+function unmark(marked: string): { code: string; slices: CopiedSlice[] } {
+  const slices: CopiedSlice[] = [];
+  let code = '';
+  let at = 0;
+  for (let m = marked.indexOf(MARK); m >= 0; m = marked.indexOf(MARK, at)) {
+    code += marked.slice(at, m);
+    const end = marked.indexOf(END, m);
+    const [inputStart, length] = marked
+      .slice(m + 1, end)
+      .split(',')
+      .map((x) => parseInt(x, 36));
+    // A rewrite may have cut the end of a slice (a block's closing brace), so stop at the next mark.
+    const next = marked.indexOf(MARK, end);
+    const room = (next < 0 ? marked.length : next) - end - 1;
+    slices.push({ inputStart: inputStart!, outputStart: code.length, length: Math.min(length!, room) });
+    at = end + 1;
+  }
+  return { code: code + marked.slice(at), slices };
 }
 
 class Rewriter {
+  /** Whether copied slices are marked (not when the input itself holds the marker characters). */
+  private readonly marks: boolean;
+
   constructor(
     private readonly src: string,
     private readonly chosen: Set<Node>,
     private readonly options: TransformOptions,
-  ) {}
+  ) {
+    this.marks = !src.includes(MARK) && !src.includes(END);
+  }
+
+  /** The input from `a` to `b`, marked with where it came from. */
+  private copy(a: number, b: number): string {
+    if (a >= b || !this.marks) return this.src.slice(a, b);
+    return `${MARK}${a.toString(36)},${(b - a).toString(36)}${END}${this.src.slice(a, b)}`;
+  }
 
   /** The text of `node` with its children rewritten; `on` says whether we are inside a converted function. */
   gen(node: AnyNode, on: boolean): string {
@@ -144,10 +185,10 @@ class Rewriter {
     for (const child of childrenOf(node)) {
       // Shorthand properties and plain import/export specifiers hold one node under two keys.
       if (child.start < at) continue;
-      out += this.src.slice(at, child.start) + (replace.get(child) ?? this.gen(child, on));
+      out += this.copy(at, child.start) + (replace.get(child) ?? this.gen(child, on));
       at = child.end;
     }
-    return out + this.src.slice(at, node.end);
+    return out + this.copy(at, node.end);
   }
 
   /** The newlines between two nodes. */
