@@ -8,6 +8,26 @@ import { autographTransform, decoratedMethodNames } from '../src/autograph/trans
 
 const lineCount = (s: string): number => s.split('\n').length;
 
+describe('the runtime helpers', () => {
+  it('act as JS on JS values and as ops on tensors', async () => {
+    const ag = await import('../src/autograph/runtime.ts');
+    const { scalar, tensor } = await import('../src/index.ts');
+    expect([ag.add(2, 3), ag.add('a', 1), ag.lt(1, 2), ag.not(0), ag.and(0, () => 1), ag.or(0, () => 'x')]).toEqual([
+      5,
+      'a1',
+      true,
+      true,
+      0,
+      'x',
+    ]);
+    const t = tensor([1, 2]);
+    // A string makes `+` concatenation, as JS does ('loss ' + t), never an add op.
+    expect(ag.add('t = ', scalar(3))).toBe('t = 3');
+    expect(Array.from((ag.add(t, 1) as typeof t).dataSync())).toEqual([2, 3]);
+    expect(Array.from((ag.gt(t, 1.5) as typeof t).dataSync())).toEqual([0, 1]);
+  });
+});
+
 describe('autographTransform', () => {
   it('converts traced functions only, and leaves other code as written', () => {
     const src = [

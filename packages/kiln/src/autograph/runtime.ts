@@ -161,8 +161,11 @@ export const le = (a: unknown, b: unknown): unknown =>
   either(a, b) ? k.lessEqual(a as Operand, b as Operand) : (a as number) <= (b as number);
 export const ge = (a: unknown, b: unknown): unknown =>
   either(a, b) ? k.greaterEqual(a as Operand, b as Operand) : (a as number) >= (b as number);
+/** `a + b`; a string on either side is concatenation, as in JS (`'loss ' + t`). */
 export const add = (a: unknown, b: unknown): unknown =>
-  either(a, b) ? k.add(a as Operand, b as Operand) : (a as number) + (b as number);
+  either(a, b) && typeof a !== 'string' && typeof b !== 'string'
+    ? k.add(a as Operand, b as Operand)
+    : (a as number) + (b as number);
 export const sub = (a: unknown, b: unknown): unknown =>
   either(a, b) ? k.sub(a as Operand, b as Operand) : (a as number) - (b as number);
 export const mul = (a: unknown, b: unknown): unknown =>
