@@ -69,6 +69,21 @@ describe('a user project that installed the tarballs with npm', () => {
     expect(out.traced[19]!).toBeLessThan(out.traced[0]! / 2);
   });
 
+  it('runs plain JS through the AutoGraph hook (node --import kiln-jit/autograph): traced once, equal to eager', () => {
+    const out = JSON.parse(inProject(process.execPath, ['--import', 'kiln-jit/autograph', 'autograph.mjs'])) as {
+      traced: number[][];
+      eager: number[][];
+      tracingCount: number;
+    };
+    expect(out.tracingCount).toBe(1);
+    // [1, 2] doubles to [2, 4], halves to [0.25, 0.5], then + 2; [-3, 1] -> 1 - x = [4, 0], halves 6 times, then + 5.
+    expect(out.eager).toEqual([
+      [2.25, 2.5],
+      [5.0625, 5],
+    ]);
+    expect(out.traced).toEqual(out.eager);
+  });
+
   it('type-checks a TypeScript user of @trace() strictly, under nodenext and bundler resolution', () => {
     expect(() => inProject(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'])).not.toThrow();
     expect(() =>
