@@ -117,7 +117,9 @@ describe('the browser page', () => {
     const stages: Record<string, string> = {};
     for (const s of ['traced', 'optimized', 'fused', 'planned', 'wat']) stages[s] = await irAt(s);
     for (const s of ['traced', 'optimized', 'fused', 'planned']) {
-      expect(stages[s]).toMatch(/^graph @trainStep\(%x\d*: f32\[200,2\], %y\d*: i32\[200\], %layer0_w: f32\[2,32\] var/);
+      expect(stages[s]).toMatch(
+        /^graph @trainStep\(%x\d*: f32\[200,2\], %y\d*: i32\[200\], %layer0_w: f32\[2,32\] var/,
+      );
     }
     expect(stages.traced).toContain('= matmul ');
     expect(stages.optimized.split('\n').length).toBeLessThan(stages.traced.split('\n').length);
