@@ -154,12 +154,16 @@ function unmark(marked: string): { code: string; slices: CopiedSlice[] } {
 class Rewriter {
   /** Whether copied slices are marked (not when the input itself holds the marker characters). */
   private readonly marks: boolean;
+  // Plain fields, not parameter properties: this module may be loaded where TypeScript is only
+  // stripped (Node's native type stripping), which rejects syntax that needs transforming.
+  private readonly src: string;
+  private readonly chosen: Set<Node>;
+  private readonly options: TransformOptions;
 
-  constructor(
-    private readonly src: string,
-    private readonly chosen: Set<Node>,
-    private readonly options: TransformOptions,
-  ) {
+  constructor(src: string, chosen: Set<Node>, options: TransformOptions) {
+    this.src = src;
+    this.chosen = chosen;
+    this.options = options;
     this.marks = !src.includes(MARK) && !src.includes(END);
   }
 
