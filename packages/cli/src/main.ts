@@ -4,7 +4,7 @@
  * loading binaryen; user files may be TypeScript (see ts-loader.ts).
  */
 import { Command, CommanderError } from 'commander';
-import { registerInternalSource } from 'kiln-jit';
+import { ready, registerInternalSource } from 'kiln-jit';
 import { EXIT_OK, EXIT_USAGE, ProgramError, UsageError } from './errors.ts';
 import { err } from './output.ts';
 import { registerList } from './commands/list.ts';
@@ -49,6 +49,8 @@ function consoleToStderr(): void {
 /** Runs the CLI on `args` (without node and script) and returns the exit code. */
 export async function main(args: readonly string[]): Promise<number> {
   consoleToStderr();
+  // Compile in this thread, so the `wat` stage and compile timings are there to show.
+  await ready();
   try {
     await buildProgram().parseAsync([...args], { from: 'user' });
     return EXIT_OK;

@@ -22,6 +22,11 @@ export function loadBinaryen(): Promise<Binaryen> {
   return loading;
 }
 
+/** Whether binaryen is loaded in this thread. */
+export function binaryenLoaded(): boolean {
+  return loaded !== null;
+}
+
 /** The loaded binaryen instance; throws if `loadBinaryen()` has not finished. */
 export function binaryenSync(): Binaryen {
   if (loaded === null) {

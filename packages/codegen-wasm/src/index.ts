@@ -3,7 +3,9 @@
  * with Binaryen, and runs them in one shared WebAssembly.Memory.
  */
 import { registerInternalSource } from '@kiln-jit/core';
-import { loadBinaryen } from './binaryen.ts';
+import { binaryenLoaded, loadBinaryen } from './binaryen.ts';
+import { cacheCounters, cacheDirectory } from './compile-cache.ts';
+import { offThreadCounters } from './off-thread.ts';
 
 registerInternalSource(import.meta.url);
 
@@ -21,3 +23,16 @@ export function ready(): Promise<void> {
   return loadBinaryen().then(() => undefined);
 }
 export { runtimeFeatures, type RuntimeFeatures } from './runtime-features.ts';
+export { offThreadCompileAvailable } from './off-thread.ts';
+
+/** How compiling went in this process: the persistent cache, Binaryen, the compile worker. */
+export function compileStats() {
+  return {
+    /** Whether Binaryen is loaded in this thread (never, when every trace hit the cache). */
+    binaryenLoaded: binaryenLoaded(),
+    /** The persistent cache's directory, or null when it is off here. */
+    cacheDirectory: cacheDirectory(),
+    cache: { ...cacheCounters },
+    offThread: { ...offThreadCounters },
+  };
+}

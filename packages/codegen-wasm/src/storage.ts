@@ -1,8 +1,8 @@
 /**
  * @file Where every value of a compiled graph lives. Arguments and results are blocks of their
  * own, passed to the entry by address (resident tensors); one per-call frame holds the memory
- * plan's arena, kernel scratch and a staging area; constants sit at fixed addresses written
- * at compile time; variables live in their own resident blocks. Updates that are not computed in
+ * plan's arena, kernel scratch and a staging area; constants sit in a block of their own,
+ * written once per executable; variables live in their own resident blocks. Updates that are not computed in
  * place are copies at the end of the call, staged where a copy could read a block that another
  * copy already overwrote.
  */
@@ -12,12 +12,13 @@ import type { WasmMemory } from './runtime/memory.ts';
 
 /**
  * Where a value lives: in the per-call frame, in a variable's, argument's or result's block
- * (the entry's parameters), or at a fixed address.
+ * (the entry's parameters), or in the constants block. Offsets are relative to their block, so
+ * a compiled module runs wherever its blocks land (and can be cached across processes).
  */
 export type Location =
   | { kind: 'frame'; offset: number }
   | { kind: 'var' | 'arg' | 'out'; index: number }
-  | { kind: 'static'; address: number };
+  | { kind: 'static'; offset: number };
 
 export const align = (n: number): number => Math.ceil(n / 16) * 16;
 export const bytesOf = (t: TensorType): number => sizeOf(t.shape) * BYTES_PER_ELEMENT[t.dtype];
@@ -56,12 +57,28 @@ export function directResults(graph: Graph, plan: MemoryPlan, staged: ReadonlySe
   return direct;
 }
 
-/** Statically placed data: constant nodes and captured constants, written once at compile time. */
-export function placeConstants(
-  graph: Graph,
-  memory: WasmMemory,
-): { addresses: Map<Value, number>; release: () => void } {
-  const items: [Value, Tensor][] = [
+/** The graph's constant data: captured `const` params, then constant nodes, in graph order. */
+function constantValues(graph: Graph): Value[] {
+  return [
+    ...graph.params.filter((p) => p.kind === 'const').map((p) => p.value),
+    ...graph.nodes.filter((n) => n.op === CONSTANT_OP).map((n) => n.output),
+  ];
+}
+
+/** Where each constant sits in the constants block, from types alone (no data needed). */
+export function layoutConstants(graph: Graph): { offsets: Map<Value, number>; bytes: number } {
+  const offsets = new Map<Value, number>();
+  let bytes = 0;
+  for (const v of constantValues(graph)) {
+    offsets.set(v, bytes);
+    bytes += align(bytesOf(v.type));
+  }
+  return { offsets, bytes };
+}
+
+/** Writes the constants block (its layout from layoutConstants) into memory, once per executable. */
+export function placeConstants(graph: Graph, memory: WasmMemory): { base: number; release: () => void } {
+  const data = new Map<Value, Tensor>([
     ...graph.params
       .filter((p) => p.kind === 'const')
       .map((p): [Value, Tensor] => {
@@ -73,19 +90,20 @@ export function placeConstants(
         return [p.value, p.data];
       }),
     ...graph.nodes.filter((n) => n.op === CONSTANT_OP).map((n): [Value, Tensor] => [n.output, constantTensor(n)]),
-  ];
-  const total = items.reduce((s, [, t]) => s + align(t.storage!.byteLength), 0);
+  ]);
+  const { offsets, bytes } = layoutConstants(graph);
   // Empty constants are never read: any address will do.
-  if (total === 0) return { addresses: new Map(items.map(([v]) => [v, 0])), release: () => {} };
-  const base = memory.alloc(total, 'constants');
-  const addresses = new Map<Value, number>();
-  let offset = base;
-  for (const [v, t] of items) {
-    memory.write(offset, t.storage!);
-    addresses.set(v, offset);
-    offset += align(t.storage!.byteLength);
+  if (bytes === 0) return { base: 0, release: () => {} };
+  const base = memory.alloc(bytes, 'constants');
+  for (const [v, offset] of offsets) {
+    const storage = data.get(v)!.storage!;
+    if (storage.byteLength !== bytesOf(v.type))
+      throw new Error(
+        `wasm backend: constant #${v.id} holds ${storage.byteLength} B, its type needs ${bytesOf(v.type)}`,
+      );
+    memory.write(base + offset, storage);
   }
-  return { addresses, release: () => memory.release(base, total) };
+  return { base, release: () => memory.release(base, bytes) };
 }
 
 /** Resolves every value to its location from the plan. */
@@ -102,7 +120,7 @@ export function locator(
     if (argIndex.has(v)) return { kind: 'arg', index: argIndex.get(v)! };
     if (varIndex.has(v)) return { kind: 'var', index: varIndex.get(v)! };
     if (direct.has(v)) return { kind: 'out', index: direct.get(v)! };
-    if (statics.has(v)) return { kind: 'static', address: statics.get(v)! };
+    if (statics.has(v)) return { kind: 'static', offset: statics.get(v)! };
     const alias = plan.aliases.get(v);
     if (alias) return locate(alias);
     const slot = plan.slots.get(v);

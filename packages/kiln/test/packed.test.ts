@@ -5,7 +5,8 @@
  * `@trace()`, and the `kiln` bin lists and dumps that user's traced method.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -99,6 +100,59 @@ describe('a user project that installed the tarballs with npm', () => {
     };
     expect(out.tracingCount).toBe(1);
     expect(out.losses[2]!).toBeLessThan(out.losses[0]!);
+  });
+
+  /** The MLP 784-512-512-10 SGD step (mlp-cache.mjs) in a new process with its cache in `cacheDir`. */
+  interface MlpRun {
+    firstCallMs: number;
+    first: number;
+    last: number;
+    fromCache: number;
+    offThread: number;
+    compile: {
+      binaryenLoaded: boolean;
+      cache: { hits: number; misses: number; rejected: number; writes: number };
+      offThread: { compiles: number; workersStarted: number };
+    };
+  }
+  const mlpEnv = (cacheDir: string) => ({ ...process.env, KILN_CACHE: '1', KILN_CACHE_DIR: join(project, cacheDir) });
+  const mlpRun = (cacheDir: string, nodeArgs: string[] = []): MlpRun =>
+    JSON.parse(
+      execFileSync(process.execPath, [...nodeArgs, 'mlp-cache.mjs'], {
+        cwd: project,
+        encoding: 'utf8',
+        env: mlpEnv(cacheDir),
+      }),
+    ) as MlpRun;
+
+  it('compiles off-thread on a cache miss; a second process loads the module from the cache and never imports Binaryen', () => {
+    const cold = mlpRun('cache-a');
+    // Importing Kiln did not load Binaryen: the miss was compiled in the worker.
+    expect(cold).toMatchObject({ fromCache: 0, offThread: 1 });
+    expect(cold.compile).toMatchObject({ binaryenLoaded: false, cache: { misses: 1, writes: 1 } });
+    expect(cold.compile.offThread).toEqual({ compiles: 1, workersStarted: 1 });
+    // The hook makes any import of binaryen fail the process.
+    const warm = mlpRun('cache-a', ['--import', './forbid-binaryen.mjs']);
+    expect(warm).toMatchObject({ fromCache: 1, offThread: 0 });
+    expect(warm.compile).toMatchObject({ binaryenLoaded: false, cache: { hits: 1, misses: 0, rejected: 0 } });
+    expect(warm.compile.offThread.workersStarted).toBe(0);
+    expect(warm.first).toBe(cold.first);
+    // A cold first call loads Binaryen (~0.4 s) and compiles; a warm one does neither.
+    expect(warm.firstCallMs).toBeLessThan(cold.firstCallMs / 2);
+  });
+
+  it('lets two processes write the same entry at once, and a third reads it cleanly', async () => {
+    const both = await Promise.all(
+      [0, 1].map((): Promise<{ stdout: string }> =>
+        promisify(execFile)(process.execPath, ['mlp-cache.mjs'], { cwd: project, env: mlpEnv('cache-b') }),
+      ),
+    );
+    const runs = both.map((r) => JSON.parse(r.stdout) as MlpRun);
+    expect(runs[0]!.first).toBe(runs[1]!.first);
+    const third = mlpRun('cache-b');
+    expect(third.fromCache).toBe(1);
+    expect(third.compile.cache.rejected).toBe(0);
+    expect(third.first).toBe(runs[0]!.first);
   });
 
   it("runs the kiln bin's list and dump on the user's TypeScript file", () => {

@@ -4,7 +4,7 @@
  * kernel is about to trap, so the call can throw a clear error instead).
  */
 import { makeTensor, sizeOf, type SourceLocation } from '@kiln-jit/core';
-import type { ModuleContext } from '../lower/module-context.ts';
+import type { Node } from '@kiln-jit/tracer';
 import type { WasmMemory } from './memory.ts';
 import { scalarHelpers } from './scalar-helpers.ts';
 
@@ -16,18 +16,24 @@ export interface IndexFailure {
   limit: number;
 }
 
-export function moduleImports(memory: WasmMemory, ctx: ModuleContext) {
+/** The nodes behind the module's print indices and fail codes. */
+export interface ImportedNodes {
+  printed: readonly Node[];
+  failing: readonly Node[];
+}
+
+export function moduleImports(memory: WasmMemory, nodes: ImportedNodes) {
   let failure: IndexFailure | null = null;
   return {
     kiln: {
       memory: memory.memory,
       ...scalarHelpers,
       fail: (code: number, index: number, limit: number): void => {
-        const node = ctx.failingNodes[code]!;
+        const node = nodes.failing[code]!;
         failure = { op: node.op, loc: node.loc, index, limit };
       },
       print: (index: number, address: number): void => {
-        const node = ctx.printed[index]!;
+        const node = nodes.printed[index]!;
         const t = node.inputs[0]!.type;
         const x = makeTensor(t.shape, t.dtype, memory.read(address, t.dtype, sizeOf(t.shape)));
         const label = node.attrs.label as string;

@@ -1,5 +1,6 @@
 (module
  (type $0 (func (param i32 i32 i32)))
+ (type $1 (func (param i32 i32 i32 i32)))
  (import "kiln" "memory" (memory $memory 1 65536))
  (export "entry" (func $entry))
  (func $fused_rows_0 (param $0 i32) (param $1 i32) (param $2 i32)
@@ -398,10 +399,10 @@
    )
   )
  )
- (func $entry (param $0 i32) (param $1 i32) (param $2 i32)
+ (func $entry (param $0 i32) (param $1 i32) (param $2 i32) (param $3 i32)
   (call $fused_rows_0
+   (local.get $3)
    (local.get $2)
-   (local.get $1)
    (i32.add
     (local.get $0)
     (i32.const 128)

@@ -1,0 +1,206 @@
+/**
+ * @file The persistent compile cache: compiled modules stored on disk under a key hashed from
+ * the planned graph, Kiln's version and the runtime's features, so a new process that runs the
+ * same trace skips Binaryen entirely. Node only; `KILN_CACHE=0` turns it off, `KILN_CACHE_DIR`
+ * moves it (default: the OS cache directory). When Kiln runs from its TypeScript sources (this
+ * repository), it is off unless `KILN_CACHE=1`: sources change without a version bump.
+ *
+ * An entry is trusted only after its checksum, format, version and key match and its recorded
+ * layout matches the graph being run (the caller's check), so a damaged, stale or planted file
+ * at worst costs a recompile, with one warning. Writes go to a temp file then rename, so two
+ * processes writing one entry are safe; the directory is created private to the user (0700).
+ */
+import { warn, printGraph, valueNames, type Graph, type MemoryPlan } from '@kiln-jit/tracer';
+import type { CompiledModule } from './emit.ts';
+import { builtin, nodeProcess } from './node-builtins.ts';
+import { runtimeFeatures } from './runtime-features.ts';
+
+type Fs = typeof import('node:fs');
+type Crypto = typeof import('node:crypto');
+type Os = typeof import('node:os');
+
+/** Bumped whenever the entry layout or the meaning of a compiled module's facts changes. */
+const FORMAT = 1;
+const MAGIC = 'KILNWASM';
+
+/** How the cache fared in this process (for tests, `kiln inspect` and the note). */
+export const cacheCounters = { hits: 0, misses: 0, rejected: 0, writes: 0 };
+
+let disabledForProcess = false;
+
+/** Kiln's version, read from this package's manifest once (null: none to read, so no cache). */
+let version: string | null | undefined;
+function kilnVersion(fs: Fs): string | null {
+  if (version === undefined) {
+    try {
+      version = (
+        JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+      ).version;
+    } catch {
+      version = null;
+    }
+  }
+  return version;
+}
+
+const fromSources = import.meta.url.endsWith('.ts');
+
+/** The cache directory when the cache is on here, else null. */
+export function cacheDirectory(): string | null {
+  const proc = nodeProcess();
+  const fs = builtin<Fs>('node:fs');
+  const os = builtin<Os>('node:os');
+  if (!proc || !fs || !os || disabledForProcess) return null;
+  const setting = proc.env.KILN_CACHE;
+  if (setting === '0' || (fromSources && setting !== '1')) return null;
+  if (proc.env.KILN_CACHE_DIR) return proc.env.KILN_CACHE_DIR;
+  const home = os.homedir();
+  if (proc.platform === 'win32') return `${proc.env.LOCALAPPDATA ?? `${home}\\AppData\\Local`}\\kiln\\cache`;
+  if (proc.platform === 'darwin') return `${home}/Library/Caches/kiln`;
+  return `${proc.env.XDG_CACHE_HOME || `${home}/.cache`}/kiln`;
+}
+
+/**
+ * The key of a planned graph: a hash of its printed IR (shapes, dtypes, attributes, fused bodies
+ * and regions), of its memory plan by value name, of Kiln's version and of the features the
+ * runtime has. Value ids are process-local, so everything is named as the printer names it.
+ */
+export function cacheKey(graph: Graph, plan: MemoryPlan): string | null {
+  const fs = builtin<Fs>('node:fs');
+  const crypto = builtin<Crypto>('node:crypto');
+  const kiln = fs && kilnVersion(fs);
+  if (!crypto || !kiln) return null;
+  const names = valueNames(graph);
+  const name = (v: { id: number }): string => names.get(v as never) ?? `?${v.id}`;
+  const planText = JSON.stringify({
+    peak: plan.peakBytes,
+    slots: [...plan.slots].map(([v, s]) => [name(v), s.offset, s.bytes]),
+    inPlace: [...plan.inPlace].map(([a, b]) => [name(a), name(b)]),
+    aliases: [...plan.aliases].map(([a, b]) => [name(a), name(b)]),
+    variablesInPlace: [...plan.variablesInPlace].map((p) => p.name),
+  });
+  const features = runtimeFeatures();
+  const head = `kiln ${kiln} format ${FORMAT} simd ${features.simd} relaxed ${features.relaxedSimd} threads ${features.threads}`;
+  return crypto
+    .createHash('sha256')
+    .update(`${head}\n${printGraph(graph)}\n${planText}`)
+    .digest('hex');
+}
+
+type Meta = Omit<CompiledModule, 'wasm'>;
+interface Header {
+  magic: string;
+  format: number;
+  version: string;
+  key: string;
+  sha256: string;
+  meta: Meta;
+}
+
+const entryPath = (dir: string, key: string): string => `${dir}/${key}.kwasm`;
+
+function checksum(crypto: Crypto, metaText: string, wasm: Uint8Array): string {
+  return crypto.createHash('sha256').update(metaText).update(wasm).digest('hex');
+}
+
+/**
+ * The entry for `key`, or null (a miss). `fits` checks the recorded layout against the graph
+ * being run; an entry that fails any check is reported once and treated as a miss (the
+ * recompile rewrites it).
+ */
+export function loadCached(key: string, fits: (m: CompiledModule) => string | null): CompiledModule | null {
+  const dir = cacheDirectory();
+  const fs = builtin<Fs>('node:fs');
+  const crypto = builtin<Crypto>('node:crypto');
+  if (!dir || !fs || !crypto) return null;
+  const path = entryPath(dir, key);
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(path);
+  } catch {
+    cacheCounters.misses++;
+    return null;
+  }
+  const problem = (): string | { compiled: CompiledModule } => {
+    if (bytes.length < 12 || bytes.toString('latin1', 0, 8) !== MAGIC) return 'not a Kiln compile-cache entry';
+    const headerBytes = bytes.readUInt32LE(8);
+    if (12 + headerBytes > bytes.length) return 'truncated';
+    let header: Header;
+    try {
+      header = JSON.parse(bytes.toString('utf8', 12, 12 + headerBytes)) as Header;
+    } catch {
+      return 'unreadable header';
+    }
+    if (header.format !== FORMAT || header.version !== kilnVersion(fs)) return 'made by another Kiln version';
+    if (header.key !== key) return 'holds the module of another graph';
+    const wasm = new Uint8Array(bytes.subarray(12 + headerBytes));
+    if (checksum(crypto, JSON.stringify(header.meta), wasm) !== header.sha256) return 'checksum mismatch';
+    const compiled: CompiledModule = { ...header.meta, wasm };
+    const misfit = fits(compiled);
+    return misfit ? `its layout does not fit the graph (${misfit})` : { compiled };
+  };
+  const result = problem();
+  if (typeof result === 'string') {
+    rejectCached(path, result);
+    return null;
+  }
+  cacheCounters.hits++;
+  return result.compiled;
+}
+
+/** Reports a bad entry once and removes it; the recompile that follows writes a good one. */
+export function rejectCached(pathOrKey: string, why: string): void {
+  const dir = cacheDirectory();
+  const path = pathOrKey.includes('/') || !dir ? pathOrKey : entryPath(dir, pathOrKey);
+  cacheCounters.rejected++;
+  warn(`ignoring compile-cache entry ${path}: ${why}; recompiling it`);
+  try {
+    builtin<Fs>('node:fs')?.rmSync(path, { force: true });
+  } catch {
+    /* the rewrite replaces it anyway */
+  }
+}
+
+/** Stores `compiled` under `key` (temp file + rename). A cache that cannot be written is turned off with a warning. */
+export function storeCached(key: string, compiled: CompiledModule): void {
+  const dir = cacheDirectory();
+  const fs = builtin<Fs>('node:fs');
+  const crypto = builtin<Crypto>('node:crypto');
+  const proc = nodeProcess();
+  const kiln = fs && kilnVersion(fs);
+  if (!dir || !fs || !crypto || !proc || !kiln) return;
+  try {
+    ensurePrivateDirectory(fs, dir);
+    const { wasm, ...meta } = compiled;
+    const metaText = JSON.stringify(meta);
+    const header: Header = {
+      magic: MAGIC,
+      format: FORMAT,
+      version: kiln,
+      key,
+      sha256: checksum(crypto, metaText, wasm),
+      meta,
+    };
+    const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
+    const prefix = Buffer.alloc(12);
+    prefix.write(MAGIC, 0, 'latin1');
+    prefix.writeUInt32LE(headerBytes.length, 8);
+    const path = entryPath(dir, key);
+    const temp = `${path}.${proc.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    fs.writeFileSync(temp, Buffer.concat([prefix, headerBytes, wasm]), { mode: 0o600 });
+    fs.renameSync(temp, path);
+    cacheCounters.writes++;
+  } catch (e) {
+    disabledForProcess = true;
+    warn(`the compile cache at ${dir} cannot be written (${(e as Error).message}); it is off for this process`);
+  }
+}
+
+/** Creates `dir` with mode 0700, or tightens a directory of ours to it; refuses another user's. */
+function ensurePrivateDirectory(fs: Fs, dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = fs.statSync(dir);
+  const uid = (globalThis as { process?: { getuid?: () => number } }).process?.getuid?.();
+  if (uid !== undefined && st.uid !== uid) throw new Error(`the directory belongs to another user (uid ${st.uid})`);
+  if (uid !== undefined && (st.mode & 0o077) !== 0) fs.chmodSync(dir, 0o700);
+}

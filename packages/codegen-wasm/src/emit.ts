@@ -1,0 +1,168 @@
+/**
+ * @file The one step of compiling that needs Binaryen: lowers a memory-planned graph to a
+ * WebAssembly module, a kernel function per computing node and an entry that calls them in
+ * order, then does the end-of-call copies. What it returns is plain data (the module's bytes and
+ * the few facts the runtime needs), so it can cross a thread or be stored on disk.
+ */
+import { KilnError } from '@kiln-jit/core';
+import { CONSTANT_OP, nodeOutputs, type Graph, type MemoryPlan, type Node, type Value } from '@kiln-jit/tracer';
+import { binaryenSync, type BinaryenModule, type ExpressionRef } from './binaryen.ts';
+import { ModuleContext } from './lower/module-context.ts';
+import { lowerNode } from './lower/lower-node.ts';
+import { FunctionBuilder } from './function-builder.ts';
+import {
+  bytesOf,
+  directResults,
+  layoutConstants,
+  layoutFrame,
+  locator,
+  planCopies,
+  type Copy,
+  type FrameLayout,
+  type Location,
+} from './storage.ts';
+
+/**
+ * Binaryen passes run on every module: none. The emitters already produce straight loops, and
+ * V8's optimizing compiler does the local and instruction clean-up itself: on the MLP train step,
+ * GELU, softmax and the spirals step, kernels optimized by Binaryen's -O2 (150-300 ms on a first
+ * compile) or by a short list of local and instruction passes (60-120 ms) ran no faster than
+ * unoptimized ones, while even a single pass adds 20-90 ms to a first compile. Validation stays.
+ */
+const OPTIMIZE_PASSES: string[] = [];
+
+/** A compiled module as data: everything the runtime needs besides the graph itself. */
+export interface CompiledModule {
+  wasm: Uint8Array<ArrayBuffer>;
+  kernels: number;
+  /** Kernel scratch in the frame; with the plan it fixes the frame layout. */
+  scratchBytes: number;
+  /** The frame's size, recorded so a cached module can be checked against the graph it runs. */
+  frameBytes: number;
+  constantBytes: number;
+  /** By print index: the printing node's position in walkNodes() order. */
+  printed: number[];
+  /** By fail code: the failing node's position in walkNodes() order. */
+  failing: number[];
+  buildMs: number;
+  optimizeMs: number;
+}
+
+/** Every node of the graph, of fused bodies and of control-flow regions, depth first. */
+export function walkNodes(graph: Graph): Node[] {
+  return graph.nodes.flatMap((n) => [n, ...(n.body ? walkNodes(n.body) : []), ...(n.regions ?? []).flatMap(walkNodes)]);
+}
+
+/** The staging area and frame of `graph` once the kernels' scratch is known. */
+export function frameOf(graph: Graph, plan: MemoryPlan, scratchBytes: number): FrameLayout {
+  return layoutFrame(plan, scratchBytes, planCopies(graph, plan).stagingBytes);
+}
+
+/**
+ * Lowers `graph` (planned with the wasm policy as `plan`) with the loaded Binaryen. Returns the
+ * module as data and the Binaryen module itself (its text is the `wat` stage; the caller
+ * disposes it).
+ */
+export function emitModule(graph: Graph, plan: MemoryPlan): { compiled: CompiledModule; mod: BinaryenModule } {
+  const t0 = performance.now();
+  const binaryen = binaryenSync();
+  const mod = new binaryen.Module();
+  try {
+    const ctx = new ModuleContext(binaryen, mod);
+    const F = binaryen.Features;
+    mod.setFeatures(F.MVP | F.SIMD128 | F.BulkMemory | F.BulkMemoryOpt | F.NontrappingFPToInt | F.SignExt);
+    mod.setMemory(1, 65536, null, [], false, false, 'memory');
+    mod.addMemoryImport('memory', 'kiln', 'memory');
+    const computing = graph.nodes.filter(
+      (n) => n.op !== CONSTANT_OP && !(n.op === 'reshape' && plan.aliases.has(n.output)),
+    );
+    const kernels = new Map(computing.map((n) => [n, lowerNode(ctx, n)]));
+    const scratchBytes = Math.max(0, ...[...kernels.values()].map((k) => k.scratchBytes));
+    const { stagedValues, offsets, stagingBytes, updates } = planCopies(graph, plan);
+    const frame = layoutFrame(plan, scratchBytes, stagingBytes);
+    const constants = layoutConstants(graph);
+    const direct = directResults(graph, plan, new Set(stagedValues));
+    const locate = locator(graph, plan, frame, constants.offsets, direct);
+    const staged = (v: Value): Location =>
+      offsets.has(v) ? { kind: 'frame', offset: frame.staging + offsets.get(v)! } : locate(v);
+    const varParams = graph.params.filter((p) => p.kind === 'var');
+    const copies: Copy[] = [
+      ...stagedValues.map((v) => ({ from: locate(v), to: staged(v), bytes: bytesOf(v.type) })),
+      ...updates.map((u) => ({
+        from: staged(u.value),
+        to: { kind: 'var', index: varParams.indexOf(u.target) } as Location,
+        bytes: bytesOf(u.value.type),
+      })),
+      // Every result ends in its own block; those the kernels did not write there are copied in.
+      ...graph.results.flatMap((v, i): Copy[] =>
+        direct.get(v) === i ? [] : [{ from: staged(v), to: { kind: 'out', index: i }, bytes: bytesOf(v.type) }],
+      ),
+    ];
+    const argCount = graph.params.filter((p) => p.kind === 'arg').length;
+    addEntry(ctx, graph, kernels, locate, frame, copies, varParams.length, argCount);
+    const buildMs = performance.now() - t0;
+    const t1 = performance.now();
+    // Validation is the check that our emitters produce well-formed code; it runs on every module.
+    if (!mod.validate())
+      throw new KilnError(`wasm backend: internal error: the module for @${graph.name} does not validate`, null);
+    if (OPTIMIZE_PASSES.length) mod.runPasses(OPTIMIZE_PASSES);
+    const wasm = mod.emitBinary() as Uint8Array<ArrayBuffer>;
+    const position = new Map(walkNodes(graph).map((n, i) => [n, i]));
+    const compiled: CompiledModule = {
+      wasm,
+      kernels: kernels.size,
+      scratchBytes,
+      frameBytes: frame.bytes,
+      constantBytes: constants.bytes,
+      printed: ctx.printed.map((n) => position.get(n)!),
+      failing: ctx.failingNodes.map((n) => position.get(n)!),
+      buildMs,
+      optimizeMs: performance.now() - t1,
+    };
+    return { compiled, mod };
+  } catch (e) {
+    mod.dispose();
+    throw e;
+  }
+}
+
+/**
+ * entry(frame, constants, ...variable, argument and result addresses): every kernel in order,
+ * then the copies. Every address is a block's base plus a fixed offset.
+ */
+function addEntry(
+  ctx: ModuleContext,
+  graph: Graph,
+  kernels: Map<Node, { name: string }>,
+  locate: (v: Value) => Location,
+  frame: FrameLayout,
+  copies: Copy[],
+  varCount: number,
+  argCount: number,
+): void {
+  const b = new FunctionBuilder(ctx, 2 + varCount + argCount + graph.results.length);
+  const { mod } = b;
+  const firstParam = { var: 2, arg: 2 + varCount, out: 2 + varCount + argCount };
+  const address = (loc: Location): ExpressionRef =>
+    loc.kind === 'frame'
+      ? b.addr(b.param(0), loc.offset)
+      : loc.kind === 'static'
+        ? b.addr(b.param(1), loc.offset)
+        : b.param(firstParam[loc.kind] + loc.index);
+  const calls = graph.nodes
+    .filter((n) => kernels.has(n))
+    .map((n) =>
+      mod.call(
+        kernels.get(n)!.name,
+        [
+          ...nodeOutputs(n).map((v) => address(locate(v))),
+          ...n.inputs.map((v) => address(locate(v))),
+          b.addr(b.param(0), frame.scratch),
+        ],
+        b.binaryen.none,
+      ),
+    );
+  const moves = copies.map((c) => mod.memory.copy(address(c.to), address(c.from), b.i32(c.bytes)));
+  b.finish('entry', [...calls, ...moves]);
+  mod.addFunctionExport('entry', 'entry');
+}
