@@ -77,7 +77,13 @@ export interface InspectReport {
   /** Nodes of the final graph that run as kernels (all but constants and reshape views). */
   readonly kernels: number;
   /** The backend's compiled code: kernel functions and module bytes (absent for the interpreter). */
-  readonly wasm: { readonly kernels: number; readonly bytes: number; readonly frameBytes: number } | null;
+  readonly wasm: {
+    readonly kernels: number;
+    readonly bytes: number;
+    readonly frameBytes: number;
+    /** Where the module came from: the persistent compile cache, or Binaryen (here or in the compile worker). */
+    readonly compiledBy: 'cache' | 'binaryen' | 'compile worker';
+  } | null;
   readonly timings: {
     /** Running the function body with symbolic tensors (trace time less the passes). */
     readonly traceMs: number;
@@ -160,7 +166,12 @@ export function inspectReport(name: string, file: string, report: TraceReport, b
     wasm:
       stats.wasmBytes === undefined
         ? null
-        : { kernels: stats.kernels ?? 0, bytes: stats.wasmBytes, frameBytes: stats.frameBytes ?? 0 },
+        : {
+            kernels: stats.kernels ?? 0,
+            bytes: stats.wasmBytes,
+            frameBytes: stats.frameBytes ?? 0,
+            compiledBy: stats.fromCache ? 'cache' : stats.offThread ? 'compile worker' : 'binaryen',
+          },
     timings: {
       traceMs: Math.max(0, report.traceMs - passTotal),
       passesMs,

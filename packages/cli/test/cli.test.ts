@@ -293,6 +293,22 @@ describe('kiln inspect', () => {
     const kernels = kernelCount(stageGraph(softSum.stages(), 'planned'));
     expect(run.stdout).toMatch(new RegExp(`\\n${kernels} kernels; wasm module `));
   });
+
+  it('says when the module came from the persistent compile cache, and still prints its wat', async () => {
+    const cache = { KILN_CACHE: '1', KILN_CACHE_DIR: join(tmp, 'compile-cache') };
+    const first = await kiln(['inspect', PLAIN, '--fn', 'softSum'], cache);
+    expectOk(first);
+    expect(first.stdout).not.toContain('persistent compile cache');
+    const second = await kiln(['inspect', PLAIN, '--fn', 'softSum'], cache);
+    expectOk(second);
+    expect(second.stdout).toMatch(/frame [^\n]*, loaded from the persistent compile cache\n/);
+    const json = await kiln(['inspect', PLAIN, '--fn', 'softSum', '--json'], cache);
+    expect((JSON.parse(json.stdout) as { wasm: { compiledBy: string } }).wasm.compiledBy).toBe('cache');
+    const wat = await kiln(['dump', PLAIN, '--fn', 'softSum', '--stage', 'wat'], cache);
+    expectOk(wat);
+    expect(wat.stdout).toMatch(/^\(module\n/);
+    expect(wat.stdout).toContain('(export "entry"');
+  });
 });
 
 interface DotCounts {

@@ -74,7 +74,8 @@ function timingText(r: InspectReport): string {
 /** The report as text for a terminal. */
 export function inspectText(r: InspectReport): string {
   const code = r.wasm
-    ? `; wasm module ${formatBytes(r.wasm.bytes)} (${r.wasm.bytes} B) with ${r.wasm.kernels} kernel functions, frame ${formatBytes(r.wasm.frameBytes)}`
+    ? `; wasm module ${formatBytes(r.wasm.bytes)} (${r.wasm.bytes} B) with ${r.wasm.kernels} kernel functions, frame ${formatBytes(r.wasm.frameBytes)}` +
+      (r.wasm.compiledBy === 'cache' ? ', loaded from the persistent compile cache' : '')
     : '';
   return [
     `${out.bold(r.function)}(${r.arguments.join(', ')})  ${out.dim(r.file)}`,
