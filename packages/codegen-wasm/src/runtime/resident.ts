@@ -12,10 +12,15 @@ import type { WasmMemory } from './memory.ts';
 /** Default budget for resident tensor bytes (results and kept arguments); variables are extra. */
 export const DEFAULT_RESIDENT_BUDGET = 256 * 1024 * 1024;
 
-/** One resident block. Held by its tensor (as its DeviceStorage) and by the pool's LRU map. */
+/**
+ * One resident block, held by its tensor (as its DeviceStorage) and by the pool's LRU map. The
+ * pool never references the tensor: a WeakRef would keep every result alive until the end of the
+ * current job (the spec's KeepDuringJob), so a synchronous loop dropping large results would hold
+ * them all. A spilled block keeps its data here, for the tensor to take when it is read.
+ */
 class WasmBuffer implements DeviceStorage {
   released = false;
-  tensor: WeakRef<Tensor> | null = null;
+  spilled: TypedArray | null = null;
   constructor(
     readonly pool: ResidentTensors,
     readonly id: number,
@@ -26,11 +31,17 @@ class WasmBuffer implements DeviceStorage {
   ) {}
 
   toHost(): TypedArray {
+    if (this.spilled) {
+      const data = this.spilled;
+      this.spilled = null;
+      return data;
+    }
     this.pool.touch(this);
     return this.pool.memory.read(this.offset, this.dtype, this.count);
   }
 
   release(): void {
+    this.spilled = null;
     this.pool.free(this);
   }
 }
@@ -76,7 +87,6 @@ export class ResidentTensors {
 
   /** Ties `buffer`'s lifetime to `tensor` (freed when it is collected). */
   adopt(buffer: WasmBuffer, tensor: Tensor): void {
-    buffer.tensor = new WeakRef(tensor);
     this.finalizer.register(tensor, buffer.id, buffer);
   }
 
@@ -114,16 +124,18 @@ export class ResidentTensors {
     this.memory.release(b.offset, b.bytes);
   }
 
-  /** Spills least recently used blocks to host arrays until the resident bytes fit the budget. */
+  /**
+   * Spills least recently used blocks to host arrays until the resident bytes fit the budget.
+   * Whether a block's tensor is still alive cannot be known before the garbage collector's
+   * callback runs (after the current task), so every spilled block is copied out; the copy dies
+   * with its tensor.
+   */
   enforceBudget(): void {
     for (const b of this.live.values()) {
       if (this.residentBytes <= this.budget) return;
-      const tensor = b.tensor?.deref();
-      if (tensor) {
-        this.spills++;
-        tensor.spillToHost(); // copies out if the tensor has no host copy, then frees b
-      }
-      this.free(b); // a block whose tensor is gone (or never adopted) just goes
+      this.spills++;
+      b.spilled = this.memory.read(b.offset, b.dtype, b.count);
+      this.free(b);
     }
   }
 
