@@ -12,7 +12,7 @@ export {
   type NestedArray,
   type SymbolicHandle,
 } from './tensor.ts';
-export { type DType, type TypedArray, DTYPES, BYTES_PER_ELEMENT, allocate, isDType } from './dtype.ts';
+export { type DType, type TypedArray, DTYPES, BYTES_PER_ELEMENT, allocate, copyOfArray, isDType } from './dtype.ts';
 export * from './shape.ts';
 export * from './errors.ts';
 export * from './source-location.ts';

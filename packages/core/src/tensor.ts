@@ -3,7 +3,7 @@
  * is either concrete (it owns storage) or symbolic (made while tracing; it names a value of the
  * graph being recorded and has no data).
  */
-import type { DType, TypedArray } from './dtype.ts';
+import { copyOfArray, type DType, type TypedArray } from './dtype.ts';
 import { formatShape, sizeOf } from './shape.ts';
 import { KilnArgumentError, KilnConcretizationError, KilnEscapedTracerError } from './errors.ts';
 import { formatTensor } from './format.ts';
@@ -157,7 +157,7 @@ export class Tensor {
 
   /** A copy of the data as a typed array (Float32Array, Int32Array, or Uint8Array for bool). */
   dataSync(): TypedArray {
-    return this.concreteData().slice();
+    return copyOfArray(this.concreteData());
   }
 
   /** The data, asynchronously (for API parity with tfjs; Kiln's backends are synchronous). */

@@ -3,7 +3,7 @@
  * allocator over it. Variables get long-lived blocks, executables their constants, and all calls
  * share one "frame" block (arguments, intermediates, scratch) that grows when a trace needs more.
  */
-import { KilnError, type DType, type TypedArray } from '@kiln-jit/core';
+import { copyOfArray, KilnError, type DType, type TypedArray } from '@kiln-jit/core';
 
 const PAGE = 65536;
 /** WebAssembly's 32-bit memories stop at 4 GiB. */
@@ -87,10 +87,10 @@ export class WasmMemory {
     );
   }
 
-  /** A copy of `count` elements of `dtype` at `offset` (slice() copies without zero-filling first). */
+  /** A fresh copy of `count` elements of `dtype` at `offset`. */
   read(offset: number, dtype: DType, count: number): TypedArray {
     this.copied.bytesOut += count * (dtype === 'bool' ? 1 : 4);
-    return viewOf(this.memory.buffer, offset, dtype, count).slice();
+    return copyOfArray(viewOf(this.memory.buffer, offset, dtype, count));
   }
 }
 
