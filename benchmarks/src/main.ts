@@ -50,11 +50,12 @@ export async function main(args: readonly string[], output: Output = consoleOutp
 
 async function runCheck(options: CliOptions, output: Output): Promise<number> {
   let failures = 0;
+  const width = Math.max(...options.workloads.flatMap((w) => options.modes.map((m) => `${w.id} · ${m}`.length)));
   for (const w of options.workloads) {
     for (const o of await checkWorkload(w, options.modes)) {
       const status = o.skipped ? `skipped (${o.skipped})` : o.mismatch ? `MISMATCH ${o.mismatch}` : 'agrees with eager';
       if (o.mismatch) failures++;
-      output.out(`${`${w.id} · ${o.mode}`.padEnd(28)} ${status}`);
+      output.out(`${`${w.id} · ${o.mode}`.padEnd(width)}  ${status}`);
     }
   }
   output.out(failures ? `check FAILED: ${failures} mismatches` : 'check passed: every workload agrees across modes');

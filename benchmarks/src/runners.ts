@@ -4,7 +4,7 @@
  * version. Creating a runner makes the first call, which is timed (trace + compile for traced
  * modes).
  */
-import { trace, type Traced } from 'kiln-jit';
+import { trace, type Tensor, type Traced } from 'kiln-jit';
 import { activatePeer } from './peers/tfjs.ts';
 import { isKilnMode, type KilnMode, type Mode, type PeerMode, type Workload } from './workloads/index.ts';
 
@@ -38,10 +38,22 @@ function kilnRunner(workload: Workload, mode: KilnMode): Runner {
   output = fn(...program.args);
   const firstCallMs = performance.now() - start;
   const stats = mode === 'eager' ? undefined : (fn as Traced<typeof fn>).inspect(...program.args).stats;
+  const [first, ...rest] = program.args;
+  let chained = output;
+  const call =
+    program.timedUse === 'read'
+      ? () => void program.read((output = fn(...program.args)))
+      : program.timedUse === 'chain'
+        ? () => {
+            output = fn(chained, ...rest);
+            if (chained !== first) (chained as Tensor).dispose();
+            chained = output;
+          }
+        : () => void (output = fn(...program.args));
   return {
     firstCallMs,
     stats,
-    call: () => void (output = fn(...program.args)),
+    call,
     result: () => program.read(output),
     dispose: () => {
       if (mode !== 'eager') (fn as Traced<typeof fn>).clearCache();

@@ -76,9 +76,10 @@ export function formatTable(results: BenchResults): string {
       'first call = trace + compile + run for traced modes; peak mem = growth of V8 heap + external memory (incl. Wasm memories)',
     '',
   ];
+  const idWidth = Math.max(12, ...results.workloads.map((w) => w.id.length));
   const key = [
     '',
-    ...results.workloads.map((w) => `${w.id.padEnd(12)} ${w.title}${w.peerNote ? ` (${w.peerNote})` : ''}`),
+    ...results.workloads.map((w) => `${w.id.padEnd(idWidth)} ${w.title}${w.peerNote ? ` (${w.peerNote})` : ''}`),
   ];
   return [...heading, ...alignedLines(tableRows(results)), ...key].join('\n');
 }

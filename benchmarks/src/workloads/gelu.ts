@@ -22,7 +22,7 @@ export const geluWorkload: Workload = {
   title: 'GELU (tanh form) as 9 ops, 2^20 elements',
   quick: true,
   checkCalls: 1,
-  kiln: () => ({ fn: geluChain, args: [input()], read: readTensors }),
+  kiln: () => ({ fn: geluChain, args: [input()], read: readTensors, timedUse: 'read' }),
   tfjs(tf) {
     const x = toTf(tf, input());
     return tfProgram(tf, () => {

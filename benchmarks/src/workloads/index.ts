@@ -13,15 +13,30 @@ import { cnnTrainWorkload, conv3x3GemmWorkload, conv3x3Workload } from './vision
 
 export * from './types.ts';
 
+/** `workload` with each timed call's result fed into the next call instead of read (Kiln only). */
+function chained(workload: Workload): Workload {
+  return {
+    ...workload,
+    id: `${workload.id}-chained`,
+    title: `${workload.title}, result chained into the next call`,
+    tfjs: undefined,
+    peerNote: 'the result stays in Kiln: no peer version',
+    kiln: () => ({ ...workload.kiln(), timedUse: 'chain' }),
+  };
+}
+
 export const WORKLOADS: readonly Workload[] = [
   mlpSgdWorkload,
   mlpAdamWorkload,
   geluWorkload,
+  chained(geluWorkload),
   matmulWorkload(256),
   matmulWorkload(512),
   matmulWorkload(1024, ['eager', 'interpreter', 'tfjs-cpu']),
   softmaxWorkload,
+  chained(softmaxWorkload),
   layerNormWorkload,
+  chained(layerNormWorkload),
   transformerWorkload,
   addChainWorkload,
   whileLoopWorkload,

@@ -11,7 +11,7 @@ export const softmaxWorkload: Workload = {
   title: 'row softmax 1024×1024',
   quick: true,
   checkCalls: 1,
-  kiln: () => ({ fn: (x: Tensor) => softmax(x), args: [input()], read: readTensors }),
+  kiln: () => ({ fn: (x: Tensor) => softmax(x), args: [input()], read: readTensors, timedUse: 'read' }),
   tfjs(tf) {
     const x = toTf(tf, input());
     return tfProgram(tf, () => tf.softmax(x), [x]);

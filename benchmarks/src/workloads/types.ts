@@ -27,6 +27,12 @@ export interface KilnProgram {
   readonly fn: (...args: any[]) => unknown;
   readonly args: readonly unknown[];
   read(output: unknown): Float32Array;
+  /**
+   * What a timed call does with its result. Absent: nothing (it is dropped). `read`: reads it into
+   * JavaScript, as the peers do. `chain`: passes it as the first argument of the next call, the way
+   * one traced call feeds the next (results older than that are disposed).
+   */
+  readonly timedUse?: 'read' | 'chain';
 }
 
 /** The same computation with TensorFlow.js; `run` returns its outputs already read back to JS. */
