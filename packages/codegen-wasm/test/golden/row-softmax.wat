@@ -5,20 +5,20 @@
  (export "entry" (func $entry))
  (func $fused_rows_0 (param $0 i32) (param $1 i32) (param $2 i32)
   (local $3 i32)
-  (local $4 v128)
-  (local $5 f32)
-  (local $6 i32)
-  (local $7 v128)
-  (local $8 f32)
+  (local $4 i32)
+  (local $5 v128)
+  (local $6 f32)
+  (local $7 i32)
+  (local $8 v128)
   (local $9 f32)
   (local $10 f32)
   (local $11 f32)
-  (local $12 v128)
+  (local $12 f32)
   (local $13 v128)
-  (local $14 f32)
-  (local $15 i32)
-  (local $16 v128)
-  (local $17 v128)
+  (local $14 i32)
+  (local $15 v128)
+  (local $16 f32)
+  (local $17 i32)
   (local $18 v128)
   (local $19 v128)
   (local $20 v128)
@@ -26,14 +26,17 @@
   (local $22 v128)
   (local $23 v128)
   (local $24 v128)
-  (local $25 f32)
-  (local $26 f32)
+  (local $25 v128)
+  (local $26 v128)
   (local $27 f32)
   (local $28 f32)
-  (local $29 v128)
-  (local $30 i32)
+  (local $29 f32)
+  (local $30 f32)
   (local $31 v128)
-  (local $32 v128)
+  (local $32 i32)
+  (local $33 i32)
+  (local $34 v128)
+  (local $35 v128)
   (block
    (local.set $3
     (i32.const 0)
@@ -47,51 +50,54 @@
       )
      )
      (local.set $4
+      (i32.add
+       (local.get $1)
+       (i32.mul
+        (local.get $3)
+        (i32.const 32)
+       )
+      )
+     )
+     (local.set $5
       (f32x4.splat
        (f32.const -inf)
       )
      )
-     (local.set $5
+     (local.set $6
       (f32.const -inf)
      )
      (block
-      (local.set $6
+      (local.set $7
        (i32.const 0)
       )
       (block $exit0
        (loop $next0
         (br_if $exit0
          (i32.ge_s
-          (local.get $6)
+          (local.get $7)
           (i32.const 8)
          )
         )
-        (local.set $7
+        (local.set $8
          (v128.load align=4
           (i32.add
-           (i32.add
-            (local.get $1)
-            (i32.mul
-             (local.get $3)
-             (i32.const 32)
-            )
-           )
+           (local.get $4)
            (i32.mul
-            (local.get $6)
+            (local.get $7)
             (i32.const 4)
            )
           )
          )
         )
-        (local.set $4
+        (local.set $5
          (f32x4.max
-          (local.get $4)
-          (local.get $7)
+          (local.get $5)
+          (local.get $8)
          )
         )
-        (local.set $6
+        (local.set $7
          (i32.add
-          (local.get $6)
+          (local.get $7)
           (i32.const 4)
          )
         )
@@ -99,162 +105,165 @@
        )
       )
      )
-     (local.set $8
-      (f32.max
-       (f32x4.extract_lane 0
-        (local.get $4)
-       )
-       (f32x4.extract_lane 1
-        (local.get $4)
-       )
-      )
-     )
      (local.set $9
       (f32.max
-       (f32x4.extract_lane 2
-        (local.get $4)
+       (f32x4.extract_lane 0
+        (local.get $5)
        )
-       (f32x4.extract_lane 3
-        (local.get $4)
+       (f32x4.extract_lane 1
+        (local.get $5)
        )
       )
      )
      (local.set $10
       (f32.max
-       (local.get $8)
-       (local.get $9)
+       (f32x4.extract_lane 2
+        (local.get $5)
+       )
+       (f32x4.extract_lane 3
+        (local.get $5)
+       )
       )
      )
      (local.set $11
       (f32.max
+       (local.get $9)
        (local.get $10)
-       (local.get $5)
       )
      )
      (local.set $12
-      (f32x4.splat
+      (f32.max
        (local.get $11)
+       (local.get $6)
       )
      )
      (local.set $13
       (f32x4.splat
-       (f32.const 0)
+       (local.get $12)
       )
      )
      (local.set $14
+      (i32.add
+       (local.get $1)
+       (i32.mul
+        (local.get $3)
+        (i32.const 32)
+       )
+      )
+     )
+     (local.set $15
+      (f32x4.splat
+       (f32.const 0)
+      )
+     )
+     (local.set $16
       (f32.const 0)
      )
      (block
-      (local.set $15
+      (local.set $17
        (i32.const 0)
       )
       (block $exit1
        (loop $next1
         (br_if $exit1
          (i32.ge_s
-          (local.get $15)
+          (local.get $17)
           (i32.const 8)
          )
         )
-        (local.set $16
+        (local.set $18
          (v128.load align=4
           (i32.add
-           (i32.add
-            (local.get $1)
-            (i32.mul
-             (local.get $3)
-             (i32.const 32)
-            )
-           )
+           (local.get $14)
            (i32.mul
-            (local.get $15)
+            (local.get $17)
             (i32.const 4)
            )
           )
          )
         )
-        (local.set $17
+        (local.set $19
          (f32x4.sub
-          (local.get $16)
-          (local.get $12)
+          (local.get $18)
+          (local.get $13)
          )
         )
-        (local.set $24
+        (local.set $26
          (block (result v128)
-          (local.set $18
-           (local.get $17)
+          (local.set $20
+           (local.get $19)
           )
-          (local.set $19
+          (local.set $21
            (f32x4.pmax
             (f32x4.pmin
-             (local.get $18)
+             (local.get $20)
              (v128.const i32x4 0x42b20000 0x42b20000 0x42b20000 0x42b20000)
             )
             (v128.const i32x4 0xc2b00000 0xc2b00000 0xc2b00000 0xc2b00000)
            )
           )
-          (local.set $20
+          (local.set $22
            (f32x4.floor
             (f32x4.mul
-             (local.get $19)
+             (local.get $21)
              (v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b)
             )
            )
           )
-          (local.set $21
+          (local.set $23
            (f32x4.add
-            (local.get $20)
+            (local.get $22)
             (v128.const i32x4 0x4b40007f 0x4b40007f 0x4b40007f 0x4b40007f)
            )
           )
-          (local.set $22
+          (local.set $24
            (f32x4.sub
             (f32x4.sub
-             (local.get $19)
+             (local.get $21)
              (f32x4.mul
-              (local.get $20)
+              (local.get $22)
               (v128.const i32x4 0x3f318000 0x3f318000 0x3f318000 0x3f318000)
              )
             )
             (f32x4.mul
-             (local.get $20)
+             (local.get $22)
              (v128.const i32x4 0xb95e8083 0xb95e8083 0xb95e8083 0xb95e8083)
             )
            )
           )
-          (local.set $23
+          (local.set $25
            (f32x4.mul
-            (local.get $22)
-            (local.get $22)
+            (local.get $24)
+            (local.get $24)
            )
           )
           (f32x4.mul
            (f32x4.add
             (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000)
             (f32x4.add
-             (local.get $22)
+             (local.get $24)
              (f32x4.mul
-              (local.get $23)
+              (local.get $25)
               (f32x4.add
                (f32x4.mul
                 (f32x4.add
                  (f32x4.mul
                   (v128.const i32x4 0x3afa9e40 0x3afa9e40 0x3afa9e40 0x3afa9e40)
-                  (local.get $23)
+                  (local.get $25)
                  )
                  (f32x4.add
                   (f32x4.mul
-                   (local.get $22)
+                   (local.get $24)
                    (v128.const i32x4 0x3c00ee20 0x3c00ee20 0x3c00ee20 0x3c00ee20)
                   )
                   (v128.const i32x4 0x3d2b6f7d 0x3d2b6f7d 0x3d2b6f7d 0x3d2b6f7d)
                  )
                 )
-                (local.get $23)
+                (local.get $25)
                )
                (f32x4.add
                 (f32x4.mul
-                 (local.get $22)
+                 (local.get $24)
                  (v128.const i32x4 0x3e2aa19b 0x3e2aa19b 0x3e2aa19b 0x3e2aa19b)
                 )
                 (v128.const i32x4 0x3f000026 0x3f000026 0x3f000026 0x3f000026)
@@ -264,31 +273,31 @@
             )
            )
            (i32x4.shl
-            (local.get $21)
+            (local.get $23)
             (i32.const 23)
            )
           )
          )
         )
-        (local.set $13
+        (local.set $15
          (f32x4.add
-          (local.get $13)
-          (local.get $24)
+          (local.get $15)
+          (local.get $26)
          )
         )
         (v128.store align=4
          (i32.add
           (local.get $2)
           (i32.mul
-           (local.get $15)
+           (local.get $17)
            (i32.const 4)
           )
          )
-         (local.get $24)
+         (local.get $26)
         )
-        (local.set $15
+        (local.set $17
          (i32.add
-          (local.get $15)
+          (local.get $17)
           (i32.const 4)
          )
         )
@@ -296,91 +305,94 @@
        )
       )
      )
-     (local.set $25
-      (f32.add
-       (f32x4.extract_lane 0
-        (local.get $13)
-       )
-       (f32x4.extract_lane 1
-        (local.get $13)
-       )
-      )
-     )
-     (local.set $26
-      (f32.add
-       (f32x4.extract_lane 2
-        (local.get $13)
-       )
-       (f32x4.extract_lane 3
-        (local.get $13)
-       )
-      )
-     )
      (local.set $27
       (f32.add
-       (local.get $25)
-       (local.get $26)
+       (f32x4.extract_lane 0
+        (local.get $15)
+       )
+       (f32x4.extract_lane 1
+        (local.get $15)
+       )
       )
      )
      (local.set $28
       (f32.add
-       (local.get $27)
-       (local.get $14)
+       (f32x4.extract_lane 2
+        (local.get $15)
+       )
+       (f32x4.extract_lane 3
+        (local.get $15)
+       )
       )
      )
      (local.set $29
-      (f32x4.splat
+      (f32.add
+       (local.get $27)
        (local.get $28)
       )
      )
+     (local.set $30
+      (f32.add
+       (local.get $29)
+       (local.get $16)
+      )
+     )
+     (local.set $31
+      (f32x4.splat
+       (local.get $30)
+      )
+     )
+     (local.set $32
+      (i32.add
+       (local.get $0)
+       (i32.mul
+        (local.get $3)
+        (i32.const 32)
+       )
+      )
+     )
      (block
-      (local.set $30
+      (local.set $33
        (i32.const 0)
       )
       (block $exit2
        (loop $next2
         (br_if $exit2
          (i32.ge_s
-          (local.get $30)
+          (local.get $33)
           (i32.const 8)
          )
         )
-        (local.set $31
+        (local.set $34
          (v128.load align=4
           (i32.add
            (local.get $2)
            (i32.mul
-            (local.get $30)
+            (local.get $33)
             (i32.const 4)
            )
           )
          )
         )
-        (local.set $32
+        (local.set $35
          (f32x4.div
+          (local.get $34)
           (local.get $31)
-          (local.get $29)
          )
         )
         (v128.store align=4
          (i32.add
-          (i32.add
-           (local.get $0)
-           (i32.mul
-            (local.get $3)
-            (i32.const 32)
-           )
-          )
+          (local.get $32)
           (i32.mul
-           (local.get $30)
+           (local.get $33)
            (i32.const 4)
           )
          )
-         (local.get $32)
+         (local.get $35)
         )
-        (local.set $30
+        (local.set $33
          (i32.add
-          (local.get $30)
+          (local.get $33)
           (i32.const 4)
          )
         )
