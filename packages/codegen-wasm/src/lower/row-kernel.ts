@@ -114,8 +114,9 @@ function elementAddress(
 }
 
 /**
- * Vector accumulators per reduction in the unrolled column loop: one accumulator would make each
- * iteration wait for the previous one's add (or the ~7 instructions V8 makes of f32x4.max).
+ * Column loops are unrolled this many times (4 lanes each), with as many vector accumulators per
+ * reduction: one accumulator would make each iteration wait for the previous one's add (or the
+ * ~8 instructions V8 makes of f32x4.max), and unrolled, loop control costs less per element.
  */
 const ACCUMULATORS = 4;
 
@@ -123,6 +124,45 @@ function fullParam(p: RowProgram, v: Value): { param: RowParam; sR: number; sC: 
   const param = p.params.get(v)!;
   if (!param.full) throw new RowLayoutError(`operand #${v.id} cannot be read along the row`);
   return { param, ...param.full };
+}
+
+// 1/s is normal for |s| in [2^-126, 2^126], and then x * (1/s) is within an ulp of x / s.
+const RECIPROCAL_MIN = 2 ** -126,
+  RECIPROCAL_MAX = 2 ** 126;
+
+/**
+ * The f32 divisions of a loop by per-row values, as multiplications by reciprocals computed once
+ * per row (a division costs several multiplications' throughput). `safe` tells at run time whether
+ * every divisor's reciprocal is normal; otherwise the loop divides. null: nothing to rewrite.
+ */
+function reciprocalDivisions(
+  b: KernelBuilder,
+  step: Extract<Step, { kind: 'loop' }>,
+  st: RowState,
+): { stmts: ExpressionRef[]; nodes: Node[]; values: Map<Value, Vec>; safe: ExpressionRef | null } {
+  const { f32, f32x4, i32 } = b.mod;
+  const stmts: ExpressionRef[] = [];
+  const values = new Map<Value, Vec>();
+  const byDivisor = new Map<Value, Value>();
+  let safe: ExpressionRef | null = null;
+  const nodes = step.nodes.map((n) => {
+    const divisor = n.inputs[1];
+    if (n.op !== 'div' || n.output.type.dtype !== 'f32' || !divisor || !st.scalars.has(divisor)) return n;
+    let key = byDivisor.get(divisor);
+    if (!key) {
+      const s = st.scalars.get(divisor)!;
+      key = { id: -1 - byDivisor.size, type: divisor.type };
+      const [set, get] = b.keep(f32x4.div(b.f32x4(1), s()));
+      stmts.push(set);
+      values.set(key, get);
+      byDivisor.set(divisor, key);
+      const abs = (): ExpressionRef => f32.abs(f32x4.extract_lane(s(), 0));
+      const inRange = i32.and(f32.ge(abs(), f32.const(RECIPROCAL_MIN)), f32.le(abs(), f32.const(RECIPROCAL_MAX)));
+      safe = safe === null ? inRange : i32.and(safe, inRange);
+    }
+    return { ...n, op: 'mul', inputs: [n.inputs[0]!, key] };
+  });
+  return { stmts, nodes, values, safe };
 }
 
 /** One column loop: computes its nodes, feeds its reductions, stores kept values and the root. */
@@ -165,7 +205,7 @@ function emitLoop(
   }
   if (step.nodes.some((n) => n.output === p.root)) rowStart('out', p.out, elementBytes(p.root.type.dtype), p.cols);
   const vectorEnd = vectorizable ? p.cols - (p.cols % 4) : 0;
-  const ways = step.reductions.length > 0 && vectorEnd >= 4 * ACCUMULATORS ? ACCUMULATORS : 1;
+  const ways = vectorEnd >= 4 * ACCUMULATORS ? ACCUMULATORS : 1;
   const unrolledEnd = vectorEnd - (vectorEnd % (4 * ways));
   const accs = step.reductions.map((red) => {
     const dtype = red.output.type.dtype;
@@ -176,12 +216,18 @@ function emitLoop(
     stmts.push(tail.set(scalarConst(b, dtype, id)));
     return { red, dtype, vecs, tail };
   });
+  const reciprocals = reciprocalDivisions(b, step, st);
+  stmts.push(...reciprocals.stmts);
   const j = b.local(i32);
-  /** The loop body for columns j + part*4 onwards, feeding accumulator `part`. */
-  const body = (lanes: 1 | 4, part = 0): ExpressionRef[] => {
+  /**
+   * The loop body for columns j + part*4 onwards, feeding accumulator `part`; with `reciprocal`,
+   * divisions by per-row values multiply by their reciprocals instead.
+   */
+  const body = (lanes: 1 | 4, part: number, reciprocal: boolean): ExpressionRef[] => {
     const at = part * 4;
     const out: ExpressionRef[] = [];
     const values = new Map<Value, Vec>(st.scalars);
+    if (reciprocal) for (const [key, get] of reciprocals.values) values.set(key, get);
     for (const v of leaves) {
       if (st.scalars.has(v)) continue;
       if (hoisted.has(v)) {
@@ -208,7 +254,7 @@ function emitLoop(
       out.push(set);
       values.set(v, get);
     }
-    out.push(...evaluateNodes(b, step.nodes, values));
+    out.push(...evaluateNodes(b, reciprocal ? reciprocals.nodes : step.nodes, values));
     for (const acc of accs) {
       const x = values.get(acc.red.inputs[0]!)!;
       const op = acc.red.op as FoldOp;
@@ -251,13 +297,19 @@ function emitLoop(
     }
     return out;
   };
-  if (unrolledEnd > 0 && ways > 1) {
-    const parts = Array.from({ length: ways }, (_, part) => body(4, part)).flat();
-    stmts.push(b.loop(j, b.i32(0), b.i32(unrolledEnd), 4 * ways, parts));
-  }
-  const vectorStart = ways > 1 ? unrolledEnd : 0;
-  if (vectorEnd > vectorStart) stmts.push(b.loop(j, b.i32(vectorStart), b.i32(vectorEnd), 4, body(4)));
-  if (vectorEnd < p.cols) stmts.push(b.loop(j, b.i32(vectorEnd), b.i32(p.cols), 1, body(1)));
+  const loops = (reciprocal: boolean): ExpressionRef[] => {
+    const out: ExpressionRef[] = [];
+    if (unrolledEnd > 0 && ways > 1) {
+      const parts = Array.from({ length: ways }, (_, part) => body(4, part, reciprocal)).flat();
+      out.push(b.loop(j, b.i32(0), b.i32(unrolledEnd), 4 * ways, parts));
+    }
+    const vectorStart = ways > 1 ? unrolledEnd : 0;
+    if (vectorEnd > vectorStart) out.push(b.loop(j, b.i32(vectorStart), b.i32(vectorEnd), 4, body(4, 0, reciprocal)));
+    if (vectorEnd < p.cols) out.push(b.loop(j, b.i32(vectorEnd), b.i32(p.cols), 1, body(1, 0, reciprocal)));
+    return out;
+  };
+  if (reciprocals.safe === null) stmts.push(...loops(false));
+  else stmts.push(b.mod.if(reciprocals.safe, b.mod.block(null, loops(true)), b.mod.block(null, loops(false))));
   for (const acc of accs) {
     const t = scalarType(b, acc.dtype);
     const op = acc.red.op as FoldOp;

@@ -58,9 +58,12 @@
   (local $42 f32)
   (local $43 v128)
   (local $44 i32)
-  (local $45 i32)
-  (local $46 v128)
+  (local $45 v128)
+  (local $46 i32)
   (local $47 v128)
+  (local $48 v128)
+  (local $49 v128)
+  (local $50 v128)
   (local.set $21
    (global.get $v128_0000b2420000b2420000b2420000b242)
   )
@@ -102,9 +105,9 @@
     (local.set $3
      (i32.const 0)
     )
-    (block $exit3
-     (loop $next3
-      (br_if $exit3
+    (block $exit4
+     (loop $next4
+      (br_if $exit4
        (i32.ge_s
         (local.get $3)
         (i32.const 4)
@@ -412,52 +415,131 @@
         )
        )
       )
-      (block
-       (local.set $45
-        (i32.const 0)
+      (local.set $45
+       (f32x4.div
+        (local.get $31)
+        (local.get $43)
        )
-       (block $exit2
-        (loop $next2
-         (br_if $exit2
-          (i32.ge_s
-           (local.get $45)
-           (i32.const 8)
-          )
-         )
-         (local.set $46
-          (v128.load align=4
-           (i32.add
-            (local.get $2)
-            (i32.mul
-             (local.get $45)
-             (i32.const 4)
-            )
-           )
-          )
-         )
-         (local.set $47
-          (f32x4.div
-           (local.get $46)
+      )
+      (if
+       (i32.and
+        (f32.ge
+         (f32.abs
+          (f32x4.extract_lane 0
            (local.get $43)
           )
          )
-         (v128.store align=4
-          (i32.add
-           (local.get $44)
-           (i32.mul
-            (local.get $45)
-            (i32.const 4)
+         (f32.const 1.1754943508222875e-38)
+        )
+        (f32.le
+         (f32.abs
+          (f32x4.extract_lane 0
+           (local.get $43)
+          )
+         )
+         (f32.const 8507059173023461586584365e13)
+        )
+       )
+       (then
+        (block
+         (local.set $46
+          (i32.const 0)
+         )
+         (block $exit2
+          (loop $next2
+           (br_if $exit2
+            (i32.ge_s
+             (local.get $46)
+             (i32.const 8)
+            )
            )
+           (local.set $47
+            (v128.load align=4
+             (i32.add
+              (local.get $2)
+              (i32.mul
+               (local.get $46)
+               (i32.const 4)
+              )
+             )
+            )
+           )
+           (local.set $48
+            (f32x4.mul
+             (local.get $47)
+             (local.get $45)
+            )
+           )
+           (v128.store align=4
+            (i32.add
+             (local.get $44)
+             (i32.mul
+              (local.get $46)
+              (i32.const 4)
+             )
+            )
+            (local.get $48)
+           )
+           (local.set $46
+            (i32.add
+             (local.get $46)
+             (i32.const 4)
+            )
+           )
+           (br $next2)
           )
-          (local.get $47)
          )
-         (local.set $45
-          (i32.add
-           (local.get $45)
-           (i32.const 4)
+        )
+       )
+       (else
+        (block
+         (local.set $46
+          (i32.const 0)
+         )
+         (block $exit3
+          (loop $next3
+           (br_if $exit3
+            (i32.ge_s
+             (local.get $46)
+             (i32.const 8)
+            )
+           )
+           (local.set $49
+            (v128.load align=4
+             (i32.add
+              (local.get $2)
+              (i32.mul
+               (local.get $46)
+               (i32.const 4)
+              )
+             )
+            )
+           )
+           (local.set $50
+            (f32x4.div
+             (local.get $49)
+             (local.get $43)
+            )
+           )
+           (v128.store align=4
+            (i32.add
+             (local.get $44)
+             (i32.mul
+              (local.get $46)
+              (i32.const 4)
+             )
+            )
+            (local.get $50)
+           )
+           (local.set $46
+            (i32.add
+             (local.get $46)
+             (i32.const 4)
+            )
+           )
+           (br $next3)
           )
          )
-         (br $next2)
         )
        )
       )
@@ -467,7 +549,7 @@
         (i32.const 1)
        )
       )
-      (br $next3)
+      (br $next4)
      )
     )
    )
