@@ -6,6 +6,21 @@
  */
 import type { Binaryen, BinaryenModule, ExpressionRef, TypeRef } from './binaryen.ts';
 
+/** The constant globals already in each module, by name. */
+const moduleGlobals = new WeakMap<BinaryenModule, Set<string>>();
+
+/** The name of a mutable v128 global of the module holding `bytes`, added on first use. */
+function vectorGlobal(mod: BinaryenModule, binaryen: Binaryen, bytes: Uint8Array): string {
+  const name = `v128_${Array.from(bytes, (x) => x.toString(16).padStart(2, '0')).join('')}`;
+  let names = moduleGlobals.get(mod);
+  if (!names) moduleGlobals.set(mod, (names = new Set()));
+  if (!names.has(name)) {
+    mod.addGlobal(name, binaryen.v128, true, mod.v128.const(bytes));
+    names.add(name);
+  }
+  return name;
+}
+
 /** What a builder needs of the module it adds functions to (a ModuleContext has more). */
 export interface WasmContext {
   readonly binaryen: Binaryen;
@@ -40,6 +55,9 @@ export class FunctionBuilder<C extends WasmContext = WasmContext> {
   private labels = 0;
   /** The local.sets of the value blocks being built, innermost last (see `valueBlock`). */
   private readonly held: ExpressionRef[][] = [];
+  /** The pooled v128 constants by their bytes, and the statements that set them (`finish`). */
+  private readonly constants = new Map<string, Local>();
+  private readonly constantSets: ExpressionRef[] = [];
 
   /**
    * @param params the param count (all i32: kernels take byte addresses) or the param types.
@@ -120,12 +138,35 @@ export class FunctionBuilder<C extends WasmContext = WasmContext> {
 
   /** `x` (rounded to f32) in every lane. */
   f32x4(x: number): ExpressionRef {
-    return this.mod.v128.const(new Uint8Array(new Float32Array(4).fill(x).buffer));
+    return this.vectorConstant(new Uint8Array(new Float32Array(4).fill(x).buffer));
   }
 
   /** `x` in every i32 lane (also bool masks: -1 for true). */
   i32x4(x: number): ExpressionRef {
-    return this.mod.v128.const(new Uint8Array(new Int32Array(4).fill(x).buffer));
+    return this.vectorConstant(new Uint8Array(new Int32Array(4).fill(x).buffer));
+  }
+
+  /**
+   * A v128 constant, read from a local that `finish` sets at the function's start from a mutable
+   * global holding it. V8 (TurboFan, Node 20) builds a v128.const, or a splat of a constant, inside
+   * the loop that uses it, on every iteration: two or three instructions each, and an exp has a
+   * dozen constants, more than its arithmetic. A global's value it cannot fold, so the constant is
+   * read once and stays in a register (or is one load from the stack).
+   */
+  private vectorConstant(bytes: Uint8Array): ExpressionRef {
+    // Zero is one xor in V8, cheaper than holding it.
+    if (bytes.every((x) => x === 0)) return this.mod.v128.const(bytes);
+    if (this.host) return this.host.vectorConstant(bytes);
+    const key = bytes.join(',');
+    let local = this.constants.get(key);
+    if (!local) {
+      local = this.local(this.binaryen.v128);
+      this.constants.set(key, local);
+      this.constantSets.push(
+        local.set(this.mod.global.get(vectorGlobal(this.mod, this.binaryen, bytes), this.binaryen.v128)),
+      );
+    }
+    return local.get();
   }
 
   /** `for (counter = start; counter < end; counter += step) body` (signed compare). */
@@ -167,7 +208,8 @@ export class FunctionBuilder<C extends WasmContext = WasmContext> {
   /** Adds the function to the module: a list of statements becomes a block; no result unless given. */
   finish(name: string, body: ExpressionRef | readonly ExpressionRef[], result: TypeRef = this.binaryen.none): void {
     const { binaryen, mod } = this;
-    const code = Array.isArray(body) ? mod.block(null, body.length ? [...body] : [mod.nop()]) : (body as ExpressionRef);
+    let code = Array.isArray(body) ? mod.block(null, body.length ? [...body] : [mod.nop()]) : (body as ExpressionRef);
+    if (this.constantSets.length) code = mod.block(null, [...this.constantSets, code], result);
     mod.addFunction(name, binaryen.createType([...this.paramTypes]), result, this.localTypes, code);
   }
 }

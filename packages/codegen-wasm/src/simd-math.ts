@@ -14,8 +14,8 @@
  *   and their results stay within [-1, 1] / [0, 1] by construction.
  * - Polynomials pair their terms ((c0 + c1 x) + x^2 (c2 + c3 x) + ...), halving the dependency
  *   chain, which the out-of-order core cannot hide across iterations when it is long.
- * V8's TurboFan hoists v128 constants out of loops: in a loop each costs a register, or a reload
- * when registers run out, not the three instructions that build it.
+ * The constants come from locals read once before the loop (FunctionBuilder's f32x4): in a loop
+ * each costs a register, or a reload when registers run out, not the instructions that build it.
  *
  * Polynomials are our own minimax fits (a linear program over 6000 Chebyshev nodes, weighted as
  * noted), with coefficients rounded to f32 one at a time, refitting the others after each.

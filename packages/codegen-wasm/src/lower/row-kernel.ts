@@ -103,17 +103,66 @@ function elementAddress(
   r: Vec,
   sC: number,
   j: ExpressionRef | null,
+  jOffset = 0,
 ): ExpressionRef {
   let addr = base();
   if (sR !== 0) addr = b.mod.i32.add(addr, b.mod.i32.mul(r(), b.i32(sR * bytes)));
   if (sC !== 0 && j !== null) addr = b.mod.i32.add(addr, b.mod.i32.mul(j, b.i32(sC * bytes)));
+  // A constant offset last, where the engine folds it into the load's or store's address.
+  if (sC !== 0 && j !== null && jOffset !== 0) addr = b.mod.i32.add(addr, b.i32(jOffset * sC * bytes));
   return addr;
 }
+
+/**
+ * Column loops are unrolled this many times (4 lanes each), with as many vector accumulators per
+ * reduction: one accumulator would make each iteration wait for the previous one's add (or the
+ * ~8 instructions V8 makes of f32x4.max), and unrolled, loop control costs less per element.
+ */
+const ACCUMULATORS = 4;
 
 function fullParam(p: RowProgram, v: Value): { param: RowParam; sR: number; sC: number } {
   const param = p.params.get(v)!;
   if (!param.full) throw new RowLayoutError(`operand #${v.id} cannot be read along the row`);
   return { param, ...param.full };
+}
+
+// 1/s is normal for |s| in [2^-126, 2^126], and then x * (1/s) is within an ulp of x / s.
+const RECIPROCAL_MIN = 2 ** -126,
+  RECIPROCAL_MAX = 2 ** 126;
+
+/**
+ * The f32 divisions of a loop by per-row values, as multiplications by reciprocals computed once
+ * per row (a division costs several multiplications' throughput). `safe` tells at run time whether
+ * every divisor's reciprocal is normal; otherwise the loop divides. null: nothing to rewrite.
+ */
+function reciprocalDivisions(
+  b: KernelBuilder,
+  step: Extract<Step, { kind: 'loop' }>,
+  st: RowState,
+): { stmts: ExpressionRef[]; nodes: Node[]; values: Map<Value, Vec>; safe: ExpressionRef | null } {
+  const { f32, f32x4, i32 } = b.mod;
+  const stmts: ExpressionRef[] = [];
+  const values = new Map<Value, Vec>();
+  const byDivisor = new Map<Value, Value>();
+  let safe: ExpressionRef | null = null;
+  const nodes = step.nodes.map((n) => {
+    const divisor = n.inputs[1];
+    if (n.op !== 'div' || n.output.type.dtype !== 'f32' || !divisor || !st.scalars.has(divisor)) return n;
+    let key = byDivisor.get(divisor);
+    if (!key) {
+      const s = st.scalars.get(divisor)!;
+      key = { id: -1 - byDivisor.size, type: divisor.type };
+      const [set, get] = b.keep(f32x4.div(b.f32x4(1), s()));
+      stmts.push(set);
+      values.set(key, get);
+      byDivisor.set(divisor, key);
+      const abs = (): ExpressionRef => f32.abs(f32x4.extract_lane(s(), 0));
+      const inRange = i32.and(f32.ge(abs(), f32.const(RECIPROCAL_MIN)), f32.le(abs(), f32.const(RECIPROCAL_MAX)));
+      safe = safe === null ? inRange : i32.and(safe, inRange);
+    }
+    return { ...n, op: 'mul', inputs: [n.inputs[0]!, key] };
+  });
+  return { stmts, nodes, values, safe };
 }
 
 /** One column loop: computes its nodes, feeds its reductions, stores kept values and the root. */
@@ -142,18 +191,43 @@ function emitLoop(
     stmts.push(set);
     hoisted.set(v, get);
   }
+  // Where each operand's row (and the output's) starts, computed once per row: the column loops
+  // then only add j to it.
+  const rowStarts = new Map<Value | 'out', Vec>();
+  const rowStart = (key: Value | 'out', base: Vec, bytes: number, sR: number): void => {
+    const [set, get] = b.keep(elementAddress(b, base, bytes, sR, st.r, 0, null), i32);
+    stmts.push(set);
+    rowStarts.set(key, get);
+  };
+  for (const v of paramLeaves) {
+    const { param, sR, sC } = fullParam(p, v);
+    if (sC !== 0 && sR !== 0) rowStart(v, param.base, elementBytes(param.dtype), sR);
+  }
+  if (step.nodes.some((n) => n.output === p.root)) rowStart('out', p.out, elementBytes(p.root.type.dtype), p.cols);
+  const vectorEnd = vectorizable ? p.cols - (p.cols % 4) : 0;
+  const ways = vectorEnd >= 4 * ACCUMULATORS ? ACCUMULATORS : 1;
+  const unrolledEnd = vectorEnd - (vectorEnd % (4 * ways));
   const accs = step.reductions.map((red) => {
     const dtype = red.output.type.dtype;
     const id = reduceIdentity(red.op as FoldOp, dtype);
-    const vec = b.local(b.binaryen.v128);
+    const vecs = Array.from({ length: ways }, () => b.local(b.binaryen.v128));
     const tail = b.local(scalarType(b, dtype));
-    stmts.push(vec.set(splatScalar(b, dtype, scalarConst(b, dtype, id))), tail.set(scalarConst(b, dtype, id)));
-    return { red, dtype, vec, tail };
+    for (const vec of vecs) stmts.push(vec.set(splatScalar(b, dtype, scalarConst(b, dtype, id))));
+    stmts.push(tail.set(scalarConst(b, dtype, id)));
+    return { red, dtype, vecs, tail };
   });
+  const reciprocals = reciprocalDivisions(b, step, st);
+  stmts.push(...reciprocals.stmts);
   const j = b.local(i32);
-  const body = (lanes: 1 | 4): ExpressionRef[] => {
+  /**
+   * The loop body for columns j + part*4 onwards, feeding accumulator `part`; with `reciprocal`,
+   * divisions by per-row values multiply by their reciprocals instead.
+   */
+  const body = (lanes: 1 | 4, part: number, reciprocal: boolean): ExpressionRef[] => {
+    const at = part * 4;
     const out: ExpressionRef[] = [];
     const values = new Map<Value, Vec>(st.scalars);
+    if (reciprocal) for (const [key, get] of reciprocals.values) values.set(key, get);
     for (const v of leaves) {
       if (st.scalars.has(v)) continue;
       if (hoisted.has(v)) {
@@ -166,9 +240,12 @@ function emitLoop(
           ? [() => b.addr(p.scratch(), keptRow * p.cols * 4), v.type.dtype, 0, 1]
           : (() => {
               const f = fullParam(p, v);
-              return [f.param.base, f.param.dtype, f.sR, f.sC] as const;
+              const start = rowStarts.get(v);
+              return start
+                ? ([start, f.param.dtype, 0, f.sC] as const)
+                : ([f.param.base, f.param.dtype, f.sR, f.sC] as const);
             })();
-      const ptr = elementAddress(b, base, keptRow !== undefined ? 4 : elementBytes(dtype), sR, st.r, sC, j.get());
+      const ptr = elementAddress(b, base, keptRow !== undefined ? 4 : elementBytes(dtype), sR, st.r, sC, j.get(), at);
       const [set, get] = b.keep(
         lanes === 4
           ? loadVector(b, keptRow !== undefined && dtype === 'bool' ? 'i32' : dtype, ptr)
@@ -177,13 +254,13 @@ function emitLoop(
       out.push(set);
       values.set(v, get);
     }
-    out.push(...evaluateNodes(b, step.nodes, values));
+    out.push(...evaluateNodes(b, reciprocal ? reciprocals.nodes : step.nodes, values));
     for (const acc of accs) {
       const x = values.get(acc.red.inputs[0]!)!;
       const op = acc.red.op as FoldOp;
       out.push(
         lanes === 4
-          ? acc.vec.set(combineVector(b, op, acc.dtype, acc.vec.get(), x()))
+          ? acc.vecs[part]!.set(combineVector(b, op, acc.dtype, acc.vecs[part]!.get(), x()))
           : acc.tail.set(
               combineScalar(
                 b,
@@ -206,25 +283,42 @@ function emitLoop(
           store(
             b,
             dtype,
-            elementAddress(b, () => b.addr(p.scratch(), keptRow * p.cols * 4), 4, 0, st.r, 1, j.get()),
+            elementAddress(b, () => b.addr(p.scratch(), keptRow * p.cols * 4), 4, 0, st.r, 1, j.get(), at),
             v(),
           ),
         );
       }
       if (node.output === p.root) {
         const dtype = node.output.type.dtype;
-        out.push(store(b, dtype, elementAddress(b, p.out, elementBytes(dtype), p.cols, st.r, 1, j.get()), v()));
+        out.push(
+          store(b, dtype, elementAddress(b, rowStarts.get('out')!, elementBytes(dtype), 0, st.r, 1, j.get(), at), v()),
+        );
       }
     }
     return out;
   };
-  const vectorEnd = vectorizable ? p.cols - (p.cols % 4) : 0;
-  if (vectorEnd > 0) stmts.push(b.loop(j, b.i32(0), b.i32(vectorEnd), 4, body(4)));
-  if (vectorEnd < p.cols) stmts.push(b.loop(j, b.i32(vectorEnd), b.i32(p.cols), 1, body(1)));
+  const loops = (reciprocal: boolean): ExpressionRef[] => {
+    const out: ExpressionRef[] = [];
+    if (unrolledEnd > 0 && ways > 1) {
+      const parts = Array.from({ length: ways }, (_, part) => body(4, part, reciprocal)).flat();
+      out.push(b.loop(j, b.i32(0), b.i32(unrolledEnd), 4 * ways, parts));
+    }
+    const vectorStart = ways > 1 ? unrolledEnd : 0;
+    if (vectorEnd > vectorStart) out.push(b.loop(j, b.i32(vectorStart), b.i32(vectorEnd), 4, body(4, 0, reciprocal)));
+    if (vectorEnd < p.cols) out.push(b.loop(j, b.i32(vectorEnd), b.i32(p.cols), 1, body(1, 0, reciprocal)));
+    return out;
+  };
+  if (reciprocals.safe === null) stmts.push(...loops(false));
+  else stmts.push(b.mod.if(reciprocals.safe, b.mod.block(null, loops(true)), b.mod.block(null, loops(false))));
   for (const acc of accs) {
     const t = scalarType(b, acc.dtype);
-    const lanesOf = (i: number) => () => lane(b, acc.dtype, acc.vec.get(), i);
     const op = acc.red.op as FoldOp;
+    // The accumulators pairwise, (v0 ∘ v1) ∘ (v2 ∘ v3), into vecs[0].
+    for (let width = 1; width < acc.vecs.length; width *= 2)
+      for (let k = 0; k + width < acc.vecs.length; k += 2 * width)
+        stmts.push(acc.vecs[k]!.set(combineVector(b, op, acc.dtype, acc.vecs[k]!.get(), acc.vecs[k + width]!.get())));
+    const vec = acc.vecs[0]!;
+    const lanesOf = (i: number) => () => lane(b, acc.dtype, vec.get(), i);
     // ((l0 ∘ l1) ∘ (l2 ∘ l3)) ∘ tail
     const [s1, g1] = b.keep(combineScalar(b, op, acc.dtype, lanesOf(0), lanesOf(1)), t);
     const [s2, g2] = b.keep(combineScalar(b, op, acc.dtype, lanesOf(2), lanesOf(3)), t);

@@ -11,15 +11,16 @@
   (local $7 v128)
   (local $8 v128)
   (local $9 i32)
-  (local $10 v128)
-  (local $11 f32)
-  (local $12 i32)
-  (local $13 v128)
-  (local $14 f32)
+  (local $10 i32)
+  (local $11 v128)
+  (local $12 f32)
+  (local $13 i32)
+  (local $14 v128)
   (local $15 f32)
   (local $16 f32)
   (local $17 f32)
-  (local $18 v128)
+  (local $18 f32)
+  (local $19 v128)
   (block
    (local.set $3
     (i32.const 0)
@@ -122,51 +123,54 @@
       )
      )
      (local.set $10
+      (i32.add
+       (local.get $2)
+       (i32.mul
+        (local.get $9)
+        (i32.const 16)
+       )
+      )
+     )
+     (local.set $11
       (f32x4.splat
        (f32.const 0)
       )
      )
-     (local.set $11
+     (local.set $12
       (f32.const 0)
      )
      (block
-      (local.set $12
+      (local.set $13
        (i32.const 0)
       )
       (block $exit2
        (loop $next2
         (br_if $exit2
          (i32.ge_s
-          (local.get $12)
+          (local.get $13)
           (i32.const 4)
          )
         )
-        (local.set $13
+        (local.set $14
          (v128.load align=4
           (i32.add
-           (i32.add
-            (local.get $2)
-            (i32.mul
-             (local.get $9)
-             (i32.const 16)
-            )
-           )
+           (local.get $10)
            (i32.mul
-            (local.get $12)
+            (local.get $13)
             (i32.const 4)
            )
           )
          )
         )
-        (local.set $10
+        (local.set $11
          (f32x4.add
-          (local.get $10)
-          (local.get $13)
+          (local.get $11)
+          (local.get $14)
          )
         )
-        (local.set $12
+        (local.set $13
          (i32.add
-          (local.get $12)
+          (local.get $13)
           (i32.const 4)
          )
         )
@@ -174,41 +178,41 @@
        )
       )
      )
-     (local.set $14
-      (f32.add
-       (f32x4.extract_lane 0
-        (local.get $10)
-       )
-       (f32x4.extract_lane 1
-        (local.get $10)
-       )
-      )
-     )
      (local.set $15
       (f32.add
-       (f32x4.extract_lane 2
-        (local.get $10)
+       (f32x4.extract_lane 0
+        (local.get $11)
        )
-       (f32x4.extract_lane 3
-        (local.get $10)
+       (f32x4.extract_lane 1
+        (local.get $11)
        )
       )
      )
      (local.set $16
       (f32.add
-       (local.get $14)
-       (local.get $15)
+       (f32x4.extract_lane 2
+        (local.get $11)
+       )
+       (f32x4.extract_lane 3
+        (local.get $11)
+       )
       )
      )
      (local.set $17
       (f32.add
+       (local.get $15)
        (local.get $16)
-       (local.get $11)
       )
      )
      (local.set $18
-      (f32x4.splat
+      (f32.add
        (local.get $17)
+       (local.get $12)
+      )
+     )
+     (local.set $19
+      (f32x4.splat
+       (local.get $18)
       )
      )
      (v128.store32_lane 0
@@ -219,7 +223,7 @@
         (i32.const 4)
        )
       )
-      (local.get $18)
+      (local.get $19)
      )
      (local.set $9
       (i32.add
