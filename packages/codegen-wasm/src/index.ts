@@ -22,6 +22,7 @@ export { simdMath, simdMathMaxError, type SimdMathName } from './simd-math.ts';
 export function ready(): Promise<void> {
   return loadBinaryen().then(() => undefined);
 }
+export { getNumThreads, setNumThreads } from './runtime/thread-settings.ts';
 export { runtimeFeatures, type RuntimeFeatures } from './runtime-features.ts';
 export { offThreadCompileAvailable } from './off-thread.ts';
 

@@ -26,6 +26,8 @@ export {
   type WasmStats,
   compileStats,
   offThreadCompileAvailable,
+  getNumThreads,
+  setNumThreads,
 } from '@kiln-jit/codegen-wasm';
 
 // Under Node the built package compiles in a worker thread on a compile-cache miss, so importing
