@@ -309,6 +309,20 @@ describe('kiln inspect', () => {
     expect(wat.stdout).toMatch(/^\(module\n/);
     expect(wat.stdout).toContain('(export "entry"');
   });
+
+  it('reports the threads each kernel uses (KILN_THREADS=2 splits the matmul; 1 does not)', async () => {
+    const env = { KILN_PARALLEL_MIN_WORK: '0' };
+    const json = await kiln(['inspect', MODELS, '--fn', 'affine', '--json'], { ...env, KILN_THREADS: '2' });
+    expectOk(json);
+    const threads = (JSON.parse(json.stdout) as { wasm: { kernelThreads: { op: string; threads: number }[] } }).wasm
+      .kernelThreads;
+    expect(threads.length).toBeGreaterThan(0);
+    expect(threads.every((x) => x.threads === 2)).toBe(true);
+    const text = await kiln(['inspect', MODELS, '--fn', 'affine'], { ...env, KILN_THREADS: '2' });
+    expect(text.stdout).toContain(`threads: ${threads.length} of ${threads.length} kernels split across 2 threads (#0 `);
+    const one = await kiln(['inspect', MODELS, '--fn', 'affine'], { ...env, KILN_THREADS: '1' });
+    expect(one.stdout).toContain('threads: every kernel runs on the calling thread');
+  }, 180_000); // its runs queue behind the ones the file starts up front
 });
 
 interface DotCounts {

@@ -14,13 +14,14 @@ import { warn, printGraph, valueNames, type Graph, type MemoryPlan } from '@kiln
 import type { CompiledModule } from './emit.ts';
 import { builtin, nodeProcess } from './node-builtins.ts';
 import { runtimeFeatures } from './runtime-features.ts';
+import type { CodegenOptions } from './codegen-options.ts';
 
 type Fs = typeof import('node:fs');
 type Crypto = typeof import('node:crypto');
 type Os = typeof import('node:os');
 
 /** Bumped whenever the entry layout or the meaning of a compiled module's facts changes. */
-const FORMAT = 1;
+const FORMAT = 2;
 const MAGIC = 'KILNWASM';
 
 /** How the cache fared in this process (for tests, `kiln inspect` and the note). */
@@ -65,7 +66,7 @@ export function cacheDirectory(): string | null {
  * and regions), of its memory plan by value name, of Kiln's version and of the features the
  * runtime has. Value ids are process-local, so everything is named as the printer names it.
  */
-export function cacheKey(graph: Graph, plan: MemoryPlan): string | null {
+export function cacheKey(graph: Graph, plan: MemoryPlan, options: CodegenOptions): string | null {
   const fs = builtin<Fs>('node:fs');
   const crypto = builtin<Crypto>('node:crypto');
   const kiln = fs && kilnVersion(fs);
@@ -80,7 +81,7 @@ export function cacheKey(graph: Graph, plan: MemoryPlan): string | null {
     variablesInPlace: [...plan.variablesInPlace].map((p) => p.name),
   });
   const features = runtimeFeatures();
-  const head = `kiln ${kiln} format ${FORMAT} simd ${features.simd} relaxed ${features.relaxedSimd} threads ${features.threads}`;
+  const head = `kiln ${kiln} format ${FORMAT} simd ${features.simd} relaxed ${features.relaxedSimd} threads ${features.threads} codegen ${JSON.stringify(options)}`;
   return crypto
     .createHash('sha256')
     .update(`${head}\n${printGraph(graph)}\n${planText}`)

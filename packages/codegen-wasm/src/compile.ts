@@ -10,7 +10,7 @@ import { KilnArgumentError, KilnError, makeDeviceTensor, sizeOf } from '@kiln-ji
 import { memoryPlanOf, planMemory, type Executable, type Graph, type MemoryPlan } from '@kiln-jit/tracer';
 import { binaryenLoaded, binaryenSync, type BinaryenModule } from './binaryen.ts';
 import { cacheKey, loadCached, rejectCached, storeCached } from './compile-cache.ts';
-import { emitModule, frameOf, walkNodes, type CompiledModule } from './emit.ts';
+import { emitModule, frameOf, kernelNodes, walkNodes, type CompiledModule } from './emit.ts';
 import { wasmMemoryPolicy } from './memory-policy.ts';
 import { compileOffThread, offThreadCompileAvailable } from './off-thread.ts';
 import { moduleImports } from './runtime/imports.ts';
@@ -18,6 +18,9 @@ import { align, bytesOf, layoutConstants, placeConstants } from './storage.ts';
 import { formatBytes, KilnMemoryLimitError, MAX_MEMORY_BYTES, sharedMemory } from './runtime/memory.ts';
 import { ResidentVariables } from './runtime/variables.ts';
 import { ResidentTensors } from './runtime/resident.ts';
+import { codegenOptions, type CodegenOptions } from './codegen-options.ts';
+import { threadPool, type ParallelEntry } from './runtime/thread-pool.ts';
+import { getNumThreads } from './runtime/thread-settings.ts';
 
 let resident: ResidentVariables | null = null;
 function residentVariables(): ResidentVariables {
@@ -42,6 +45,8 @@ export interface WasmStats extends Record<string, number> {
   fromCache: number;
   /** 1 when Binaryen ran in the compile worker rather than in this thread. */
   offThread: number;
+  /** Kernels that threads split (the rest run on the calling thread). */
+  splitKernels: number;
 }
 
 /** Where a module came from. */
@@ -64,7 +69,8 @@ export function compileGraph(graph: Graph): Executable & { stats: WasmStats } {
       ? graph
       : planMemory(graph, { memoryPolicy: wasmMemoryPolicy });
   const plan = memoryPlanOf(planned)!;
-  const key = cacheKey(planned, plan);
+  const options = codegenOptions();
+  const key = cacheKey(planned, plan, options);
   const cached = key ? loadCached(key, (m) => misfit(planned, plan, m)) : null;
   if (cached) {
     try {
@@ -75,17 +81,17 @@ export function compileGraph(graph: Graph): Executable & { stats: WasmStats } {
       rejectCached(key!, `it does not instantiate (${(e as Error).message})`);
     }
   }
-  const obtained = compileFresh(planned, plan, key);
+  const obtained = compileFresh(planned, plan, key, options);
   if (key) storeCached(key, obtained.compiled);
   return instantiate(planned, plan, obtained);
 }
 
-function compileFresh(graph: Graph, plan: MemoryPlan, key: string | null): Obtained {
+function compileFresh(graph: Graph, plan: MemoryPlan, key: string | null, options: CodegenOptions): Obtained {
   if (!binaryenLoaded() && offThreadCompileAvailable()) {
-    return { compiled: compileOffThread(graph, plan), mod: null, source: 'worker', key };
+    return { compiled: compileOffThread(graph, plan, options), mod: null, source: 'worker', key };
   }
   binaryenSync(); // throws the "load binaryen first" error where there is no other way
-  const { compiled, mod } = emitModule(graph, plan);
+  const { compiled, mod } = emitModule(graph, plan, options);
   return { compiled, mod, source: 'binaryen', key };
 }
 
@@ -99,6 +105,10 @@ function misfit(graph: Graph, plan: MemoryPlan, m: CompiledModule): string | nul
   const badNode = (i: number): boolean => !Number.isInteger(i) || i < 0 || i >= nodes.length;
   if (m.printed.some(badNode) || m.failing.some(badNode)) return 'node positions out of range';
   if (m.printed.some((i) => nodes[i]!.op !== 'print')) return 'a print that is not a print node';
+  const kernelOps = kernelNodes(graph, plan).map((n) => n.op);
+  if (m.kernelOps.length !== kernelOps.length || m.kernelOps.some((op, i) => op !== kernelOps[i]))
+    return 'kernels that are not the graph\'s';
+  if (m.splits.length !== kernelOps.length) return 'a split per kernel';
   return null;
 }
 
@@ -123,10 +133,17 @@ function instantiate(graph: Graph, plan: MemoryPlan, obtained: Obtained): Execut
   });
   const t1 = performance.now();
   let entry: (...addresses: number[]) => void;
+  let entryMt: ParallelEntry | null = null;
+  let module: WebAssembly.Module;
   try {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(compiled.wasm), { kiln: imports.kiln });
+    module = new WebAssembly.Module(compiled.wasm);
+    const instance = new WebAssembly.Instance(module, { kiln: imports.kiln });
     entry = instance.exports.entry as typeof entry;
     if (typeof entry !== 'function') throw new Error('the module exports no entry function');
+    if (compiled.splits.some((s) => s > 0)) {
+      entryMt = instance.exports.entry_mt as ParallelEntry;
+      if (typeof entryMt !== 'function') throw new Error('the module splits kernels but exports no entry_mt');
+    }
   } catch (e) {
     mod?.dispose();
     throw e;
@@ -139,6 +156,10 @@ function instantiate(graph: Graph, plan: MemoryPlan, obtained: Obtained): Execut
   const updatedVarIndices = graph.updates.map((u) => varParams.indexOf(u.target));
   const vars = residentVariables();
   const pool = residentTensors();
+  const widest = Math.max(0, ...compiled.splits);
+  /** Threads a call uses: no more than the widest split kernel has parts. */
+  const threadsNow = (): number => (entryMt ? Math.max(1, Math.min(getNumThreads(), widest)) : 1);
+  let poolId: number | null = null;
   let disposed = false;
   const stats: WasmStats = {
     kernels: compiled.kernels,
@@ -149,9 +170,15 @@ function instantiate(graph: Graph, plan: MemoryPlan, obtained: Obtained): Execut
     frameBytes,
     fromCache: obtained.source === 'cache' ? 1 : 0,
     offThread: obtained.source === 'worker' ? 1 : 0,
+    splitKernels: compiled.splits.filter((s) => s > 0).length,
   };
   return {
     stats,
+    kernels: () =>
+      compiled.kernelOps.map((op, i) => ({
+        op,
+        threads: compiled.splits[i]! > 0 ? Math.min(threadsNow(), compiled.splits[i]!) : 1,
+      })),
     run(args, variables) {
       const base = memory.frame(frameBytes);
       const argAddresses = argBytes.map((bytes, i) => pool.addressOf(args[i]!, bytes));
@@ -159,7 +186,13 @@ function instantiate(graph: Graph, plan: MemoryPlan, obtained: Obtained): Execut
       const outs = resultTypes.map((t) => pool.allocate(t.dtype, t.size, t.bytes));
       imports.clearFailure();
       try {
-        entry(base, constants.base, ...varAddresses, ...argAddresses, ...outs.map((o) => o.offset));
+        const addresses = [base, constants.base, ...varAddresses, ...argAddresses, ...outs.map((o) => o.offset)];
+        const threads = threadsNow();
+        const workers = threads > 1 ? threadPool(memory) : null;
+        if (workers) {
+          poolId ??= workers.register();
+          workers.run(poolId, module, threads, compiled.scratchBytes, addresses, entryMt!);
+        } else entry(...addresses);
       } catch (e) {
         outs.forEach((o) => pool.free(o));
         const f = imports.failure();
@@ -187,6 +220,7 @@ function instantiate(graph: Graph, plan: MemoryPlan, obtained: Obtained): Execut
     dispose() {
       if (disposed) return;
       disposed = true;
+      if (poolId !== null) threadPool(memory)?.drop(poolId);
       constants.release();
       mod?.dispose();
     },

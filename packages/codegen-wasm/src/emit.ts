@@ -10,6 +10,16 @@ import { binaryenSync, type BinaryenModule, type ExpressionRef } from './binarye
 import { ModuleContext } from './lower/module-context.ts';
 import { lowerNode } from './lower/lower-node.ts';
 import { FunctionBuilder } from './function-builder.ts';
+import { codegenOptions, type CodegenOptions } from './codegen-options.ts';
+import {
+  addParallelEntry,
+  copyStatements,
+  entryAddresses,
+  kernelCall,
+  kernelOrder,
+  type EntryKernel,
+  type EntryParts,
+} from './parallel-entry.ts';
 import {
   bytesOf,
   directResults,
@@ -46,11 +56,23 @@ export interface CompiledModule {
   failing: number[];
   buildMs: number;
   optimizeMs: number;
+  /**
+   * Per kernel, in call order: into how many parts threads may split it (0: it runs on one
+   * thread). When any is split, the module exports `entry_mt` (parallel-entry.ts).
+   */
+  splits: number[];
+  /** The kernel ops, in call order (for the per-kernel thread report). */
+  kernelOps: string[];
 }
 
 /** Every node of the graph, of fused bodies and of control-flow regions, depth first. */
 export function walkNodes(graph: Graph): Node[] {
   return graph.nodes.flatMap((n) => [n, ...(n.body ? walkNodes(n.body) : []), ...(n.regions ?? []).flatMap(walkNodes)]);
+}
+
+/** The nodes that run as kernels, in call order (constants and reshape views have none). */
+export function kernelNodes(graph: Graph, plan: MemoryPlan): Node[] {
+  return graph.nodes.filter((n) => n.op !== CONSTANT_OP && !(n.op === 'reshape' && plan.aliases.has(n.output)));
 }
 
 /** The staging area and frame of `graph` once the kernels' scratch is known. */
@@ -63,20 +85,29 @@ export function frameOf(graph: Graph, plan: MemoryPlan, scratchBytes: number): F
  * module as data and the Binaryen module itself (its text is the `wat` stage; the caller
  * disposes it).
  */
-export function emitModule(graph: Graph, plan: MemoryPlan): { compiled: CompiledModule; mod: BinaryenModule } {
+export function emitModule(
+  graph: Graph,
+  plan: MemoryPlan,
+  options: CodegenOptions = codegenOptions(),
+): { compiled: CompiledModule; mod: BinaryenModule } {
   const t0 = performance.now();
   const binaryen = binaryenSync();
   const mod = new binaryen.Module();
   try {
-    const ctx = new ModuleContext(binaryen, mod);
+    const ctx = new ModuleContext(binaryen, mod, options);
     const F = binaryen.Features;
-    mod.setFeatures(F.MVP | F.SIMD128 | F.BulkMemory | F.BulkMemoryOpt | F.NontrappingFPToInt | F.SignExt);
-    mod.setMemory(1, 65536, null, [], false, false, 'memory');
-    mod.addMemoryImport('memory', 'kiln', 'memory');
-    const computing = graph.nodes.filter(
-      (n) => n.op !== CONSTANT_OP && !(n.op === 'reshape' && plan.aliases.has(n.output)),
+    const threads = options.threads ? F.Atomics : 0;
+    mod.setFeatures(F.MVP | F.SIMD128 | F.BulkMemory | F.BulkMemoryOpt | F.NontrappingFPToInt | F.SignExt | threads);
+    mod.setMemory(1, 65536, null, [], options.threads, false, 'memory');
+    mod.addMemoryImport('memory', 'kiln', 'memory', options.threads);
+    const kernels = new Map(
+      kernelNodes(graph, plan).map((n): [Node, EntryKernel] => {
+        const imports = ctx.importUses;
+        const kernel = lowerNode(ctx, n);
+        // A kernel that calls JavaScript (print, fail, pow, ...) runs on the calling thread.
+        return [n, { ...kernel, parallel: kernel.split !== undefined && ctx.importUses === imports }];
+      }),
     );
-    const kernels = new Map(computing.map((n) => [n, lowerNode(ctx, n)]));
     const scratchBytes = Math.max(0, ...[...kernels.values()].map((k) => k.scratchBytes));
     const { stagedValues, offsets, stagingBytes, updates } = planCopies(graph, plan);
     const frame = layoutFrame(plan, scratchBytes, stagingBytes);
@@ -99,7 +130,10 @@ export function emitModule(graph: Graph, plan: MemoryPlan): { compiled: Compiled
       ),
     ];
     const argCount = graph.params.filter((p) => p.kind === 'arg').length;
-    addEntry(ctx, graph, kernels, locate, frame, copies, varParams.length, argCount);
+    const order = graph.nodes.filter((n) => kernels.has(n)).map((n) => kernels.get(n)!);
+    const entry = { graph, kernels, locate, frame, copies, varCount: varParams.length, argCount };
+    addEntry(ctx, entry);
+    if (order.some((k) => k.parallel)) addParallelEntry(ctx, entry);
     const buildMs = performance.now() - t0;
     const t1 = performance.now();
     // Validation is the check that our emitters produce well-formed code; it runs on every module.
@@ -118,6 +152,8 @@ export function emitModule(graph: Graph, plan: MemoryPlan): { compiled: Compiled
       failing: ctx.failingNodes.map((n) => position.get(n)!),
       buildMs,
       optimizeMs: performance.now() - t1,
+      splits: order.map((k) => (k.parallel ? k.split!.extent : 0)),
+      kernelOps: [...kernels.keys()].map((n) => n.op),
     };
     return { compiled, mod };
   } catch (e) {
@@ -128,41 +164,15 @@ export function emitModule(graph: Graph, plan: MemoryPlan): { compiled: Compiled
 
 /**
  * entry(frame, constants, ...variable, argument and result addresses): every kernel in order,
- * then the copies. Every address is a block's base plus a fixed offset.
+ * then the copies, on the calling thread. Every address is a block's base plus a fixed offset.
  */
-function addEntry(
-  ctx: ModuleContext,
-  graph: Graph,
-  kernels: Map<Node, { name: string }>,
-  locate: (v: Value) => Location,
-  frame: FrameLayout,
-  copies: Copy[],
-  varCount: number,
-  argCount: number,
-): void {
-  const b = new FunctionBuilder(ctx, 2 + varCount + argCount + graph.results.length);
-  const { mod } = b;
-  const firstParam = { var: 2, arg: 2 + varCount, out: 2 + varCount + argCount };
-  const address = (loc: Location): ExpressionRef =>
-    loc.kind === 'frame'
-      ? b.addr(b.param(0), loc.offset)
-      : loc.kind === 'static'
-        ? b.addr(b.param(1), loc.offset)
-        : b.param(firstParam[loc.kind] + loc.index);
-  const calls = graph.nodes
-    .filter((n) => kernels.has(n))
-    .map((n) =>
-      mod.call(
-        kernels.get(n)!.name,
-        [
-          ...nodeOutputs(n).map((v) => address(locate(v))),
-          ...n.inputs.map((v) => address(locate(v))),
-          b.addr(b.param(0), frame.scratch),
-        ],
-        b.binaryen.none,
-      ),
-    );
-  const moves = copies.map((c) => mod.memory.copy(address(c.to), address(c.from), b.i32(c.bytes)));
-  b.finish('entry', [...calls, ...moves]);
-  mod.addFunctionExport('entry', 'entry');
+function addEntry(ctx: ModuleContext, e: EntryParts): void {
+  const b = new FunctionBuilder(ctx, 2 + e.varCount + e.argCount + e.graph.results.length);
+  const address = entryAddresses(b, e, 0);
+  const scratch = (): ExpressionRef => b.addr(b.param(0), e.frame.scratch);
+  const calls = kernelOrder(e).map(([n, k]) =>
+    kernelCall(b, n, k, e, address, scratch, k.split ? [b.i32(0), b.i32(k.split.extent)] : []),
+  );
+  b.finish('entry', [...calls, ...copyStatements(b, e, address)]);
+  b.mod.addFunctionExport('entry', 'entry');
 }

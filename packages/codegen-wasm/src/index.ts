@@ -6,6 +6,8 @@ import { registerInternalSource } from '@kiln-jit/core';
 import { binaryenLoaded, loadBinaryen } from './binaryen.ts';
 import { cacheCounters, cacheDirectory } from './compile-cache.ts';
 import { offThreadCounters } from './off-thread.ts';
+import { getNumThreads } from './runtime/thread-settings.ts';
+import { threadWorkersStarted } from './runtime/thread-pool.ts';
 
 registerInternalSource(import.meta.url);
 
@@ -35,5 +37,7 @@ export function compileStats() {
     cacheDirectory: cacheDirectory(),
     cache: { ...cacheCounters },
     offThread: { ...offThreadCounters },
+    /** Threads traced calls use, and kernel workers started so far in this process. */
+    threads: { count: getNumThreads(), workersStarted: threadWorkersStarted() },
   };
 }

@@ -17,8 +17,16 @@ export interface Executable {
   stage?(name: string): string | undefined;
   /** Facts for introspection (kernel count, code size, compile time). */
   readonly stats?: Readonly<Record<string, number>>;
+  /** The kernels a call runs, in order, and how many threads each uses now (compiled backends). */
+  kernels?(): readonly KernelInfo[];
   /** Releases what the executable holds (memory regions, compiled code). */
   dispose?(): void;
+}
+
+export interface KernelInfo {
+  /** The node's op (`fused.elementwise`, `matmul`, ...). */
+  readonly op: string;
+  readonly threads: number;
 }
 
 export interface Backend {

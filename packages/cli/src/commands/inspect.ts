@@ -71,6 +71,14 @@ function timingText(r: InspectReport): string {
   return formatTable(['step', 'time'], rows, out);
 }
 
+/** The threads each kernel uses, in call order. */
+function threadText(kernels: readonly { op: string; threads: number }[]): string {
+  const split = kernels.filter((x) => x.threads > 1);
+  if (!split.length) return 'threads: every kernel runs on the calling thread';
+  const list = kernels.map((x, i) => `#${i} ${x.op} ${x.threads}`).join(', ');
+  return `threads: ${split.length} of ${kernels.length} kernels split across ${Math.max(...split.map((x) => x.threads))} threads (${list})`;
+}
+
 /** The report as text for a terminal. */
 export function inspectText(r: InspectReport): string {
   const code = r.wasm
@@ -92,6 +100,7 @@ export function inspectText(r: InspectReport): string {
     '',
     heading('kernels'),
     `${r.kernels} kernels${code}`,
+    ...(r.wasm ? [threadText(r.wasm.kernelThreads)] : []),
     '',
     heading('time'),
     timingText(r),

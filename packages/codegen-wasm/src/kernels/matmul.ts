@@ -71,6 +71,9 @@ export interface MatmulOptions {
   fma?: boolean;
   /** Overrides of the default block sizes (for tuning). */
   blocking?: Partial<MatmulBlocking>;
+  /** The function takes two more params after the extras, the rows [m0, m1) of C to compute
+   *  (threads split a matmul by rows; each row's sums do not depend on the split). */
+  rowRange?: boolean;
 }
 
 /**
@@ -126,6 +129,11 @@ function scratchLayout(blk: MatmulBlocking): { packedA: number; tile: number; to
   return { packedA, tile, total: tile + blk.mr * blk.nr * 4 };
 }
 
+/** Rows of C per register tile: threads split a matmul in whole tiles of rows. */
+export function matmulRowTile(options: MatmulOptions = {}): number {
+  return { ...(options.fma ? DEFAULT_FMA_BLOCKING : DEFAULT_BLOCKING), ...options.blocking }.mr;
+}
+
 /** Scratch bytes the kernel needs for packing; the caller reserves them, 16-byte aligned. */
 export function matmulScratchBytes(spec: MatmulSpec, options: MatmulOptions = {}): number {
   if (spec.m === 0 || spec.n === 0) return 0;
@@ -147,9 +155,18 @@ export function addMatmulFunction(
   options: MatmulOptions = {},
 ): void {
   const blk = resolveBlocking(spec, options);
-  const g: Gen = { binaryen, mod, name, spec, blk, layouts: operandLayouts(spec, blk), fma: options.fma ?? false };
+  const g: Gen = {
+    binaryen,
+    mod,
+    name,
+    spec,
+    blk,
+    layouts: operandLayouts(spec, blk),
+    fma: options.fma ?? false,
+    rowRange: options.rowRange ?? false,
+  };
   if (spec.m === 0 || spec.n === 0) {
-    new FunctionBuilder(g, FIXED_PARAMS + extraCount(g)).finish(name, mod.nop());
+    new FunctionBuilder(g, FIXED_PARAMS + extraCount(g) + (g.rowRange ? 2 : 0)).finish(name, mod.nop());
     return;
   }
   addPackFunction(g, `${name}$packA`, g.layouts.a);
@@ -167,6 +184,7 @@ interface Gen extends WasmContext {
   blk: MatmulBlocking;
   layouts: { a: PanelLayout; b: PanelLayout };
   fma: boolean;
+  rowRange: boolean;
 }
 
 function minI32(g: Gen, x: () => ExpressionRef, y: () => ExpressionRef): ExpressionRef {
@@ -559,8 +577,11 @@ interface DriverVars {
  */
 function addDriverFunction(g: Gen): void {
   const { mod, spec, blk } = g;
-  const f = new FunctionBuilder(g, FIXED_PARAMS + extraCount(g));
+  const f = new FunctionBuilder(g, FIXED_PARAMS + extraCount(g) + (g.rowRange ? 2 : 0));
   const scratch = f.paramLocal(3);
+  // The rows of C to compute: [m0, m1) when given, else all.
+  const m0 = () => (g.rowRange ? f.param(FIXED_PARAMS + extraCount(g)) : mod.i32.const(0));
+  const m1 = () => (g.rowRange ? f.param(FIXED_PARAMS + extraCount(g) + 1) : mod.i32.const(spec.m));
   const v: DriverVars = {
     jc: f.local(),
     pc: f.local(),
@@ -581,8 +602,8 @@ function addDriverFunction(g: Gen): void {
     f.doWhile([...body, f.increment(i, step)], mod.i32.lt_s(i.get(), bound())),
   ];
   const cnst = (x: number) => () => mod.i32.const(x);
-  const mBlock = counted(v.ic, blk.mc, cnst(spec.m), [
-    v.mCur.set(minI32(g, cnst(blk.mc), () => mod.i32.sub(mod.i32.const(spec.m), v.ic.get()))),
+  const mBody = [
+    v.mCur.set(minI32(g, cnst(blk.mc), () => mod.i32.sub(m1(), v.ic.get()))),
     packCall(g, f, 'A', v, v.ic, v.mCur),
     ...counted(
       v.ir,
@@ -590,7 +611,16 @@ function addDriverFunction(g: Gen): void {
       () => v.mCur.get(),
       counted(v.jr, blk.nr, () => v.nCur.get(), [tileCall(g, f, v)]),
     ),
-  ]);
+  ];
+  const mBlock = g.rowRange
+    ? [
+        v.ic.set(m0()),
+        mod.if(
+          mod.i32.lt_s(v.ic.get(), m1()),
+          f.doWhile([...mBody, f.increment(v.ic, blk.mc)], mod.i32.lt_s(v.ic.get(), m1())),
+        ),
+      ]
+    : counted(v.ic, blk.mc, cnst(spec.m), mBody);
   const kBlock = counted(v.pc, blk.kc, cnst(spec.k), [
     v.kCur.set(minI32(g, cnst(blk.kc), () => mod.i32.sub(mod.i32.const(spec.k), v.pc.get()))),
     v.flags.set(kBlockFlags(g, v)),

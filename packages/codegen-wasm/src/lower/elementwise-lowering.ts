@@ -6,7 +6,8 @@ import type { Node, Value } from '@kiln-jit/tracer';
 import { FunctionBuilder, type Vec } from '../function-builder.ts';
 import type { ModuleContext } from './module-context.ts';
 import { evaluateNodes } from './dag.ts';
-import { broadcastStridesTo, contiguousStrides, emitStridedMap } from './strided-map.ts';
+import { broadcastStridesTo, contiguousStrides, emitStridedMap, stridedMapExtent, type MapSpec } from './strided-map.ts';
+import { sizeOf } from '@kiln-jit/core';
 import type { Kernel } from './kernel-types.ts';
 
 export function lowerElementwise(ctx: ModuleContext, node: Node): Kernel {
@@ -15,8 +16,7 @@ export function lowerElementwise(ctx: ModuleContext, node: Node): Kernel {
   const root = node.body ? node.body.results[0]! : node.output;
   const out = node.output.type;
   const name = ctx.uniqueName(node.op.replace('.', '_'));
-  const b = new FunctionBuilder(ctx, inputs.length + 2);
-  const stmts = emitStridedMap(b, {
+  const spec: MapSpec = {
     shape: out.shape,
     output: { base: () => b.param(0), dtype: out.dtype, strides: contiguousStrides(out.shape) },
     inputs: inputs.map((v, i) => ({
@@ -29,7 +29,12 @@ export function lowerElementwise(ctx: ModuleContext, node: Node): Kernel {
       body.push(...evaluateNodes(b, nodes, values));
       return values.get(root)!();
     },
-  });
-  b.finish(name, stmts);
-  return { name, scratchBytes: 0 };
+  };
+  // Threads share a map as chunks of its outermost loop (lo, hi follow scratch).
+  const extent = ctx.splits(sizeOf(out.shape) * nodes.length) ? stridedMapExtent(spec) : 1;
+  const split = extent > 1;
+  const b = new FunctionBuilder(ctx, inputs.length + (split ? 4 : 2));
+  const range = split ? { lo: () => b.param(inputs.length + 2), hi: () => b.param(inputs.length + 3) } : undefined;
+  b.finish(name, emitStridedMap(b, spec, range));
+  return split ? { name, scratchBytes: 0, split: { extent } } : { name, scratchBytes: 0 };
 }

@@ -42,15 +42,23 @@ export function addressAt(b: KernelBuilder, op: Strided, stride: number, index: 
   return b.mod.i32.add(op.base(), b.mod.i32.mul(index, b.i32(stride * op.bytes)));
 }
 
+/** The part [lo, hi) of a kernel's outermost loop one thread runs. */
+export interface LoopRange {
+  lo: Vec;
+  hi: Vec;
+}
+
 /**
  * Emits loops over `shape` (all but the last dimension), giving `inner` operands whose bases
- * point at the start of each innermost row. `inner` builds the statements for one row.
+ * point at the start of each innermost row. `inner` builds the statements for one row. With
+ * `range`, the outermost of those loops runs [lo, hi) only.
  */
 export function outerLoops(
   b: KernelBuilder,
   shape: readonly number[],
   operands: readonly Strided[],
   inner: (rowOperands: Strided[]) => ExpressionRef[],
+  range?: LoopRange,
 ): ExpressionRef[] {
   const level = (d: number, ops: Strided[]): ExpressionRef[] => {
     if (d >= shape.length - 1) return inner(ops);
@@ -62,7 +70,8 @@ export function outerLoops(
       stmts.push(set);
       return { ...op, base: get };
     });
-    return [b.loop(i, b.i32(0), b.i32(shape[d]!), 1, [...stmts, ...level(d + 1, next)])];
+    const [lo, hi] = d === 0 && range ? [range.lo(), range.hi()] : [b.i32(0), b.i32(shape[d]!)];
+    return [b.loop(i, lo, hi, 1, [...stmts, ...level(d + 1, next)])];
   };
   return level(0, [...operands]);
 }

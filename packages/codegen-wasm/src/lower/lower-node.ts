@@ -68,7 +68,7 @@ function lowerUnfused(ctx: ModuleContext, node: Node): Kernel {
     slots.set(n.output, offset);
     offset += align16(sizeOf(n.output.type.shape) * elementBytes(n.output.type.dtype));
   }
-  const subKernels = body.nodes.map((n) => (n.op === CONSTANT_OP ? null : lowerNode(ctx, n)));
+  const subKernels = body.nodes.map((n) => (n.op === CONSTANT_OP ? null : ctx.inside(() => lowerNode(ctx, n))));
   const subScratch = Math.max(0, ...subKernels.map((k) => k?.scratchBytes ?? 0));
   const name = ctx.uniqueName(`${node.op.replace('.', '_')}_unfused`);
   const b = new FunctionBuilder(ctx, body.params.length + 2);

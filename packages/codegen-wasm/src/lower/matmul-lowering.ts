@@ -6,7 +6,14 @@
 import { matrixDims, sizeOf } from '@kiln-jit/core';
 import type { Node, Value } from '@kiln-jit/tracer';
 import type { ExpressionRef } from '../binaryen.ts';
-import { addMatmulFunction, matmulScratchBytes, type EpilogueInputs, type MatmulSpec } from '../kernels/matmul.ts';
+import {
+  addMatmulFunction,
+  matmulRowTile,
+  matmulScratchBytes,
+  type EpilogueInputs,
+  type MatmulOptions,
+  type MatmulSpec,
+} from '../kernels/matmul.ts';
 import { FunctionBuilder, type Local, type Vec } from '../function-builder.ts';
 import type { ModuleContext } from './module-context.ts';
 import { evaluateNodes } from './dag.ts';
@@ -117,11 +124,24 @@ export function lowerMatmul(ctx: ModuleContext, node: Node): Kernel {
   if (parts.epilogue.length && batch.length) throw new UnsupportedLowering('batched matmul epilogues are unfused');
   const spec: MatmulSpec = { m, n, k, transA, transB, epilogue: epilogueOf(ctx, parts, root, m, n) };
   const kernel2d = ctx.uniqueName('matmul2d');
-  addMatmulFunction(ctx.binaryen, ctx.mod, kernel2d, spec);
-  const paramCount = (node.body ? node.body.params.length : 2) + 2;
+  // Threads split C by whole register tiles of rows (lo, hi, in tiles, follow scratch).
+  const tile = matmulRowTile();
+  const tiles = Math.ceil(m / tile);
+  const split = tiles > 1 && ctx.splits(sizeOf(batch) * m * n * k);
+  const options: MatmulOptions = { rowRange: split };
+  addMatmulFunction(ctx.binaryen, ctx.mod, kernel2d, spec, options);
+  const addressCount = (node.body ? node.body.params.length : 2) + 2;
   const name = ctx.uniqueName(node.op.replace('.', '_'));
-  const b = new FunctionBuilder(ctx, paramCount);
-  const scratch = (): ExpressionRef => b.param(paramCount - 1);
+  const b = new FunctionBuilder(ctx, addressCount + (split ? 2 : 0));
+  const scratch = (): ExpressionRef => b.param(addressCount - 1);
+  const rows = (): ExpressionRef[] => {
+    if (!split) return [];
+    const end = b.mod.i32.mul(b.param(addressCount + 1), b.i32(tile));
+    return [
+      b.mod.i32.mul(b.param(addressCount), b.i32(tile)),
+      b.mod.select(b.mod.i32.lt_s(end, b.i32(m)), end, b.i32(m)),
+    ];
+  };
   const operands: Strided[] = [
     { base: () => b.param(0), bytes: 1, strides: [...batchStrides(out.shape, batch).map((s) => s * 4), 0] },
     {
@@ -138,10 +158,11 @@ export function lowerMatmul(ctx: ModuleContext, node: Node): Kernel {
   const extraArgs = (): ExpressionRef[] =>
     parts.extra.map((v) => b.param(node.body!.params.findIndex((p) => p.value === v) + 1));
   const stmts = outerLoops(b, [...batch, 1], operands, ([o, x, y]) => [
-    b.mod.call(kernel2d, [x!.base(), y!.base(), o!.base(), scratch(), ...extraArgs()], b.binaryen.none),
+    b.mod.call(kernel2d, [x!.base(), y!.base(), o!.base(), scratch(), ...extraArgs(), ...rows()], b.binaryen.none),
   ]);
   b.finish(name, stmts);
-  return { name, scratchBytes: matmulScratchBytes(spec) };
+  const scratchBytes = matmulScratchBytes(spec, options);
+  return split ? { name, scratchBytes, split: { extent: tiles } } : { name, scratchBytes };
 }
 
 /** i32 matmul (rare): a plain triple loop, wrapping like Math.imul sums. */

@@ -6,6 +6,7 @@
 import type { Binaryen, BinaryenModule } from '../binaryen.ts';
 import type { Node } from '@kiln-jit/tracer';
 import type { FunctionBuilder } from '../function-builder.ts';
+import type { CodegenOptions } from '../codegen-options.ts';
 
 /** Scalar helpers the module may import from the `kiln` namespace, all (f64, f64) -> f64. */
 export const SCALAR_IMPORTS = ['pow', 'floorMod', 'intPow', 'intFloorDiv', 'intFloorMod'] as const;
@@ -18,11 +19,31 @@ export class ModuleContext {
   readonly printed: Node[] = [];
   /** Nodes that can stop a call, by the code the fail import receives. */
   readonly failingNodes: Node[] = [];
+  /** Calls to JavaScript emitted so far: a kernel that makes any runs on one thread only. */
+  importUses = 0;
 
   constructor(
     readonly binaryen: Binaryen,
     readonly mod: BinaryenModule,
+    readonly options: CodegenOptions = { threads: false, minParallelWork: Infinity },
   ) {}
+
+  private nested = 0;
+
+  /** Whether a kernel doing `work` steps is worth splitting across threads. */
+  splits(work: number): boolean {
+    return this.nested === 0 && this.options.threads && work >= this.options.minParallelWork;
+  }
+
+  /** Lowers kernels that another kernel calls (unfused bodies, regions): they are never split. */
+  inside<T>(lower: () => T): T {
+    this.nested++;
+    try {
+      return lower();
+    } finally {
+      this.nested--;
+    }
+  }
 
   /** A function name not used before in this module. */
   uniqueName(prefix: string): string {
@@ -31,6 +52,7 @@ export class ModuleContext {
 
   /** The internal name of an imported scalar helper, adding the import on first use. */
   scalarImport(name: ScalarImport): string {
+    this.importUses++;
     const internal = `import_${name}`;
     if (!this.imported.has(internal)) {
       const f64 = this.binaryen.f64;
@@ -42,6 +64,7 @@ export class ModuleContext {
 
   /** The internal name of the `fail(opCode, index, limit)` import, called before a trap. */
   failImport(): string {
+    this.importUses++;
     const internal = 'import_fail';
     if (!this.imported.has(internal)) {
       const i32 = this.binaryen.i32;
@@ -70,6 +93,7 @@ export class ModuleContext {
 
   /** The internal name of the `print(index, address)` import. */
   printImport(): string {
+    this.importUses++;
     const internal = 'import_print';
     if (!this.imported.has(internal)) {
       const i32 = this.binaryen.i32;

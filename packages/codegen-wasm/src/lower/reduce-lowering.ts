@@ -63,10 +63,14 @@ function lowerRowProgram(
 ): Kernel {
   const name = ctx.uniqueName(node.op.replace('.', '_'));
   const params = paramValues(node);
-  return finishRowKernel(ctx, name, params.length + 2, (b) => {
+  const rows = sizeOf(full.slice(0, split));
+  const cols = sizeOf(full.slice(split));
+  // Threads share a row program by rows (lo, hi follow scratch).
+  const splitRows = rows > 1 && ctx.splits(rows * cols * nodes.length);
+  const kernel = finishRowKernel(ctx, name, params.length + (splitRows ? 4 : 2), (b) => {
     const program: RowProgram = {
-      rows: sizeOf(full.slice(0, split)),
-      cols: sizeOf(full.slice(split)),
+      rows,
+      cols,
       nodes,
       isFull: fullTester(full, perRow, nodes),
       params: new Map(
@@ -75,9 +79,11 @@ function lowerRowProgram(
       root: programRoot(node),
       out: () => b.param(0),
       scratch: () => b.param(params.length + 1),
+      ...(splitRows ? { range: { lo: () => b.param(params.length + 2), hi: () => b.param(params.length + 3) } } : {}),
     };
     return { stmts: emitRowProgram(b, program), scratch: rowScratchBytes(program) };
   });
+  return splitRows ? { ...kernel, split: { extent: rows } } : kernel;
 }
 
 function reduceOf(nodes: readonly Node[]): Node {

@@ -11,6 +11,7 @@ import type { Node, Value } from '@kiln-jit/tracer';
 import type { ExpressionRef } from '../binaryen.ts';
 import type { Vec } from '../function-builder.ts';
 import type { KernelBuilder } from './module-context.ts';
+import type { LoopRange } from './loop-nest.ts';
 import { evaluateNodes } from './dag.ts';
 import { elementBytes, loadSplat, loadVector, storeOne, storeVector } from './lanes.ts';
 import { combineScalar, combineVector, lane, scalarConst, scalarType, splatScalar } from './reduce-ops.ts';
@@ -39,6 +40,8 @@ export interface RowProgram {
   out: Vec;
   /** Scratch for kept full-row values: rowScratchBytes(program) bytes. */
   scratch: Vec;
+  /** The rows [lo, hi) this thread runs (default: all). */
+  range?: LoopRange;
 }
 
 type Step = { kind: 'loop'; nodes: Node[]; reductions: Node[] } | { kind: 'scalar'; node: Node };
@@ -370,5 +373,5 @@ export function emitRowProgram(b: KernelBuilder, p: RowProgram): ExpressionRef[]
       })();
     rowBody.push(storeOne(b, dtype, elementAddress(b, p.out, elementBytes(dtype), 1, st.r, 0, null), value()));
   }
-  return [b.loop(r, b.i32(0), b.i32(p.rows), 1, rowBody)];
+  return [b.loop(r, p.range?.lo() ?? b.i32(0), p.range?.hi() ?? b.i32(p.rows), 1, rowBody)];
 }

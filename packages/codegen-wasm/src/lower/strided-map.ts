@@ -10,7 +10,7 @@ import type { ExpressionRef } from '../binaryen.ts';
 import type { Vec } from '../function-builder.ts';
 import type { KernelBuilder } from './module-context.ts';
 import { elementBytes, loadSplat, loadVector, storeOne, storeVector } from './lanes.ts';
-import { addressAt, collapse, outerLoops, type Strided } from './loop-nest.ts';
+import { addressAt, collapse, outerLoops, type LoopRange, type Strided } from './loop-nest.ts';
 
 export interface MapOperand {
   base: Vec;
@@ -84,9 +84,17 @@ function innerRow(b: KernelBuilder, spec: MapSpec, ops: Strided[], n: number, la
   return stmts;
 }
 
-/** Emits the statements of a strided map. */
-export function emitStridedMap(b: KernelBuilder, spec: MapSpec): ExpressionRef[] {
-  if (spec.shape.some((d) => d === 0)) return [];
+/**
+ * A one-loop map is cut into chunks a thread takes whole: the largest power of two from 4 to
+ * 2048 elements that divides it (a multiple of 4, so the vector loop has no tail per chunk).
+ */
+function chunkOf(n: number): number | null {
+  for (let c = 2048; c >= 4; c /= 2) if (n % c === 0 && n / c >= 2) return c;
+  return null;
+}
+
+/** The loops of a map (all but the innermost become outer loops), chunked when it is to be split. */
+function mapLoops(spec: MapSpec, split: boolean): { dims: number[]; ops: Strided[] } {
   const all = [spec.output, ...spec.inputs];
   const { shape, strides } = collapse(
     spec.shape,
@@ -95,7 +103,26 @@ export function emitStridedMap(b: KernelBuilder, spec: MapSpec): ExpressionRef[]
   // A 0-d iteration is one element: give it a dimension of size 1.
   const dims = shape.length ? shape : [1];
   const ops = all.map((op, k) => toStrided(op, shape.length ? strides[k]! : [0]));
-  return outerLoops(b, dims, ops, (rowOps) => innerRow(b, spec, rowOps, dims.at(-1)!, dims.length - 1));
+  const chunk = split && dims.length === 1 ? chunkOf(dims[0]!) : null;
+  if (!chunk) return { dims, ops };
+  return {
+    dims: [dims[0]! / chunk, chunk],
+    ops: ops.map((op) => ({ ...op, strides: [op.strides[0]! * chunk, op.strides[0]!] })),
+  };
+}
+
+/** How many parts a split map's outermost loop has (1: it cannot be split). */
+export function stridedMapExtent(spec: MapSpec): number {
+  if (spec.shape.some((d) => d === 0)) return 1;
+  const { dims } = mapLoops(spec, true);
+  return dims.length >= 2 ? dims[0]! : 1;
+}
+
+/** Emits the statements of a strided map; with `range`, only that part of stridedMapExtent's. */
+export function emitStridedMap(b: KernelBuilder, spec: MapSpec, range?: LoopRange): ExpressionRef[] {
+  if (spec.shape.some((d) => d === 0)) return [];
+  const { dims, ops } = mapLoops(spec, range !== undefined);
+  return outerLoops(b, dims, ops, (rowOps) => innerRow(b, spec, rowOps, dims.at(-1)!, dims.length - 1), range);
 }
 
 /** Row-major strides of `shape` (core's stridesOf, under the name the emitters use). */

@@ -4,6 +4,7 @@
  * share one "frame" block (arguments, intermediates, scratch) that grows when a trace needs more.
  */
 import { copyOfArray, KilnError, type DType, type TypedArray } from '@kiln-jit/core';
+import { codegenOptions } from '../codegen-options.ts';
 
 const PAGE = 65536;
 /** WebAssembly's 32-bit memories stop at 4 GiB. */
@@ -24,7 +25,8 @@ export interface CopyCounter {
 export class WasmMemory {
   /** Every host <-> Wasm copy goes through write() and read(), which count it here. */
   readonly copied: CopyCounter = { bytesIn: 0, bytesOut: 0 };
-  readonly memory = new WebAssembly.Memory({ initial: 16, maximum: 65536 });
+  /** Shared where threads can be (modules declare their import to match: codegen-options.ts). */
+  readonly memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: codegenOptions().threads });
   /** Bytes below `top` are handed out or on the free list; address 0 is never used. */
   private top = ALIGN;
   private readonly free: { offset: number; bytes: number }[] = [];

@@ -100,6 +100,8 @@ export class ResidentTensors {
       this.touch(device);
       return device.offset;
     }
+    // A block spilled over the budget earlier: its data comes back to the host, then in again.
+    if (device) tensor.spillToHost();
     const host = tensor.storage!;
     const b = this.allocate(tensor.dtype, tensor.size, bytes);
     this.memory.write(b.offset, host);

@@ -1,7 +1,7 @@
 (module
  (type $0 (func (param i32 i32 i32)))
  (type $1 (func (param i32 i32 i32 i32)))
- (import "kiln" "memory" (memory $memory 1 65536))
+ (import "kiln" "memory" (memory $memory 1 65536 shared))
  (export "entry" (func $entry))
  (func $fused_reduce_permuted_0 (param $0 i32) (param $1 i32) (param $2 i32)
   (local $3 i32)

@@ -1,7 +1,7 @@
 (module
  (type $0 (func (param i32 i32 i32)))
  (type $1 (func (param i32 i32 i32 i32)))
- (import "kiln" "memory" (memory $memory 1 65536))
+ (import "kiln" "memory" (memory $memory 1 65536 shared))
  (global $v128_0000b2420000b2420000b2420000b242 (mut v128) (v128.const i32x4 0x42b20000 0x42b20000 0x42b20000 0x42b20000))
  (global $v128_0000b0c20000b0c20000b0c20000b0c2 (mut v128) (v128.const i32x4 0xc2b00000 0xc2b00000 0xc2b00000 0xc2b00000))
  (global $v128_3baab83f3baab83f3baab83f3baab83f (mut v128) (v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b))

@@ -245,6 +245,7 @@ export class TracedFunction {
       compileMs: entry.compileMs,
       backend: this.backendName,
       stats: executable.stats ?? {},
+      kernels: executable.kernels?.() ?? [],
     };
   }
 

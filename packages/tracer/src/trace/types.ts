@@ -4,6 +4,7 @@
  */
 import type { Stage } from '../passes/manager.ts';
 import type { Graph } from '../ir/graph.ts';
+import type { KernelInfo } from '../backend.ts';
 import type { SignatureChange } from '../signature.ts';
 
 export interface TraceOptions {
@@ -47,6 +48,8 @@ export interface TraceReport {
   readonly backend: string;
   /** The backend's own figures (kernel count, code size, ...). */
   readonly stats: Readonly<Record<string, number>>;
+  /** The compiled kernels in call order, with the threads each uses (empty for the interpreter). */
+  readonly kernels: readonly KernelInfo[];
 }
 
 export interface TracedMethods {

@@ -1,0 +1,29 @@
+/**
+ * @file The choices code generation makes from the runtime, decided once here so that the module,
+ * the compile worker (which receives them with each request) and the compile cache's key agree.
+ */
+import { nodeProcess } from './node-builtins.ts';
+import { runtimeFeatures } from './runtime-features.ts';
+
+export interface CodegenOptions {
+  /** The module imports a shared memory, and kernels above `minParallelWork` are split. */
+  readonly threads: boolean;
+  /**
+   * Work (multiply-adds, or elements times ops) below which a kernel runs on one thread: waking
+   * the workers and the barrier after a split kernel cost ~5-20 µs, as much as ~2^15 such steps.
+   */
+  readonly minParallelWork: number;
+}
+
+export const DEFAULT_MIN_PARALLEL_WORK = 1 << 15;
+
+/**
+ * This runtime's options. `KILN_PARALLEL_MIN_WORK` lowers the split threshold (tests set 0, so
+ * that even small programs run split); shared memory needs SharedArrayBuffer (in browsers, a
+ * cross-origin-isolated page).
+ */
+export function codegenOptions(): CodegenOptions {
+  const raw = nodeProcess()?.env.KILN_PARALLEL_MIN_WORK;
+  const min = raw !== undefined && raw !== '' && Number.isFinite(Number(raw)) ? Math.max(0, Number(raw)) : null;
+  return { threads: runtimeFeatures().threads, minParallelWork: min ?? DEFAULT_MIN_PARALLEL_WORK };
+}
