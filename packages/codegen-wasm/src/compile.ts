@@ -19,7 +19,7 @@ import { formatBytes, KilnMemoryLimitError, MAX_MEMORY_BYTES, sharedMemory } fro
 import { ResidentVariables } from './runtime/variables.ts';
 import { ResidentTensors } from './runtime/resident.ts';
 import { codegenOptions, type CodegenOptions } from './codegen-options.ts';
-import { threadPool, type ParallelEntry } from './runtime/thread-pool.ts';
+import { noticeOneThread, threadPool, type ParallelEntry } from './runtime/thread-pool.ts';
 import { getNumThreads } from './runtime/thread-settings.ts';
 
 let resident: ResidentVariables | null = null;
@@ -159,6 +159,9 @@ function instantiate(graph: Graph, plan: MemoryPlan, obtained: Obtained): Execut
   const widest = Math.max(0, ...compiled.splits);
   /** Threads a call uses: no more than the widest split kernel has parts. */
   const threadsNow = (): number => (entryMt ? Math.max(1, Math.min(getNumThreads(), widest)) : 1);
+  if (!codegenOptions().threads && getNumThreads() > 1) {
+    noticeOneThread('there is no SharedArrayBuffer here (a browser page has one only when cross-origin isolated)');
+  }
   let poolId: number | null = null;
   let disposed = false;
   const stats: WasmStats = {

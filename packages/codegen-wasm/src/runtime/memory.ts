@@ -56,14 +56,29 @@ export class WasmMemory {
     return offset;
   }
 
+  /** Returns a block to the free list (kept sorted by offset), merged with free neighbours. */
   release(offset: number, bytes: number): void {
-    this.free.push({ offset, bytes: alignUp(Math.max(bytes, 1)) });
-    this.free.sort((a, b) => a.offset - b.offset);
-    // Merge neighbours so freed space can serve larger requests.
-    for (let i = this.free.length - 2; i >= 0; i--) {
-      const a = this.free[i]!;
-      const b = this.free[i + 1]!;
-      if (a.offset + a.bytes === b.offset) this.free.splice(i, 2, { offset: a.offset, bytes: a.bytes + b.bytes });
+    const size = alignUp(Math.max(bytes, 1));
+    const free = this.free;
+    let lo = 0;
+    let hi = free.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (free[mid]!.offset < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    const before = free[lo - 1];
+    const after = free[lo];
+    if (before && before.offset + before.bytes === offset) {
+      before.bytes += size;
+      if (after && before.offset + before.bytes === after.offset) {
+        before.bytes += after.bytes;
+        free.splice(lo, 1);
+      }
+    } else if (after && offset + size === after.offset) {
+      free[lo] = { offset, bytes: size + after.bytes };
+    } else {
+      free.splice(lo, 0, { offset, bytes: size });
     }
   }
 

@@ -20,6 +20,8 @@ export const DEFAULT_RESIDENT_BUDGET = 256 * 1024 * 1024;
  */
 class WasmBuffer implements DeviceStorage {
   released = false;
+  /** The pool's clock at this block's last use (least recently used blocks spill first). */
+  lastUse = 0;
   spilled: TypedArray | null = null;
   constructor(
     readonly pool: ResidentTensors,
@@ -58,8 +60,9 @@ export interface ResidentStats {
 
 export class ResidentTensors {
   budget = DEFAULT_RESIDENT_BUDGET;
-  /** Live blocks in least-recently-used order (a Map iterates in insertion order). */
+  /** Live blocks by id. */
   private readonly live = new Map<number, WasmBuffer>();
+  private clock = 0;
   private nextId = 0;
   private residentBytes = 0;
   private spills = 0;
@@ -81,6 +84,7 @@ export class ResidentTensors {
     const offset = this.memory.alloc(bytes, 'a traced result');
     const b = new WasmBuffer(this, this.nextId++, offset, bytes, dtype, count);
     this.live.set(b.id, b);
+    b.lastUse = ++this.clock;
     this.residentBytes += b.bytes;
     return b;
   }
@@ -112,9 +116,9 @@ export class ResidentTensors {
 
   /** Marks `b` most recently used. */
   touch(b: WasmBuffer): void {
-    if (b.released) return;
-    this.live.delete(b.id);
-    this.live.set(b.id, b);
+    // A stamp, not a move to the end of `live`: a Map with many entries and steady
+    // delete-and-insert churn rehashes often, which made each call cost O(live blocks).
+    b.lastUse = ++this.clock;
   }
 
   free(b: WasmBuffer): void {
@@ -133,7 +137,9 @@ export class ResidentTensors {
    * with its tensor.
    */
   enforceBudget(): void {
-    for (const b of this.live.values()) {
+    if (this.residentBytes <= this.budget) return;
+    const oldestFirst = [...this.live.values()].sort((x, y) => x.lastUse - y.lastUse);
+    for (const b of oldestFirst) {
       if (this.residentBytes <= this.budget) return;
       this.spills++;
       b.spilled = this.memory.read(b.offset, b.dtype, b.count);

@@ -159,11 +159,21 @@ export function threadWorkersStarted(): number {
   return pool?.started ?? 0;
 }
 
+let noticed = false;
+
+/** Says once, on the console, why calls run on one thread although more were asked for. */
+export function noticeOneThread(why: string): void {
+  if (noticed) return;
+  noticed = true;
+  console.info(`Kiln: ${why}, so traced calls run on one thread.`);
+}
+
 /** The process's pool, or null where there are no worker threads (browsers, for now). */
 export function threadPool(memory: WasmMemory): ThreadPool | null {
   if (pool === undefined) {
     const threads = builtin<WorkerThreads>('node:worker_threads');
-    pool = threads?.receiveMessageOnPort && typeof SharedArrayBuffer === 'function' ? new ThreadPool(memory, threads) : null;
+    pool = threads?.receiveMessageOnPort && memory.memory.buffer instanceof SharedArrayBuffer ? new ThreadPool(memory, threads) : null;
+    if (!pool) noticeOneThread('kernel threads need Node worker_threads, which this runtime lacks');
   }
   return pool;
 }
