@@ -11,7 +11,7 @@
  * processes writing one entry are safe; the directory is created private to the user (0700).
  */
 import { warn, printGraph, valueNames, type Graph, type MemoryPlan } from '@kiln-jit/tracer';
-import type { CompiledModule } from './emit.ts';
+import type { CompiledModule, EmitOptions } from './emit.ts';
 import { builtin, nodeProcess } from './node-builtins.ts';
 import { runtimeFeatures } from './runtime-features.ts';
 
@@ -62,10 +62,12 @@ export function cacheDirectory(): string | null {
 
 /**
  * The key of a planned graph: a hash of its printed IR (shapes, dtypes, attributes, fused bodies
- * and regions), of its memory plan by value name, of Kiln's version and of the features the
- * runtime has. Value ids are process-local, so everything is named as the printer names it.
+ * and regions), of its memory plan by value name, of Kiln's version, of the features the runtime
+ * has and of the emit options (with and without relaxed-SIMD FMA the modules differ, and
+ * KILN_RELAXED_SIMD=0 must never load an FMA one). Value ids are process-local, so everything is
+ * named as the printer names it.
  */
-export function cacheKey(graph: Graph, plan: MemoryPlan): string | null {
+export function cacheKey(graph: Graph, plan: MemoryPlan, options: EmitOptions): string | null {
   const fs = builtin<Fs>('node:fs');
   const crypto = builtin<Crypto>('node:crypto');
   const kiln = fs && kilnVersion(fs);
@@ -80,7 +82,9 @@ export function cacheKey(graph: Graph, plan: MemoryPlan): string | null {
     variablesInPlace: [...plan.variablesInPlace].map((p) => p.name),
   });
   const features = runtimeFeatures();
-  const head = `kiln ${kiln} format ${FORMAT} simd ${features.simd} relaxed ${features.relaxedSimd} threads ${features.threads}`;
+  const head =
+    `kiln ${kiln} format ${FORMAT} simd ${features.simd} relaxed ${features.relaxedSimd} ` +
+    `threads ${features.threads} fma ${options.relaxedSimd}`;
   return crypto
     .createHash('sha256')
     .update(`${head}\n${printGraph(graph)}\n${planText}`)

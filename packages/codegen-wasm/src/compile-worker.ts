@@ -38,7 +38,7 @@ try {
 port.on('message', (request: WorkerRequest) => {
   if (loadFailure) return answer(errorReply(loadFailure));
   try {
-    const { compiled, mod } = emitModule(request.graph, request.plan);
+    const { compiled, mod } = emitModule(request.graph, request.plan, request.options);
     mod.dispose();
     answer({ compiled });
   } catch (e) {

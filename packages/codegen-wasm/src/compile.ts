@@ -10,10 +10,11 @@ import { KilnArgumentError, KilnError, makeDeviceTensor, sizeOf } from '@kiln-ji
 import { memoryPlanOf, planMemory, type Executable, type Graph, type MemoryPlan } from '@kiln-jit/tracer';
 import { binaryenLoaded, binaryenSync, type BinaryenModule } from './binaryen.ts';
 import { cacheKey, loadCached, rejectCached, storeCached } from './compile-cache.ts';
-import { emitModule, frameOf, walkNodes, type CompiledModule } from './emit.ts';
+import { emitModule, frameOf, walkNodes, type CompiledModule, type EmitOptions } from './emit.ts';
 import { wasmMemoryPolicy } from './memory-policy.ts';
 import { compileOffThread, offThreadCompileAvailable } from './off-thread.ts';
 import { moduleImports } from './runtime/imports.ts';
+import { useRelaxedSimd } from './runtime-features.ts';
 import { align, bytesOf, layoutConstants, placeConstants } from './storage.ts';
 import { formatBytes, KilnMemoryLimitError, MAX_MEMORY_BYTES, sharedMemory } from './runtime/memory.ts';
 import { ResidentVariables } from './runtime/variables.ts';
@@ -64,7 +65,9 @@ export function compileGraph(graph: Graph): Executable & { stats: WasmStats } {
       ? graph
       : planMemory(graph, { memoryPolicy: wasmMemoryPolicy });
   const plan = memoryPlanOf(planned)!;
-  const key = cacheKey(planned, plan);
+  // Decided once per compile: the key, this thread's emit and the worker's all see the same answer.
+  const options: EmitOptions = { relaxedSimd: useRelaxedSimd() };
+  const key = cacheKey(planned, plan, options);
   const cached = key ? loadCached(key, (m) => misfit(planned, plan, m)) : null;
   if (cached) {
     try {
@@ -75,17 +78,17 @@ export function compileGraph(graph: Graph): Executable & { stats: WasmStats } {
       rejectCached(key!, `it does not instantiate (${(e as Error).message})`);
     }
   }
-  const obtained = compileFresh(planned, plan, key);
+  const obtained = compileFresh(planned, plan, options, key);
   if (key) storeCached(key, obtained.compiled);
   return instantiate(planned, plan, obtained);
 }
 
-function compileFresh(graph: Graph, plan: MemoryPlan, key: string | null): Obtained {
+function compileFresh(graph: Graph, plan: MemoryPlan, options: EmitOptions, key: string | null): Obtained {
   if (!binaryenLoaded() && offThreadCompileAvailable()) {
-    return { compiled: compileOffThread(graph, plan), mod: null, source: 'worker', key };
+    return { compiled: compileOffThread(graph, plan, options), mod: null, source: 'worker', key };
   }
   binaryenSync(); // throws the "load binaryen first" error where there is no other way
-  const { compiled, mod } = emitModule(graph, plan);
+  const { compiled, mod } = emitModule(graph, plan, options);
   return { compiled, mod, source: 'binaryen', key };
 }
 

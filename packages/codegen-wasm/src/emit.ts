@@ -48,6 +48,12 @@ export interface CompiledModule {
   optimizeMs: number;
 }
 
+/** Choices that change the code but not the graph; each is part of the compile-cache key. */
+export interface EmitOptions {
+  /** Emit relaxed-SIMD FMAs (see useRelaxedSimd); the module then needs an engine that has them. */
+  relaxedSimd: boolean;
+}
+
 /** Every node of the graph, of fused bodies and of control-flow regions, depth first. */
 export function walkNodes(graph: Graph): Node[] {
   return graph.nodes.flatMap((n) => [n, ...(n.body ? walkNodes(n.body) : []), ...(n.regions ?? []).flatMap(walkNodes)]);
@@ -63,14 +69,19 @@ export function frameOf(graph: Graph, plan: MemoryPlan, scratchBytes: number): F
  * module as data and the Binaryen module itself (its text is the `wat` stage; the caller
  * disposes it).
  */
-export function emitModule(graph: Graph, plan: MemoryPlan): { compiled: CompiledModule; mod: BinaryenModule } {
+export function emitModule(
+  graph: Graph,
+  plan: MemoryPlan,
+  options: EmitOptions,
+): { compiled: CompiledModule; mod: BinaryenModule } {
   const t0 = performance.now();
   const binaryen = binaryenSync();
   const mod = new binaryen.Module();
   try {
-    const ctx = new ModuleContext(binaryen, mod);
+    const ctx = new ModuleContext(binaryen, mod, options.relaxedSimd);
     const F = binaryen.Features;
-    mod.setFeatures(F.MVP | F.SIMD128 | F.BulkMemory | F.BulkMemoryOpt | F.NontrappingFPToInt | F.SignExt);
+    const relaxed = options.relaxedSimd ? F.RelaxedSIMD : 0;
+    mod.setFeatures(F.MVP | F.SIMD128 | F.BulkMemory | F.BulkMemoryOpt | F.NontrappingFPToInt | F.SignExt | relaxed);
     mod.setMemory(1, 65536, null, [], false, false, 'memory');
     mod.addMemoryImport('memory', 'kiln', 'memory');
     const computing = graph.nodes.filter(

@@ -8,7 +8,7 @@
  */
 import { KilnArgumentError, KilnDTypeError, KilnError, KilnShapeError, type SourceLocation } from '@kiln-jit/core';
 import type { Graph, MemoryPlan, Param } from '@kiln-jit/tracer';
-import type { CompiledModule } from './emit.ts';
+import type { CompiledModule, EmitOptions } from './emit.ts';
 import { builtin, nodeProcess } from './node-builtins.ts';
 import { KilnMemoryLimitError } from './runtime/memory.ts';
 
@@ -19,10 +19,14 @@ export type WorkerReply =
   | { compiled: CompiledModule }
   | { error: { name: string; detail: string; location: SourceLocation | null; stack: string } };
 
-/** A request: the graph without tensor data (lowering needs types only) and its memory plan. */
+/**
+ * A request: the graph without tensor data (lowering needs types only), its memory plan, and the
+ * options this thread chose (the worker's environment is a copy taken when it started).
+ */
 export interface WorkerRequest {
   graph: Graph;
   plan: MemoryPlan;
+  options: EmitOptions;
 }
 
 const IDLE_MS = 3000;
@@ -70,12 +74,12 @@ function startWorker(threads: WorkerThreads): CompileWorker {
 }
 
 /** Compiles `graph` (planned as `plan`) in the worker; blocks until it answers. */
-export function compileOffThread(graph: Graph, plan: MemoryPlan): CompiledModule {
+export function compileOffThread(graph: Graph, plan: MemoryPlan, options: EmitOptions): CompiledModule {
   const threads = builtin<WorkerThreads>('node:worker_threads')!;
   const w = (current ??= startWorker(threads));
   if (w.idle) clearTimeout(w.idle);
   const before = Atomics.load(w.signal, 0);
-  w.port.postMessage(requestFor(graph, plan));
+  w.port.postMessage(requestFor(graph, plan, options));
   const waited = Atomics.wait(w.signal, 0, before, REPLY_TIMEOUT_MS);
   const reply = threads.receiveMessageOnPort(w.port)?.message as WorkerReply | undefined;
   w.idle = setTimeout(() => {
@@ -102,7 +106,7 @@ export function compileOffThread(graph: Graph, plan: MemoryPlan): CompiledModule
  * written by this thread; the worker needs only their types), the plan's variable set mapped to
  * the same param copies. Values are shared, so the plan's maps still key the clone's values.
  */
-function requestFor(graph: Graph, plan: MemoryPlan): WorkerRequest {
+function requestFor(graph: Graph, plan: MemoryPlan, options: EmitOptions): WorkerRequest {
   const params = new Map<Param, Param>();
   const param = (p: Param): Param => {
     if (!params.has(p)) params.set(p, { value: p.value, name: p.name, kind: p.kind });
@@ -124,6 +128,7 @@ function requestFor(graph: Graph, plan: MemoryPlan): WorkerRequest {
   return {
     graph: stripped,
     plan: { ...plan, variablesInPlace: new Set([...plan.variablesInPlace].map(param)) },
+    options,
   };
 }
 

@@ -117,7 +117,8 @@ export function lowerMatmul(ctx: ModuleContext, node: Node): Kernel {
   if (parts.epilogue.length && batch.length) throw new UnsupportedLowering('batched matmul epilogues are unfused');
   const spec: MatmulSpec = { m, n, k, transA, transB, epilogue: epilogueOf(ctx, parts, root, m, n) };
   const kernel2d = ctx.uniqueName('matmul2d');
-  addMatmulFunction(ctx.binaryen, ctx.mod, kernel2d, spec);
+  const options = { fma: ctx.fma };
+  addMatmulFunction(ctx.binaryen, ctx.mod, kernel2d, spec, options);
   const paramCount = (node.body ? node.body.params.length : 2) + 2;
   const name = ctx.uniqueName(node.op.replace('.', '_'));
   const b = new FunctionBuilder(ctx, paramCount);
@@ -141,7 +142,7 @@ export function lowerMatmul(ctx: ModuleContext, node: Node): Kernel {
     b.mod.call(kernel2d, [x!.base(), y!.base(), o!.base(), scratch(), ...extraArgs()], b.binaryen.none),
   ]);
   b.finish(name, stmts);
-  return { name, scratchBytes: matmulScratchBytes(spec) };
+  return { name, scratchBytes: matmulScratchBytes(spec, options) };
 }
 
 /** i32 matmul (rare): a plain triple loop, wrapping like Math.imul sums. */

@@ -22,6 +22,8 @@ export class ModuleContext {
   constructor(
     readonly binaryen: Binaryen,
     readonly mod: BinaryenModule,
+    /** Kernels may use relaxed-SIMD FMA (see useRelaxedSimd); fixed per module. */
+    readonly fma = false,
   ) {}
 
   /** A function name not used before in this module. */
