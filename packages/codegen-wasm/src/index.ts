@@ -22,7 +22,7 @@ export { simdMath, simdMathMaxError, type SimdMathName } from './simd-math.ts';
 export function ready(): Promise<void> {
   return loadBinaryen().then(() => undefined);
 }
-export { runtimeFeatures, type RuntimeFeatures } from './runtime-features.ts';
+export { runtimeFeatures, useRelaxedSimd, type RuntimeFeatures } from './runtime-features.ts';
 export { offThreadCompileAvailable } from './off-thread.ts';
 
 /** How compiling went in this process: the persistent cache, Binaryen, the compile worker. */
