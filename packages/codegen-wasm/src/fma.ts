@@ -1,8 +1,8 @@
 /**
- * @file x·y + z on f32x4 lanes, the step matmul tiles and the SIMD math polynomials repeat. Where
- * the module may use relaxed SIMD (WasmContext.fma) it is one `f32x4.relaxed_madd`, which V8
- * emits as a fused vfmadd where the CPU has one (one rounding instead of two, one instruction
- * and no product register), else a mul and an add; otherwise it is a mul and an add.
+ * @file x·y + z on f32x4 lanes, the step matmul tiles and SIMD-math polynomials repeat. Where the
+ * module may use relaxed SIMD (WasmContext.fma) it is one `f32x4.relaxed_madd`, which V8 compiles
+ * to a fused vfmadd on CPUs that have one (one rounding instead of two, one instruction, no
+ * product register) and to a mul and an add on others. Elsewhere it is a mul and an add.
  */
 import type { ExpressionRef } from './binaryen.ts';
 import type { WasmContext } from './function-builder.ts';
