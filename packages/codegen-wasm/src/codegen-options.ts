@@ -3,9 +3,11 @@
  * the compile worker (which receives them with each request) and the compile cache's key agree.
  */
 import { nodeProcess } from './node-builtins.ts';
-import { runtimeFeatures } from './runtime-features.ts';
+import { runtimeFeatures, useRelaxedSimd } from './runtime-features.ts';
 
 export interface CodegenOptions {
+  /** Emit relaxed-SIMD FMAs (see useRelaxedSimd); the module then needs an engine that has them. */
+  readonly relaxedSimd: boolean;
   /** The module imports a shared memory, and kernels above `minParallelWork` are split. */
   readonly threads: boolean;
   /**
@@ -25,5 +27,9 @@ export const DEFAULT_MIN_PARALLEL_WORK = 1 << 15;
 export function codegenOptions(): CodegenOptions {
   const raw = nodeProcess()?.env.KILN_PARALLEL_MIN_WORK;
   const min = raw !== undefined && raw !== '' && Number.isFinite(Number(raw)) ? Math.max(0, Number(raw)) : null;
-  return { threads: runtimeFeatures().threads, minParallelWork: min ?? DEFAULT_MIN_PARALLEL_WORK };
+  return {
+    relaxedSimd: useRelaxedSimd(),
+    threads: runtimeFeatures().threads,
+    minParallelWork: min ?? DEFAULT_MIN_PARALLEL_WORK,
+  };
 }

@@ -63,8 +63,10 @@ export function cacheDirectory(): string | null {
 
 /**
  * The key of a planned graph: a hash of its printed IR (shapes, dtypes, attributes, fused bodies
- * and regions), of its memory plan by value name, of Kiln's version and of the features the
- * runtime has. Value ids are process-local, so everything is named as the printer names it.
+ * and regions), of its memory plan by value name, of Kiln's version, of the features the runtime
+ * has and of the emit options (with and without relaxed-SIMD FMA the modules differ, and
+ * KILN_RELAXED_SIMD=0 must never load an FMA one). Value ids are process-local, so everything is
+ * named as the printer names it.
  */
 export function cacheKey(graph: Graph, plan: MemoryPlan, options: CodegenOptions): string | null {
   const fs = builtin<Fs>('node:fs');

@@ -97,7 +97,10 @@ export function emitModule(
     const ctx = new ModuleContext(binaryen, mod, options);
     const F = binaryen.Features;
     const threads = options.threads ? F.Atomics : 0;
-    mod.setFeatures(F.MVP | F.SIMD128 | F.BulkMemory | F.BulkMemoryOpt | F.NontrappingFPToInt | F.SignExt | threads);
+    const relaxed = options.relaxedSimd ? F.RelaxedSIMD : 0;
+    mod.setFeatures(
+      F.MVP | F.SIMD128 | F.BulkMemory | F.BulkMemoryOpt | F.NontrappingFPToInt | F.SignExt | threads | relaxed,
+    );
     mod.setMemory(1, 65536, null, [], options.threads, false, 'memory');
     mod.addMemoryImport('memory', 'kiln', 'memory', options.threads);
     const kernels = new Map(

@@ -25,6 +25,8 @@ function vectorGlobal(mod: BinaryenModule, binaryen: Binaryen, bytes: Uint8Array
 export interface WasmContext {
   readonly binaryen: Binaryen;
   readonly mod: BinaryenModule;
+  /** Multiply-adds may be relaxed-SIMD FMAs (fma.ts); the module enables Features.RelaxedSIMD. */
+  readonly fma?: boolean;
 }
 
 /** A value held in a local: each call emits a fresh `local.get`, so it may be used many times. */

@@ -25,7 +25,7 @@ export function ready(): Promise<void> {
   return loadBinaryen().then(() => undefined);
 }
 export { getNumThreads, setNumThreads } from './runtime/thread-settings.ts';
-export { runtimeFeatures, type RuntimeFeatures } from './runtime-features.ts';
+export { runtimeFeatures, useRelaxedSimd, type RuntimeFeatures } from './runtime-features.ts';
 export { offThreadCompileAvailable } from './off-thread.ts';
 
 /** How compiling went in this process: the persistent cache, Binaryen, the compile worker. */

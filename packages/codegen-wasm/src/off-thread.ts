@@ -20,7 +20,10 @@ export type WorkerReply =
   | { compiled: CompiledModule }
   | { error: { name: string; detail: string; location: SourceLocation | null; stack: string } };
 
-/** A request: the graph without tensor data (lowering needs types only) and its memory plan. */
+/**
+ * A request: the graph without tensor data (lowering needs types only), its memory plan, and the
+ * options this thread chose (the worker's environment is a copy taken when it started).
+ */
 export interface WorkerRequest {
   graph: Graph;
   plan: MemoryPlan;

@@ -5,6 +5,7 @@
  * only on cross-origin-isolated pages). Code generation asks here before emitting an optional
  * instruction, and the compile cache keys on the answer.
  */
+import { nodeProcess } from './node-builtins.ts';
 
 export interface RuntimeFeatures {
   /** Fixed-width SIMD (v128); Kiln's kernels require it. */
@@ -62,4 +63,15 @@ export function runtimeFeatures(): RuntimeFeatures {
     threads: typeof SharedArrayBuffer === 'function' && validates(SHARED_MEMORY_PROBE),
   });
   return detected;
+}
+
+/**
+ * Whether the next compile emits relaxed-SIMD fused multiply-adds (matmul tiles, the SIMD math
+ * polynomials): where the runtime has them, unless `KILN_RELAXED_SIMD=0`. relaxed_madd may be
+ * fused on one CPU and not on another, so results can differ in the last bits between machines;
+ * the variable trades that speed for bit-reproducibility. Read on every compile, so it can be
+ * toggled at run time; the answer travels with the compile (cache key, worker request).
+ */
+export function useRelaxedSimd(): boolean {
+  return runtimeFeatures().relaxedSimd && nodeProcess()?.env.KILN_RELAXED_SIMD !== '0';
 }

@@ -1,8 +1,9 @@
 /**
  * @file Fast f32x4 approximations of exp, expm1, log, log1p, tanh, sigmoid, erf, sin and cos,
  * built as Binaryen expressions. WebAssembly has no transcendental instructions, so the code
- * generator inlines these into its SIMD loops. Only standard SIMD128 is used (no relaxed SIMD,
- * hence no FMA).
+ * generator inlines these into its SIMD loops. They use standard SIMD128, plus relaxed-SIMD FMA
+ * for the polynomial steps where the module allows it (fma.ts, WasmContext.fma): the bounds below
+ * hold with and without it, and with relaxed_madd fused or not (the tests run both ways).
  *
  * They are written for speed within stated error bounds (`simdMathMaxError`, asserted by
  * test/simd-math.test.ts against Math in double rounded to f32). What makes them fast in V8:
@@ -24,6 +25,7 @@
  * and erf return +0.
  */
 import type { ExpressionRef } from './binaryen.ts';
+import { mulAdd } from './fma.ts';
 import type { FunctionBuilder, Vec } from './function-builder.ts';
 
 /** What an approximation needs from the function being built: locals and splat constants. */
@@ -68,10 +70,9 @@ export const simdMathMaxError: Record<SimdMathName, SimdMathErrorBound> = {
 
 /** c0 + x*(c1 + x*(c2 + ...)) by Horner's rule. */
 function horner(b: FunctionBuilder, x: Vec, coeffs: readonly number[]): ExpressionRef {
-  const f = b.mod.f32x4;
   return coeffs
     .slice(0, -1)
-    .reduceRight((acc, c) => f.add(f.mul(acc, x()), b.f32x4(c)), b.f32x4(coeffs[coeffs.length - 1]!));
+    .reduceRight((acc, c) => mulAdd(b.module, acc, x(), b.f32x4(c)), b.f32x4(coeffs[coeffs.length - 1]!));
 }
 
 /**
@@ -79,13 +80,12 @@ function horner(b: FunctionBuilder, x: Vec, coeffs: readonly number[]): Expressi
  * independent, so the dependency chain is half as long as Horner's.
  */
 function pairedHorner(b: FunctionBuilder, x: Vec, x2: Vec, coeffs: readonly number[]): ExpressionRef {
-  const f = b.mod.f32x4;
   const pairs: ExpressionRef[] = [];
   for (let k = 0; k < coeffs.length; k += 2) {
     const [c0, c1] = [coeffs[k]!, coeffs[k + 1]];
-    pairs.push(c1 === undefined ? b.f32x4(c0) : f.add(f.mul(x(), b.f32x4(c1)), b.f32x4(c0)));
+    pairs.push(c1 === undefined ? b.f32x4(c0) : mulAdd(b.module, x(), b.f32x4(c1), b.f32x4(c0)));
   }
-  return pairs.slice(0, -1).reduceRight((acc, pair) => f.add(f.mul(acc, x2()), pair), pairs[pairs.length - 1]!);
+  return pairs.slice(0, -1).reduceRight((acc, pair) => mulAdd(b.module, acc, x2(), pair), pairs[pairs.length - 1]!);
 }
 
 /** x clamped to [lo, hi] with one minps and one maxps; NaN stays NaN, as x is the first operand. */
@@ -147,9 +147,8 @@ const EXP_MIN = -88,
 
 /** e^r - 1 for the reduced r by `coeffs` (of (e^r - 1 - r) / r^2), accurate relative to itself. */
 function expm1Reduced(b: FunctionBuilder, r: Vec, coeffs: readonly number[]): ExpressionRef {
-  const f = b.mod.f32x4;
-  const r2 = b.hold(f.mul(r(), r()));
-  return f.add(r(), f.mul(r2(), pairedHorner(b, r, r2, coeffs)));
+  const r2 = b.hold(b.mod.f32x4.mul(r(), r()));
+  return mulAdd(b.module, r2(), pairedHorner(b, r, r2, coeffs), r());
 }
 
 /** x - n*ln2 in two parts, exact but for the last rounding. */
@@ -356,7 +355,7 @@ const sinKernel: Kernel = (b, x) => {
   const f = b.mod.f32x4;
   const { r, sum } = reducePi(b, x);
   const z = b.hold(f.mul(r(), r()));
-  const sinR = f.mul(r(), f.add(b.f32x4(1), f.mul(z(), horner(b, z, SIN_POLY))));
+  const sinR = f.mul(r(), mulAdd(b.module, z(), horner(b, z, SIN_POLY), b.f32x4(1)));
   return flipOnOddJ(b, sinR, sum);
 };
 
@@ -364,7 +363,7 @@ const cosKernel: Kernel = (b, x) => {
   const f = b.mod.f32x4;
   const { r, sum } = reducePi(b, x);
   const z = b.hold(f.mul(r(), r()));
-  const cosR = f.add(b.f32x4(1), f.mul(z(), horner(b, z, COS_POLY)));
+  const cosR = mulAdd(b.module, z(), horner(b, z, COS_POLY), b.f32x4(1));
   return flipOnOddJ(b, cosR, sum);
 };
 

@@ -15,8 +15,8 @@ export interface MathKernel {
 }
 
 /** map(src, dst, bytes): stores fn(load(src + k)) at dst + k for k = 0, 16, ... < bytes. */
-function addMapFunction(binaryen: Binaryen, mod: BinaryenModule, fn: SimdMathFn): void {
-  const b = new FunctionBuilder({ binaryen, mod }, 3);
+function addMapFunction(binaryen: Binaryen, mod: BinaryenModule, fn: SimdMathFn, fma: boolean): void {
+  const b = new FunctionBuilder({ binaryen, mod, fma }, 3);
   const [src, dst, bytes] = [0, 1, 2].map((i) => b.paramLocal(i)) as [Local, Local, Local];
   const offset = b.local();
   const at = (base: Local): ExpressionRef => mod.i32.add(base.get(), offset.get());
@@ -31,19 +31,22 @@ function addMapFunction(binaryen: Binaryen, mod: BinaryenModule, fn: SimdMathFn)
 }
 
 /** scalar(x: f32): lane 0 of fn(splat(x)). */
-function addScalarFunction(binaryen: Binaryen, mod: BinaryenModule, fn: SimdMathFn): void {
-  const b = new FunctionBuilder({ binaryen, mod }, [binaryen.f32]);
+function addScalarFunction(binaryen: Binaryen, mod: BinaryenModule, fn: SimdMathFn, fma: boolean): void {
+  const b = new FunctionBuilder({ binaryen, mod, fma }, [binaryen.f32]);
   b.finish('scalar', mod.f32x4.extract_lane(fn(b, mod.f32x4.splat(b.paramLocal(0).get())), 0), binaryen.f32);
   mod.addFunctionExport('scalar', 'scalar');
 }
 
-/** A module exporting `memory`, `map` and `scalar` for `fn`; the caller validates and disposes it. */
-export function buildMathModule(binaryen: Binaryen, fn: SimdMathFn): BinaryenModule {
+/**
+ * A module exporting `memory`, `map` and `scalar` for `fn`, with relaxed-SIMD multiply-adds when
+ * `fma`; the caller validates and disposes it.
+ */
+export function buildMathModule(binaryen: Binaryen, fn: SimdMathFn, fma = false): BinaryenModule {
   const mod = new binaryen.Module();
-  mod.setFeatures(binaryen.Features.MVP | binaryen.Features.SIMD128);
+  mod.setFeatures(binaryen.Features.MVP | binaryen.Features.SIMD128 | (fma ? binaryen.Features.RelaxedSIMD : 0));
   mod.setMemory(1, 65536, 'memory');
-  addMapFunction(binaryen, mod, fn);
-  addScalarFunction(binaryen, mod, fn);
+  addMapFunction(binaryen, mod, fn, fma);
+  addScalarFunction(binaryen, mod, fn, fma);
   return mod;
 }
 

@@ -1,4 +1,9 @@
-import { beforeAll, describe, expect, it } from '@jest/globals';
+/**
+ * Each approximation against Math, built both ways the backend builds it: with a mul and an add
+ * per polynomial step, and with relaxed-SIMD FMA (fused on this CPU if it has FMA; where V8 does
+ * not fuse relaxed_madd, it is the first way again).
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadBinaryen } from '../src/binaryen.ts';
 import { simdMath, simdMathMaxError, type SimdMathName } from '../src/simd-math.ts';
 import {
@@ -10,6 +15,7 @@ import {
   worstError,
   type MathKernel,
 } from './simd-math-harness.ts';
+import { enableRelaxedSimd } from './relaxed-engine.ts';
 
 interface MathCase {
   /** The exact function, in double. */
@@ -147,19 +153,38 @@ const cases: Record<SimdMathName, MathCase> = {
   },
 };
 
-describe.each(Object.keys(cases) as SimdMathName[])('simd %s', (name) => {
+let restoreEngine = () => {};
+beforeAll(async () => {
+  restoreEngine = await enableRelaxedSimd();
+});
+afterAll(() => restoreEngine());
+
+const variants = [
+  ['mul and add', false],
+  ['relaxed FMA', true],
+] as const;
+
+describe.each(
+  (Object.keys(cases) as SimdMathName[]).flatMap((name) => variants.map(([label, fma]) => [name, label, fma] as const)),
+)('simd %s (%s)', (name, _label, fma) => {
   const c = cases[name];
   const bound = simdMathMaxError[name];
   let kernel: MathKernel;
+  let wat = '';
 
   beforeAll(async () => {
-    const mod = buildMathModule(await loadBinaryen(), simdMath[name]);
+    const mod = buildMathModule(await loadBinaryen(), simdMath[name], fma);
     try {
       expect(mod.validate()).toBeTruthy();
+      wat = mod.emitText();
       kernel = await instantiateMathModule(mod);
     } finally {
       mod.dispose();
     }
+  });
+
+  it(fma ? 'evaluates its polynomials with relaxed_madd' : 'uses no relaxed SIMD', () => {
+    expect(wat.includes('f32x4.relaxed_madd')).toBe(fma);
   });
 
   const [shortLo, shortHi] = bound.shortcut ?? [NaN, NaN];

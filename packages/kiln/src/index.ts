@@ -22,6 +22,7 @@ export {
   KilnMemoryLimitError,
   MAX_MEMORY_BYTES,
   runtimeFeatures,
+  useRelaxedSimd,
   type RuntimeFeatures,
   type WasmStats,
   compileStats,

@@ -141,6 +141,27 @@ describe('a user project that installed the tarballs with npm', () => {
     expect(warm.firstCallMs).toBeLessThan(cold.firstCallMs / 2);
   });
 
+  it('tells the compile worker, per compile, whether to use relaxed-SIMD FMA', () => {
+    // Node 20 has relaxed SIMD only behind a flag (which Node 22+ rejects): run it both ways there.
+    const older = Number(process.versions.node.split('.')[0]) < 22;
+    const env: NodeJS.ProcessEnv = { ...process.env, KILN_CACHE: '0' };
+    delete env.KILN_RELAXED_SIMD;
+    for (const nodeArgs of older ? [[], ['--experimental-wasm-relaxed-simd']] : [[]]) {
+      const out = JSON.parse(
+        execFileSync(process.execPath, [...nodeArgs, 'relaxed-choice.mjs'], { cwd: project, encoding: 'utf8', env }),
+      ) as { relaxedSimd: boolean; offThreadCompiles: number; runs: { offThread: number; fma: boolean }[] };
+      expect(out.relaxedSimd).toBe(!older || nodeArgs.length > 0);
+      expect(out.offThreadCompiles).toBe(3);
+      // The middle compile ran with KILN_RELAXED_SIMD=0 set in the calling thread only.
+      const fma = out.relaxedSimd;
+      expect(out.runs).toEqual([
+        { offThread: 1, fma },
+        { offThread: 1, fma: false },
+        { offThread: 1, fma },
+      ]);
+    }
+  });
+
   it('lets two processes write the same entry at once, and a third reads it cleanly', async () => {
     const both = await Promise.all(
       [0, 1].map((): Promise<{ stdout: string }> =>

@@ -10,6 +10,7 @@
  * C holds partial sums between k blocks; the epilogue runs on the last one.
  */
 import type { Binaryen, BinaryenModule, ExpressionRef } from '../binaryen.ts';
+import { mulAdd } from '../fma.ts';
 import { FunctionBuilder, type Local, type WasmContext } from '../function-builder.ts';
 
 /** A matmul with static sizes: C[m,n] = op(A)[m,k] · op(B)[k,n]. */
@@ -67,7 +68,7 @@ export interface MatmulBlocking {
 /** Code-generation options. */
 export interface MatmulOptions {
   /** Use relaxed-SIMD `f32x4.relaxed_madd` (the module needs Features.RelaxedSIMD; Node 20 needs
-   *  --experimental-wasm-relaxed-simd). Off by default. */
+   *  --experimental-wasm-relaxed-simd). Off by default; the lowering passes its module's choice. */
   fma?: boolean;
   /** Overrides of the default block sizes (for tuning). */
   blocking?: Partial<MatmulBlocking>;
@@ -183,7 +184,7 @@ interface Gen extends WasmContext {
   spec: MatmulSpec;
   blk: MatmulBlocking;
   layouts: { a: PanelLayout; b: PanelLayout };
-  fma: boolean;
+  readonly fma: boolean;
   rowRange: boolean;
 }
 
@@ -397,17 +398,9 @@ function kStep(g: Gen, t: TileRegs, u: number): ExpressionRef[] {
   const out = t.bv.map((bv, v) => bv.set(mod.v128.load(u * blk.nr * 4 + v * 16, 16, t.pb.get())));
   t.acc.forEach((accRow, r) => {
     out.push(t.a.set(mod.v128.load32_splat(u * blk.mr * 4 + r * 4, 4, t.pa.get())));
-    accRow.forEach((acc, v) => out.push(acc.set(multiplyAdd(g, t.bv[v]!.get(), t.a.get(), acc.get()))));
+    accRow.forEach((acc, v) => out.push(acc.set(mulAdd(g, t.bv[v]!.get(), t.a.get(), acc.get()))));
   });
   return out;
-}
-
-/** x·y + acc: a mul and an add, or one relaxed fused multiply-add when `fma` is on. */
-function multiplyAdd(g: Gen, x: ExpressionRef, y: ExpressionRef, acc: ExpressionRef): ExpressionRef {
-  if (!g.fma) return g.mod.f32x4.add(acc, g.mod.f32x4.mul(x, y));
-  // binaryen.js has no wrapper for relaxed_madd; this is the C API call its wrappers make.
-  const capi = g.binaryen as unknown as { _BinaryenSIMDTernary(...args: number[]): ExpressionRef };
-  return capi._BinaryenSIMDTernary(g.mod.ptr, g.binaryen.RelaxedMaddVecF32x4, x, y, acc);
 }
 
 function zeroTile(g: Gen, t: TileRegs): ExpressionRef[] {

@@ -125,10 +125,10 @@ export function lowerMatmul(ctx: ModuleContext, node: Node): Kernel {
   const spec: MatmulSpec = { m, n, k, transA, transB, epilogue: epilogueOf(ctx, parts, root, m, n) };
   const kernel2d = ctx.uniqueName('matmul2d');
   // Threads split C by whole register tiles of rows (lo, hi, in tiles, follow scratch).
-  const tile = matmulRowTile();
+  const tile = matmulRowTile({ fma: ctx.fma });
   const tiles = Math.ceil(m / tile);
   const split = tiles > 1 && ctx.splits(sizeOf(batch) * m * n * k);
-  const options: MatmulOptions = { rowRange: split };
+  const options: MatmulOptions = { fma: ctx.fma, rowRange: split };
   addMatmulFunction(ctx.binaryen, ctx.mod, kernel2d, spec, options);
   const addressCount = (node.body ? node.body.params.length : 2) + 2;
   const name = ctx.uniqueName(node.op.replace('.', '_'));

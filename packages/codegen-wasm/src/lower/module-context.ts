@@ -25,10 +25,15 @@ export class ModuleContext {
   constructor(
     readonly binaryen: Binaryen,
     readonly mod: BinaryenModule,
-    readonly options: CodegenOptions = { threads: false, minParallelWork: Infinity },
+    readonly options: CodegenOptions = { relaxedSimd: false, threads: false, minParallelWork: Infinity },
   ) {}
 
   private nested = 0;
+
+  /** Kernels may use relaxed-SIMD FMA (see useRelaxedSimd); fixed per module. */
+  get fma(): boolean {
+    return this.options.relaxedSimd;
+  }
 
   /** Whether a kernel doing `work` steps is worth splitting across threads. */
   splits(work: number): boolean {

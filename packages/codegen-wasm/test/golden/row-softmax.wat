@@ -305,7 +305,6 @@
             (f32x4.add
              (local.get $31)
              (f32x4.add
-              (local.get $30)
               (f32x4.mul
                (local.get $32)
                (f32x4.add
@@ -334,6 +333,7 @@
                 )
                )
               )
+              (local.get $30)
              )
             )
             (i32x4.shl
