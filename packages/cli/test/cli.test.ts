@@ -319,7 +319,9 @@ describe('kiln inspect', () => {
     expect(threads.length).toBeGreaterThan(0);
     expect(threads.every((x) => x.threads === 2)).toBe(true);
     const text = await kiln(['inspect', MODELS, '--fn', 'affine'], { ...env, KILN_THREADS: '2' });
-    expect(text.stdout).toContain(`threads: ${threads.length} of ${threads.length} kernels split across 2 threads (#0 `);
+    expect(text.stdout).toContain(
+      `threads: ${threads.length} of ${threads.length} kernels split across 2 threads (#0 `,
+    );
     const one = await kiln(['inspect', MODELS, '--fn', 'affine'], { ...env, KILN_THREADS: '1' });
     expect(one.stdout).toContain('threads: every kernel runs on the calling thread');
   }, 180_000); // its runs queue behind the ones the file starts up front

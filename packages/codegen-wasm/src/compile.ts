@@ -107,7 +107,7 @@ function misfit(graph: Graph, plan: MemoryPlan, m: CompiledModule): string | nul
   if (m.printed.some((i) => nodes[i]!.op !== 'print')) return 'a print that is not a print node';
   const kernelOps = kernelNodes(graph, plan).map((n) => n.op);
   if (m.kernelOps.length !== kernelOps.length || m.kernelOps.some((op, i) => op !== kernelOps[i]))
-    return 'kernels that are not the graph\'s';
+    return "kernels that are not the graph's";
   if (m.splits.length !== kernelOps.length) return 'a split per kernel';
   return null;
 }

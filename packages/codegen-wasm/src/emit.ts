@@ -5,7 +5,7 @@
  * the few facts the runtime needs), so it can cross a thread or be stored on disk.
  */
 import { KilnError } from '@kiln-jit/core';
-import { CONSTANT_OP, nodeOutputs, type Graph, type MemoryPlan, type Node, type Value } from '@kiln-jit/tracer';
+import { CONSTANT_OP, type Graph, type MemoryPlan, type Node, type Value } from '@kiln-jit/tracer';
 import { binaryenSync, type BinaryenModule, type ExpressionRef } from './binaryen.ts';
 import { ModuleContext } from './lower/module-context.ts';
 import { lowerNode } from './lower/lower-node.ts';

@@ -11,7 +11,9 @@ describe('WasmMemory.alloc / release', () => {
     const reserved = memory.reservedBytes - empty;
     expect(reserved).toBe(sizes.reduce((a, b) => a + b, 0));
     // A fixed shuffle: every third, then the rest backwards.
-    const order = [...sizes.keys()].filter((i) => i % 3 === 0).concat([...sizes.keys()].filter((i) => i % 3 !== 0).reverse());
+    const order = [...sizes.keys()]
+      .filter((i) => i % 3 === 0)
+      .concat([...sizes.keys()].filter((i) => i % 3 !== 0).reverse());
     for (const i of order) memory.release(offsets[i]!, sizes[i]!);
     expect(memory.reservedBytes).toBe(empty);
     // One merged run: a block as large as everything fits at the first offset.

@@ -147,6 +147,8 @@ describe('a process with threads', () => {
   });
 
   it('KILN_THREADS that is not a count is a clear error', () => {
-    expect(() => runFixture({ KILN_THREADS: 'many' })).toThrow(/KILN_THREADS must be a whole number of threads >= 1, got 'many'/);
+    expect(() => runFixture({ KILN_THREADS: 'many' })).toThrow(
+      /KILN_THREADS must be a whole number of threads >= 1, got 'many'/,
+    );
   });
 });

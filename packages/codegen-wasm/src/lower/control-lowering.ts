@@ -56,7 +56,10 @@ function lowerRegion(ctx: ModuleContext, region: Graph): LoweredRegion {
   const kernels = new Map<Node, Kernel>();
   for (const n of planned.nodes) {
     if (n.op === CONSTANT_OP || (n.op === 'reshape' && plan.aliases.has(n.output))) continue;
-    kernels.set(n, ctx.inside(() => lowerNode(ctx, n)));
+    kernels.set(
+      n,
+      ctx.inside(() => lowerNode(ctx, n)),
+    );
   }
   return { graph: planned, plan, kernels, constants: new Map() };
 }

@@ -6,7 +6,13 @@ import type { Node, Value } from '@kiln-jit/tracer';
 import { FunctionBuilder, type Vec } from '../function-builder.ts';
 import type { ModuleContext } from './module-context.ts';
 import { evaluateNodes } from './dag.ts';
-import { broadcastStridesTo, contiguousStrides, emitStridedMap, stridedMapExtent, type MapSpec } from './strided-map.ts';
+import {
+  broadcastStridesTo,
+  contiguousStrides,
+  emitStridedMap,
+  stridedMapExtent,
+  type MapSpec,
+} from './strided-map.ts';
 import { sizeOf } from '@kiln-jit/core';
 import type { Kernel } from './kernel-types.ts';
 

@@ -58,15 +58,28 @@ export class ThreadPool {
   }
 
   /** Runs module `id`'s entry_mt on `threads` threads, this one included; returns when all are done. */
-  run(id: number, module: WebAssembly.Module, threads: number, scratchBytes: number, addresses: number[], entry: ParallelEntry): void {
+  run(
+    id: number,
+    module: WebAssembly.Module,
+    threads: number,
+    scratchBytes: number,
+    addresses: number[],
+    entry: ParallelEntry,
+  ): void {
     if (addresses.length > MAX_ENTRY_ADDRESSES) {
-      throw new KilnError(`wasm backend: a traced call with ${addresses.length} tensors is more than ${MAX_ENTRY_ADDRESSES}`, null);
+      throw new KilnError(
+        `wasm backend: a traced call with ${addresses.length} tensors is more than ${MAX_ENTRY_ADDRESSES}`,
+        null,
+      );
     }
     const c = this.control;
     for (let t = 1; t < threads; t++) {
       // Claim the worker for this call (one still finishing the last call is claimed already);
       // one that ended while idle is started again.
-      if (this.workers[t] && Atomics.compareExchange(c, CONTROL.state + t, CONTROL.IDLE, CONTROL.CLAIMED) === CONTROL.GONE) {
+      if (
+        this.workers[t] &&
+        Atomics.compareExchange(c, CONTROL.state + t, CONTROL.IDLE, CONTROL.CLAIMED) === CONTROL.GONE
+      ) {
         this.workers[t] = null;
       }
       const w = (this.workers[t] ??= this.start(t));
@@ -143,8 +156,10 @@ export class ThreadPool {
       for (let seen = Atomics.load(this.control, slot); seen !== call; seen = Atomics.load(this.control, slot)) {
         Atomics.wait(this.control, slot, seen, 100);
       }
-      const message = this.threads.receiveMessageOnPort(this.workers[t]!.port)?.message as { error?: string } | undefined;
-      if (message?.error && !reported) reported = new KilnError(`wasm backend: a kernel thread failed: ${message.error}`, null);
+      const message = this.threads.receiveMessageOnPort(this.workers[t]!.port)?.message as
+        { error?: string } | undefined;
+      if (message?.error && !reported)
+        reported = new KilnError(`wasm backend: a kernel thread failed: ${message.error}`, null);
     }
     Atomics.store(words, BARRIER_ARRIVED / 4, 0);
     Atomics.store(words, BARRIER_ABORT / 4, 0);
@@ -172,7 +187,10 @@ export function noticeOneThread(why: string): void {
 export function threadPool(memory: WasmMemory): ThreadPool | null {
   if (pool === undefined) {
     const threads = builtin<WorkerThreads>('node:worker_threads');
-    pool = threads?.receiveMessageOnPort && memory.memory.buffer instanceof SharedArrayBuffer ? new ThreadPool(memory, threads) : null;
+    pool =
+      threads?.receiveMessageOnPort && memory.memory.buffer instanceof SharedArrayBuffer
+        ? new ThreadPool(memory, threads)
+        : null;
     if (!pool) noticeOneThread('kernel threads need Node worker_threads, which this runtime lacks');
   }
   return pool;
