@@ -141,6 +141,21 @@ describe('a user project that installed the tarballs with npm', () => {
     expect(warm.firstCallMs).toBeLessThan(cold.firstCallMs / 2);
   });
 
+  it('splits a traced call across 2 kernel threads, and the process exits on its own', () => {
+    const started = performance.now();
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['threads-exit.mjs'], {
+        cwd: project,
+        encoding: 'utf8',
+        env: { ...process.env, KILN_CACHE: '0' },
+        timeout: 60_000,
+      }),
+    ) as { threads: number[]; workersStarted: number; agrees: boolean };
+    expect(out).toEqual({ threads: [2, 2], workersStarted: 1, agrees: true });
+    // Idle workers end after 2 s; an unref'd pool lets the process go well before that.
+    expect(performance.now() - started).toBeLessThan(30_000);
+  });
+
   it('tells the compile worker, per compile, whether to use relaxed-SIMD FMA', () => {
     // Node 20 has relaxed SIMD only behind a flag (which Node 22+ rejects): run it both ways there.
     const older = Number(process.versions.node.split('.')[0]) < 22;

@@ -1,0 +1,17 @@
+// One traced call that splits across 2 kernel threads, then nothing: the process must end on its
+// own (the workers are unref'd). Prints what ran.
+import * as k from 'kiln-jit';
+
+k.setNumThreads(2);
+const f = k.trace((x, w) => k.softmax(k.matmul(x, w), -1));
+const x = k.randomNormal([256, 256], { seed: 1 });
+const w = k.randomNormal([256, 256], { seed: 2 });
+const got = f(x, w).dataSync();
+const want = k.softmax(k.matmul(x, w), -1).dataSync();
+console.log(
+  JSON.stringify({
+    threads: f.inspect(x, w).kernels.map((kernel) => kernel.threads),
+    workersStarted: k.compileStats().threads.workersStarted,
+    agrees: got.every((v, i) => Math.abs(v - want[i]) <= 2e-5 + 2e-4 * Math.abs(want[i])),
+  }),
+);
