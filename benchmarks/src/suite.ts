@@ -8,7 +8,7 @@ import { memoryProfile } from './memory.ts';
 import type { Progress } from './progress.ts';
 import type { Skipped } from './results.ts';
 import { supports } from './runners.ts';
-import { isKilnMode, type Mode, type Workload } from './workloads/index.ts';
+import { baseMode, isTfjsMode, type Mode, type PeerMode, type Workload } from './workloads/index.ts';
 
 export interface SuiteOptions {
   readonly workloads: readonly Workload[];
@@ -35,10 +35,17 @@ export function delayFor(delays: ReadonlyMap<string, number>, workload: string, 
 
 /** Why `workload` is not run in `mode`, or null when it is. */
 export function skipReason(workload: Workload, mode: Mode, quick: boolean): string | null {
-  if (!supports(workload, mode))
-    return (!isKilnMode(mode) && workload.unsupportedPeers?.[mode]) || workload.peerNote || 'no TensorFlow.js version';
-  if (quick && workload.quickSkips?.includes(mode)) return 'left out of the quick suite';
+  if (!supports(workload, mode)) return peerSkipReason(workload, mode as PeerMode);
+  if (quick && workload.quickSkips?.includes(baseMode(mode))) return 'left out of the quick suite';
   return null;
+}
+
+/** The workload's reason for this peer, else the reason it has no peer version at all. */
+function peerSkipReason(workload: Workload, mode: PeerMode): string {
+  const given = workload.unsupportedPeers?.[mode];
+  if (given) return given;
+  if (!workload.tfjs && !workload.jax) return workload.peerNote ?? 'no peer version';
+  return isTfjsMode(mode) ? 'no TensorFlow.js version' : 'no jax-js version';
 }
 
 export async function runSuite(options: SuiteOptions): Promise<SuiteOutcome> {

@@ -21,6 +21,7 @@ import {
   type Tensor,
 } from 'kiln-jit';
 import type * as tfjs from '@tensorflow/tfjs-core';
+import { jaxMlpStep } from './mlp-jax.ts';
 import { readTensors, tfProgram, toTf } from './tensors.ts';
 import type { Tf, Workload } from './types.ts';
 
@@ -107,6 +108,13 @@ function mlpWorkload(optimizer: OptimizerName): Workload {
         opt,
       ]);
     },
+    jax: (jax) =>
+      jaxMlpStep(jax, {
+        layers: initialWeights(),
+        batch: batch(),
+        classes: CLASSES,
+        optimizer: optimizer === 'sgd' ? { name: 'sgd', rate: SGD_RATE } : { name: 'adam', rate: ADAM_RATE },
+      }),
   };
 }
 

@@ -21,8 +21,9 @@ import {
   zeros,
   type Tensor,
 } from 'kiln-jit';
+import type { Array as JaxArray } from '@jax-js/jax';
 import type * as tfjs from '@tensorflow/tfjs-core';
-import { readTensors, tfProgram, toTf } from './tensors.ts';
+import { jaxProgram, readTensors, tfProgram, toJax, toTf } from './tensors.ts';
 import type { Tf, Workload } from './types.ts';
 
 const BATCH = 64;
@@ -141,5 +142,13 @@ export const conv3x3GemmWorkload: Workload = {
   tfjs(tf) {
     const [a, b] = gemmInputs().map((t) => toTf(tf, t));
     return tfProgram(tf, () => tf.matMul(a as tfjs.Tensor2D, b as tfjs.Tensor2D), [a!, b!]);
+  },
+  jax(jax) {
+    const [a, b] = gemmInputs().map((t) => toJax(jax, t)) as [JaxArray, JaxArray];
+    const product = jax.jit((x: JaxArray, y: JaxArray) => jax.numpy.matmul(x, y));
+    return jaxProgram(
+      () => product(a.ref, b.ref),
+      () => [a, b, product],
+    );
   },
 };
