@@ -1,5 +1,6 @@
 /** @file Layer normalization over the last axis of a 4096×1024 matrix, with scale and shift. */
 import { layerNorm, randomNormal, type Tensor } from 'kiln-jit';
+import { jaxLayerNorm } from './jax-ops.ts';
 import { jaxProgram, readTensors, tfProgram, toJax, toTf } from './tensors.ts';
 import type { Array as JaxArray } from '@jax-js/jax';
 import type { Workload } from './types.ts';
@@ -34,16 +35,7 @@ export const layerNormWorkload: Workload = {
   },
   jax(jax) {
     const [x, gamma, beta] = inputs().map((t) => toJax(jax, t)) as [JaxArray, JaxArray, JaxArray];
-    const np = jax.numpy;
-    // Centred before squaring, as tf.moments and Kiln do (nn.standardize takes E[x²] - E[x]²).
-    const layerNorm = jax.jit((v: JaxArray, g: JaxArray, b: JaxArray) => {
-      const centred = v.ref.sub(np.mean(v, -1, { keepdims: true }));
-      const variance = np.mean(np.square(centred.ref), -1, { keepdims: true });
-      return centred
-        .div(np.sqrt(variance.add(EPSILON)))
-        .mul(g)
-        .add(b);
-    });
+    const layerNorm = jax.jit((v: JaxArray, g: JaxArray, b: JaxArray) => jaxLayerNorm(jax, v, g, b, EPSILON));
     return jaxProgram(
       () => layerNorm(x.ref, gamma.ref, beta.ref),
       () => [x, gamma, beta, layerNorm],

@@ -17,6 +17,7 @@ import {
   softmaxCrossEntropy,
   tensor,
   valueAndGrad,
+  transpose,
   Variable,
   zeros,
   type Tensor,
@@ -122,6 +123,20 @@ export const conv3x3Workload: Workload = {
   tfjs(tf) {
     const [x, f] = convInputs().map((t) => toTf(tf, t));
     return tfProgram(tf, () => tf.conv2d(x as tfjs.Tensor4D, f as tfjs.Tensor4D, 1, 'same'), [x!, f!]);
+  },
+  peerNote:
+    'jax-js convolves NCHW with OIHW filters: its inputs are laid out so beforehand, and its output is transposed back to NHWC inside each call',
+  jax(jax) {
+    const [nhwc, hwio] = convInputs();
+    const x = toJax(jax, transpose(nhwc, [0, 3, 1, 2]));
+    const f = toJax(jax, transpose(hwio, [3, 2, 0, 1]));
+    const conv = jax.jit((input: JaxArray, filter: JaxArray) =>
+      jax.numpy.transpose(jax.lax.conv(input, filter, [1, 1], 'SAME'), [0, 2, 3, 1]),
+    );
+    return jaxProgram(
+      () => conv(x.ref, f.ref),
+      () => [x, f, conv],
+    );
   },
 };
 
