@@ -8,7 +8,7 @@ import { memoryProfile } from './memory.ts';
 import type { Progress } from './progress.ts';
 import type { Skipped } from './results.ts';
 import { supports } from './runners.ts';
-import { baseMode, isTfjsMode, type Mode, type PeerMode, type Workload } from './workloads/index.ts';
+import { baseMode, isTfjsMode, threadsOf, type Mode, type PeerMode, type Workload } from './workloads/index.ts';
 
 export interface SuiteOptions {
   readonly workloads: readonly Workload[];
@@ -70,11 +70,9 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteOutcome> {
     if (options.memory && measured.length) {
       progress.step(`${w.id} · memory`);
       try {
-        const peaks = await memoryProfile(
-          w.id,
-          measured.map((m) => m.mode),
-          Math.max(2, w.checkCalls),
-        );
+        const peaks: Partial<Record<Mode, number>> = {};
+        for (const group of memoryGroups(measured.map((m) => m.mode)))
+          Object.assign(peaks, await memoryProfile(w.id, group, Math.max(2, w.checkCalls)));
         for (const m of measured) m.peakMemoryBytes = peaks[m.mode];
       } catch (e) {
         progress.log(`${w.id} · memory failed: ${firstLine(e)}`);
@@ -84,6 +82,16 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteOutcome> {
   }
   progress.stop();
   return { measurements, skipped, calibrationMs: runCalibration(measurements) };
+}
+
+/**
+ * Modes that can share one memory probe: the Wasm rows on more threads each get a child of their
+ * own, since they share Kiln's Wasm memory with the one-thread row and it only ever grows.
+ */
+export function memoryGroups(modes: readonly Mode[]): Mode[][] {
+  const alone = (m: Mode) => (threadsOf(m) ?? 1) > 1;
+  const shared = modes.filter((m) => !alone(m));
+  return [...(shared.length ? [shared] : []), ...modes.filter(alone).map((m) => [m])];
 }
 
 /**

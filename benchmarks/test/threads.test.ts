@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { getNumThreads, randomNormal, setNumThreads, type Tensor } from 'kiln-jit';
 import { parseOptions, UsageError } from '../src/options.ts';
 import { createRunner } from '../src/runners.ts';
+import { memoryGroups } from '../src/suite.ts';
 import { formatTable } from '../src/table.ts';
 import { defaultThreadCounts, withThreads } from '../src/threads.ts';
 import { readTensors } from '../src/workloads/tensors.ts';
@@ -95,6 +96,17 @@ describe('a Wasm row under its thread count', () => {
     ]);
     one.dispose();
     two.dispose();
+  });
+});
+
+describe('the memory probe', () => {
+  it('gives each Wasm row on more threads a child process of its own (Wasm memories only grow)', () => {
+    expect(memoryGroups(['eager', 'wasm', 'wasm-2t', 'wasm-4t', 'jax-js'])).toEqual([
+      ['eager', 'wasm', 'jax-js'],
+      ['wasm-2t'],
+      ['wasm-4t'],
+    ]);
+    expect(memoryGroups(['wasm-2t'])).toEqual([['wasm-2t']]);
   });
 });
 
