@@ -17,7 +17,7 @@ import {
 } from './workloads/index.ts';
 
 export const USAGE = `usage: pnpm bench [options]        (pnpm bench:quick = pnpm bench --quick)
-  --quick                 shorter budgets, no memory pass, matmul 1024 only in the fast modes (under 2 minutes)
+  --quick                 shorter budgets, no memory pass, matmul 1024 only in the fast modes (about 2 minutes)
   --only IDS              comma-separated workloads (default all): ${WORKLOADS.map((w) => w.id).join(', ')}
   --modes MODES           comma-separated modes (default all): ${MODES.join(', ')}
   --threads LIST          thread counts of the wasm mode, one row each: wasm (1 thread), wasm-2t, ...
