@@ -5,15 +5,26 @@
  */
 import { formatMs } from './format.ts';
 import { findMeasurement, type BenchResults } from './results.ts';
-import type { Mode } from './workloads/index.ts';
+import { threadsOf, type BaseMode, type Mode } from './workloads/index.ts';
 
-export const MODE_COLORS: Record<Mode, string> = {
+export const MODE_COLORS: Record<BaseMode, string> = {
   eager: '#9aa0a6',
   interpreter: '#e8a33d',
   wasm: '#c2410c',
   'tfjs-wasm': '#1d6fd1',
   'tfjs-cpu': '#8ab8ef',
+  'jax-js': '#2e9d5b',
 };
+
+/** Wasm rows on more threads get darker shades of the Wasm colour. */
+const THREADED_COLORS = ['#9a3412', '#7c2d12', '#431407'];
+
+export function modeColor(mode: Mode): string {
+  const threads = threadsOf(mode);
+  if (threads === null || threads === 1) return MODE_COLORS[mode as BaseMode];
+  // 2-3 threads, 4-7, 8 and more.
+  return THREADED_COLORS[Math.min(Math.floor(Math.log2(threads)), THREADED_COLORS.length) - 1]!;
+}
 
 const WIDTH = 980;
 const LABEL_WIDTH = 150;
@@ -23,6 +34,7 @@ const TOP = 120;
 const BAR = 13;
 const BAR_GAP = 2;
 const GROUP_GAP = 16;
+const LEGEND_COLUMNS = 7;
 const FONT = 'font-family="Helvetica, Arial, sans-serif"';
 
 function escapeXml(text: string): string {
@@ -65,10 +77,12 @@ export function renderChart(results: BenchResults): string {
     ),
   ];
   results.modes.forEach((mode, i) => {
-    const lx = 20 + i * 130;
+    // Seven entries a line; thread-count rows can make more modes than one line holds.
+    const lx = 20 + (i % LEGEND_COLUMNS) * 130;
+    const ly = 66 + Math.floor(i / LEGEND_COLUMNS) * 18;
     parts.push(
-      `<rect x="${lx}" y="66" width="14" height="14" fill="${MODE_COLORS[mode]}"/>`,
-      text(lx + 20, 78, mode, 'font-size="12" fill="#202124"'),
+      `<rect x="${lx}" y="${ly}" width="14" height="14" fill="${modeColor(mode)}"/>`,
+      text(lx + 20, ly + 12, mode, 'font-size="12" fill="#202124"'),
     );
   });
   for (const d of decades) {
@@ -107,7 +121,7 @@ export function renderChart(results: BenchResults): string {
       }
       const end = Math.max(x(meas.medianMs), PLOT_LEFT + 1);
       parts.push(
-        `<rect x="${PLOT_LEFT}" y="${y}" width="${(end - PLOT_LEFT).toFixed(1)}" height="${BAR}" fill="${MODE_COLORS[mode]}"><title>${escapeXml(`${w.id} · ${mode}: ${formatMs(meas.medianMs)}`)}</title></rect>`,
+        `<rect x="${PLOT_LEFT}" y="${y}" width="${(end - PLOT_LEFT).toFixed(1)}" height="${BAR}" fill="${modeColor(mode)}"><title>${escapeXml(`${w.id} · ${mode}: ${formatMs(meas.medianMs)}`)}</title></rect>`,
       );
       parts.push(text(end + 4, y + BAR - 3, formatMs(meas.medianMs), 'font-size="10" fill="#3c4043"'));
     });

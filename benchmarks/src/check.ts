@@ -1,20 +1,23 @@
 /**
  * @file The correctness check: every workload runs once (training steps a few times) in each
- * mode, and each mode's numbers must match eager's. Traced-wasm computes in f32 with its own
- * exp/tanh approximations and reassociated sums, and TensorFlow.js has its own kernels, so each
- * gets a band; `atol` is relative to the largest magnitude of the reference, so tiny gradients
+ * mode (each Wasm thread count a mode of its own), and each mode's numbers must match eager's.
+ * Traced-wasm computes in f32 with its own exp/tanh approximations and reassociated sums (split
+ * differently across threads), and TensorFlow.js and jax-js have their own kernels, so each gets
+ * a band; `atol` is relative to the largest magnitude of the reference, so tiny gradients
  * are judged on the scale of their own tensor.
  */
 import { createRunner } from './runners.ts';
 import { skipReason } from './suite.ts';
-import type { Mode, Tolerance, Workload } from './workloads/index.ts';
+import { baseMode, type BaseMode, type Mode, type Tolerance, type Workload } from './workloads/index.ts';
 
-export const TOLERANCES: Record<Mode, Tolerance> = {
+/** By base mode: every Wasm thread count gets the `wasm` band. */
+export const TOLERANCES: Record<BaseMode, Tolerance> = {
   eager: { rtol: 0, atol: 0 },
   interpreter: { rtol: 1e-5, atol: 1e-6 },
   wasm: { rtol: 2e-4, atol: 2e-5 },
   'tfjs-wasm': { rtol: 1e-3, atol: 1e-4 },
   'tfjs-cpu': { rtol: 1e-3, atol: 1e-4 },
+  'jax-js': { rtol: 1e-3, atol: 1e-4 },
 };
 
 export interface CheckOutcome {
@@ -65,8 +68,15 @@ export async function checkWorkload(workload: Workload, modes: readonly Mode[]):
       outcomes.push({ workload: workload.id, mode, mismatch: null, skipped: reason });
       continue;
     }
-    const actual = await checkResult(workload, mode);
-    outcomes.push({ workload: workload.id, mode, mismatch: firstMismatch(actual, reference, TOLERANCES[mode]) });
+    // A mode that throws fails the check for that workload alone, saying why.
+    const actual = await checkResult(workload, mode).catch((e: unknown) =>
+      e instanceof Error ? e : new Error(String(e)),
+    );
+    const mismatch =
+      actual instanceof Error
+        ? `failed: ${actual.message.split('\n')[0]}`
+        : firstMismatch(actual, reference, TOLERANCES[baseMode(mode)]);
+    outcomes.push({ workload: workload.id, mode, mismatch });
   }
   return outcomes;
 }

@@ -8,6 +8,8 @@
  * every measurement stays over the threshold and a bootstrap of the same statistic (first quartile
  * of the pooled normalized samples over the baseline's) is confident that it is past the
  * threshold. Noise rarely survives all of that; a real slowdown does. Peers are shown but never gated.
+ * Rows are matched by workload and mode, and each Wasm thread count is a mode of its own, so a
+ * row only one side has (a thread count the other run did not measure) is listed, not judged.
  */
 import type { Measurement } from './measure.ts';
 import { findMeasurement, type BenchResults } from './results.ts';
@@ -56,6 +58,8 @@ export interface GateReport {
   readonly regressions: readonly string[];
   /** Kiln measurements of the baseline that this run did not make. */
   readonly missing: readonly string[];
+  /** Kiln measurements of this run that the baseline lacks (e.g. a new thread count): not compared. */
+  readonly added?: readonly string[];
   readonly passed: boolean;
 }
 
@@ -80,9 +84,11 @@ export async function compareWithBaseline(
 ): Promise<GateReport> {
   const limit = 1 + options.thresholdPercent / 100;
   const verdicts: Verdict[] = [];
+  const added: string[] = [];
   for (const m of current.measurements.filter((x) => isKilnMode(x.mode))) {
     const base = findMeasurement(baseline, m.workload, m.mode);
-    if (base)
+    if (!base) added.push(label(m.workload, m.mode));
+    else
       verdicts.push(
         await judge(
           m,
@@ -105,6 +111,7 @@ export async function compareWithBaseline(
     verdicts,
     regressions,
     missing,
+    added,
     passed: regressions.length === 0,
   };
 }
@@ -173,6 +180,7 @@ export function formatGateReport(report: GateReport): string[] {
     }
   }
   for (const m of report.missing) lines.push(`  not measured ${m} (in the baseline only)`);
+  for (const m of report.added ?? []) lines.push(`  new          ${m} (not in the baseline: not compared)`);
   const counts = (s: VerdictStatus) => report.verdicts.filter((v) => v.status === s).length;
   lines.push(
     `${report.passed ? 'PASS' : 'FAIL'}: ${report.verdicts.length} compared, ${counts('ok')} within ${report.thresholdPercent}%, ` +

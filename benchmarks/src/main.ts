@@ -10,12 +10,13 @@ import { checkWorkload } from './check.ts';
 import { compareWithBaseline, DEFAULT_GATE, formatGateReport } from './gate.ts';
 import { measure } from './measure.ts';
 import { parseOptions, UsageError, USAGE, type CliOptions } from './options.ts';
+import { jaxVersion } from './peers/jax.ts';
 import { tfjsVersion } from './peers/tfjs.ts';
 import { createProgress } from './progress.ts';
 import { machineInfo, readResults, RESULTS_FORMAT, writeResults, type BenchResults } from './results.ts';
 import { delayFor, runSuite } from './suite.ts';
 import { formatTable } from './table.ts';
-import { isKilnMode } from './workloads/index.ts';
+import { isTfjsMode } from './workloads/index.ts';
 
 export interface Output {
   /** The table and reports. */
@@ -64,8 +65,10 @@ async function runCheck(options: CliOptions, output: Output): Promise<number> {
 
 async function runBenchmarks(options: CliOptions, output: Output): Promise<number> {
   const started = performance.now();
-  const peers = options.modes.some((m) => !isKilnMode(m));
-  const machine = machineInfo(peers ? await tfjsVersion() : undefined);
+  const machine = machineInfo({
+    ...(options.modes.some(isTfjsMode) ? { tfjs: await tfjsVersion() } : {}),
+    ...(options.modes.includes('jax-js') ? { jaxJs: jaxVersion() } : {}),
+  });
   const progress = createProgress(options.quiet ? null : output.progressStream);
   const suite = await runSuite({ ...options, progress });
   const results: BenchResults = {
@@ -81,6 +84,7 @@ async function runBenchmarks(options: CliOptions, output: Output): Promise<numbe
       ...(peerNote ? { peerNote } : {}),
     })),
     modes: options.modes,
+    threads: options.threads,
     measurements: suite.measurements,
     skipped: suite.skipped,
     calibrationMs: suite.calibrationMs,

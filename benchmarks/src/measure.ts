@@ -10,7 +10,7 @@ import { calibrationKernel } from './calibration.ts';
 import { collectGarbage } from './gc.ts';
 import { createRunner } from './runners.ts';
 import { mad, median, quantile } from './stats.ts';
-import type { Mode, Workload } from './workloads/index.ts';
+import { threadsOf, type Mode, type Workload } from './workloads/index.ts';
 
 /** How long to measure each workload and mode. */
 export interface Budget {
@@ -49,6 +49,8 @@ const KEPT_SAMPLES = 200;
 export interface Measurement {
   readonly workload: string;
   readonly mode: Mode;
+  /** Kiln's thread count (Wasm modes only; also in the mode's name). */
+  readonly threads?: number;
   readonly medianMs: number;
   readonly p25Ms: number;
   readonly p75Ms: number;
@@ -171,9 +173,11 @@ export async function measure(workload: Workload, mode: Mode, { budget, delay }:
     const calibrationBefore = calibrate(budget);
     const { wall, cpu } = sampleCalls(call, budget);
     const calibrationMs = (calibrationBefore + calibrate(budget)) / 2;
+    const threads = threadsOf(mode);
     return {
       workload: workload.id,
       mode,
+      ...(threads !== null ? { threads } : {}),
       medianMs: median(wall),
       p25Ms: quantile(wall, 0.25),
       p75Ms: quantile(wall, 0.75),

@@ -6,7 +6,7 @@
  */
 import { collectGarbage } from './gc.ts';
 import { createRunner } from './runners.ts';
-import { MODES, selectWorkloads, type Mode } from './workloads/index.ts';
+import { parseMode, selectWorkloads, type Mode } from './workloads/index.ts';
 
 /** External memory counts ArrayBuffers and WebAssembly memories (their growth included). */
 function memoryLevel(): number {
@@ -16,7 +16,10 @@ function memoryLevel(): number {
 
 const [id, modeList, callsArg] = process.argv.slice(2);
 const [workload] = selectWorkloads([id ?? '']);
-const modes = (modeList ?? '').split(',').filter((m): m is Mode => (MODES as readonly string[]).includes(m));
+const modes = (modeList ?? '')
+  .split(',')
+  .map(parseMode)
+  .filter((m): m is Mode => m !== null);
 const calls = Number(callsArg ?? 2);
 const peaks: Partial<Record<Mode, number>> = {};
 /** A full GC, twice around a turn of the event loop: freed ArrayBuffers leave `external` late. */

@@ -3,7 +3,8 @@
  * long-lived process the numbers would depend on what ran before (WebAssembly memories only
  * grow; garbage from earlier workloads is collected at unpredictable times). In the child each
  * mode is set up after a full GC and sampled after setup and after every call; Kiln's Wasm
- * memory and tfjs-wasm's heap are each used by one mode only, so their growth is that mode's.
+ * memory, tfjs-wasm's heap and jax-js's Wasm memory are each used by one mode only, so their
+ * growth is that mode's (a Wasm row on more threads gets a child of its own: see memoryGroups).
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

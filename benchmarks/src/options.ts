@@ -4,14 +4,27 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_GATE } from './gate.ts';
 import { FULL_BUDGET, QUICK_BUDGET, type Budget } from './measure.ts';
-import { MODES, PEER_MODES, WORKLOADS, selectWorkloads, type Mode, type Workload } from './workloads/index.ts';
+import { defaultThreadCounts, expandThreads } from './threads.ts';
+import {
+  MODES,
+  PEER_MODES,
+  WORKLOADS,
+  parseMode,
+  selectWorkloads,
+  type BaseMode,
+  type Mode,
+  type Workload,
+} from './workloads/index.ts';
 
 export const USAGE = `usage: pnpm bench [options]        (pnpm bench:quick = pnpm bench --quick)
-  --quick                 shorter budgets, no memory pass, matmul 1024 only in the fast modes (under 2 minutes)
+  --quick                 shorter budgets, no memory pass, matmul 1024 only in the fast modes (about 2 minutes)
   --only IDS              comma-separated workloads (default all): ${WORKLOADS.map((w) => w.id).join(', ')}
   --modes MODES           comma-separated modes (default all): ${MODES.join(', ')}
-  --no-peers              leave out the TensorFlow.js modes
-  --check                 no timing: check that every workload's result agrees across modes
+  --threads LIST          thread counts of the wasm mode, one row each: wasm (1 thread), wasm-2t, ...
+                          (default ${defaultThreadCounts().join(',')}: 1 thread, which older baselines and the single-threaded
+                          peers compare with, plus Kiln's default count, KILN_THREADS or the cores, when it differs)
+  --no-peers              leave out the peer modes (TensorFlow.js and jax-js)
+  --check                 no timing: check that every workload's result agrees across modes (and thread counts)
   --out FILE              results JSON (default benchmarks/results/latest.json)
   --save FILE             also save the results as a baseline
   --compare FILE          compare with a baseline; exit 1 when a workload regressed
@@ -31,7 +44,10 @@ export interface CliOptions {
   readonly quiet: boolean;
   readonly memory: boolean;
   readonly workloads: readonly Workload[];
+  /** The modes in table order, `wasm` expanded to one mode per thread count. */
   readonly modes: readonly Mode[];
+  /** Thread counts of the Wasm rows. */
+  readonly threads: readonly number[];
   readonly budget: Budget;
   readonly out: string;
   readonly save: string | null;
@@ -67,6 +83,14 @@ function positiveNumber(name: string, value: string | undefined, fallback: numbe
   return n;
 }
 
+/** A comma-separated list of whole thread counts >= 1, duplicates dropped. */
+function threadCounts(value: string): number[] {
+  const counts = list(value).map(Number);
+  if (counts.length === 0 || counts.some((n) => !Number.isInteger(n) || n < 1))
+    throw new UsageError(`--threads takes whole numbers >= 1 separated by commas, got ${JSON.stringify(value)}`);
+  return [...new Set(counts)];
+}
+
 function parseDelays(specs: readonly string[], workloads: readonly Workload[]): Map<string, number> {
   const delays = new Map<string, number>();
   for (const spec of specs) {
@@ -74,8 +98,7 @@ function parseDelays(specs: readonly string[], workloads: readonly Workload[]): 
     if (!match) throw new UsageError(`--inject-delay takes WORKLOAD[:MODE]=PERCENT, got ${JSON.stringify(spec)}`);
     const [, id, mode, percent] = match;
     if (!workloads.some((w) => w.id === id)) throw new UsageError(`--inject-delay: ${id} is not a selected workload`);
-    if (mode !== undefined && !(MODES as readonly string[]).includes(mode))
-      throw new UsageError(`--inject-delay: unknown mode ${mode}`);
+    if (mode !== undefined && parseMode(mode) === null) throw new UsageError(`--inject-delay: unknown mode ${mode}`);
     delays.set(mode ? `${id}:${mode}` : id!, Number(percent) / 100);
   }
   return delays;
@@ -103,6 +126,7 @@ export function parseOptions(args: readonly string[]): CliOptions {
         threshold: { type: 'string' },
         retries: { type: 'string' },
         time: { type: 'string' },
+        threads: { type: 'string' },
         'inject-delay': { type: 'string', multiple: true },
       },
       strict: true,
@@ -121,6 +145,7 @@ export function parseOptions(args: readonly string[]): CliOptions {
   const modes = values.modes ? list(values.modes) : [...MODES];
   const unknown = modes.filter((m) => !(MODES as readonly string[]).includes(m));
   if (unknown.length) throw new UsageError(`unknown mode ${unknown.join(', ')}; modes: ${MODES.join(', ')}`);
+  const threads = values.threads === undefined ? defaultThreadCounts() : threadCounts(values.threads);
   const base = quick ? QUICK_BUDGET : FULL_BUDGET;
   return {
     help: values.help ?? false,
@@ -129,7 +154,11 @@ export function parseOptions(args: readonly string[]): CliOptions {
     quiet: values.quiet ?? false,
     memory: values['no-memory'] ? false : (values.memory ?? !quick),
     workloads,
-    modes: (modes as Mode[]).filter((m) => !(values['no-peers'] && (PEER_MODES as readonly string[]).includes(m))),
+    modes: expandThreads(
+      (modes as BaseMode[]).filter((m) => !(values['no-peers'] && (PEER_MODES as readonly string[]).includes(m))),
+      threads,
+    ),
+    threads,
     budget: { ...base, timeMs: positiveNumber('time', values.time, base.timeMs) },
     out: values.out ? userPath(values.out) : DEFAULT_OUT,
     save: values.save ? userPath(values.save) : null,

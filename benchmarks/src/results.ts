@@ -25,7 +25,9 @@ export interface MachineInfo {
   readonly loadAverage: readonly number[];
   /** Commit of the working tree, with "+dirty" when it has uncommitted changes; null outside git. */
   readonly gitCommit: string | null;
+  /** Peer versions, when the run had peer modes. */
   readonly tfjs?: string;
+  readonly jaxJs?: string;
 }
 
 export interface Skipped {
@@ -41,7 +43,10 @@ export interface BenchResults {
   readonly machine: MachineInfo;
   readonly budget: Budget;
   readonly workloads: readonly { id: string; title: string; flops?: number; peerNote?: string }[];
+  /** In table order; a Wasm mode per thread count (`wasm` is one thread, `wasm-2t` two, ...). */
   readonly modes: readonly Mode[];
+  /** Thread counts of the Wasm rows (absent in files from before thread counts: 1). */
+  readonly threads?: readonly number[];
   readonly measurements: readonly Measurement[];
   readonly skipped: readonly Skipped[];
   /** The run's calibration: the fastest calibration burst, ms (see runCalibration). */
@@ -58,7 +63,7 @@ function git(args: string[]): string | null {
   }
 }
 
-export function machineInfo(tfjs?: string): MachineInfo {
+export function machineInfo(peers: { tfjs?: string; jaxJs?: string } = {}): MachineInfo {
   const commit = git(['rev-parse', '--short=12', 'HEAD']);
   const dirty = commit !== null && (git(['status', '--porcelain', '--untracked-files=no']) ?? '') !== '';
   return {
@@ -71,7 +76,7 @@ export function machineInfo(tfjs?: string): MachineInfo {
     v8: process.versions.v8,
     loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
     gitCommit: commit === null ? null : `${commit}${dirty ? '+dirty' : ''}`,
-    ...(tfjs ? { tfjs } : {}),
+    ...peers,
   };
 }
 

@@ -1,12 +1,24 @@
 /**
  * @file A runner is one workload set up in one mode, ready to be called: eager calls the Kiln
- * function directly, traced modes wrap it in trace() with that backend, peers run the tfjs
- * version. Creating a runner makes the first call, which is timed (trace + compile for traced
- * modes).
+ * function directly, traced modes wrap it in trace() with that backend (the Wasm rows each under
+ * their own thread count), peers run the tfjs or jax-js version. Creating a runner makes the
+ * first call, which is timed (trace + compile for traced modes).
  */
 import { trace, type Tensor, type Traced } from 'kiln-jit';
+import { loadJax } from './peers/jax.ts';
 import { activatePeer } from './peers/tfjs.ts';
-import { isKilnMode, type KilnMode, type Mode, type PeerMode, type Workload } from './workloads/index.ts';
+import { withThreads } from './threads.ts';
+import {
+  baseMode,
+  isKilnMode,
+  isTfjsMode,
+  threadsOf,
+  type KilnMode,
+  type Mode,
+  type PeerMode,
+  type PeerProgram,
+  type Workload,
+} from './workloads/index.ts';
 
 export interface Runner {
   /** One call of the workload. */
@@ -20,9 +32,11 @@ export interface Runner {
   dispose(): void;
 }
 
-/** The workload can be run in this mode (peers need a tfjs version). */
+/** The workload can be run in this mode (a peer needs its library's version of it). */
 export function supports(workload: Workload, mode: Mode): boolean {
-  return isKilnMode(mode) || (workload.tfjs !== undefined && workload.unsupportedPeers?.[mode] === undefined);
+  if (isKilnMode(mode)) return true;
+  const version = isTfjsMode(mode) ? workload.tfjs : workload.jax;
+  return version !== undefined && workload.unsupportedPeers?.[mode] === undefined;
 }
 
 export async function createRunner(workload: Workload, mode: Mode): Promise<Runner> {
@@ -30,14 +44,20 @@ export async function createRunner(workload: Workload, mode: Mode): Promise<Runn
 }
 
 function kilnRunner(workload: Workload, mode: KilnMode): Runner {
+  // Every step of a Wasm row, from tracing to reading the result, runs under its thread count.
+  const threads = threadsOf(mode);
+  const under = <T>(f: () => T): T => withThreads(threads, f);
+  const backend = baseMode(mode);
   const program = workload.kiln();
   const fn =
-    mode === 'eager' ? program.fn : trace(program.fn, { backend: mode, name: workload.id.replace(/\W/g, '_') });
+    backend === 'eager'
+      ? program.fn
+      : under(() => trace(program.fn, { backend, name: workload.id.replace(/\W/g, '_') }));
   let output: unknown;
   const start = performance.now();
-  output = fn(...program.args);
+  output = under(() => fn(...program.args));
   const firstCallMs = performance.now() - start;
-  const stats = mode === 'eager' ? undefined : (fn as Traced<typeof fn>).inspect(...program.args).stats;
+  const stats = backend === 'eager' ? undefined : under(() => (fn as Traced<typeof fn>).inspect(...program.args).stats);
   const [first, ...rest] = program.args;
   let chained = output;
   const call =
@@ -53,18 +73,25 @@ function kilnRunner(workload: Workload, mode: KilnMode): Runner {
   return {
     firstCallMs,
     stats,
-    call,
-    result: () => program.read(output),
+    call: threads === null ? call : () => under(call),
+    result: () => under(() => program.read(output)),
     dispose: () => {
-      if (mode !== 'eager') (fn as Traced<typeof fn>).clearCache();
+      if (backend !== 'eager') (fn as Traced<typeof fn>).clearCache();
     },
   };
 }
 
+async function peerProgram(workload: Workload, mode: PeerMode): Promise<PeerProgram> {
+  if (isTfjsMode(mode)) {
+    if (!workload.tfjs) throw new Error(`${workload.id} has no TensorFlow.js version`);
+    return workload.tfjs(await activatePeer(mode));
+  }
+  if (!workload.jax) throw new Error(`${workload.id} has no jax-js version`);
+  return workload.jax(await loadJax());
+}
+
 async function peerRunner(workload: Workload, mode: PeerMode): Promise<Runner> {
-  if (!workload.tfjs) throw new Error(`${workload.id} has no TensorFlow.js version`);
-  const tf = await activatePeer(mode);
-  const program = workload.tfjs(tf);
+  const program = await peerProgram(workload, mode);
   let output: Float32Array;
   const start = performance.now();
   output = program.run();

@@ -8,7 +8,7 @@ import { memoryProfile } from './memory.ts';
 import type { Progress } from './progress.ts';
 import type { Skipped } from './results.ts';
 import { supports } from './runners.ts';
-import { isKilnMode, type Mode, type Workload } from './workloads/index.ts';
+import { baseMode, isTfjsMode, threadsOf, type Mode, type PeerMode, type Workload } from './workloads/index.ts';
 
 export interface SuiteOptions {
   readonly workloads: readonly Workload[];
@@ -35,10 +35,17 @@ export function delayFor(delays: ReadonlyMap<string, number>, workload: string, 
 
 /** Why `workload` is not run in `mode`, or null when it is. */
 export function skipReason(workload: Workload, mode: Mode, quick: boolean): string | null {
-  if (!supports(workload, mode))
-    return (!isKilnMode(mode) && workload.unsupportedPeers?.[mode]) || workload.peerNote || 'no TensorFlow.js version';
-  if (quick && workload.quickSkips?.includes(mode)) return 'left out of the quick suite';
+  if (!supports(workload, mode)) return peerSkipReason(workload, mode as PeerMode);
+  if (quick && workload.quickSkips?.includes(baseMode(mode))) return 'left out of the quick suite';
   return null;
+}
+
+/** The workload's reason for this peer, else the reason it has no peer version at all. */
+function peerSkipReason(workload: Workload, mode: PeerMode): string {
+  const given = workload.unsupportedPeers?.[mode];
+  if (given) return given;
+  if (!workload.tfjs && !workload.jax) return workload.peerNote ?? 'no peer version';
+  return isTfjsMode(mode) ? 'no TensorFlow.js version' : 'no jax-js version';
 }
 
 export async function runSuite(options: SuiteOptions): Promise<SuiteOutcome> {
@@ -63,11 +70,9 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteOutcome> {
     if (options.memory && measured.length) {
       progress.step(`${w.id} · memory`);
       try {
-        const peaks = await memoryProfile(
-          w.id,
-          measured.map((m) => m.mode),
-          Math.max(2, w.checkCalls),
-        );
+        const peaks: Partial<Record<Mode, number>> = {};
+        for (const group of memoryGroups(measured.map((m) => m.mode)))
+          Object.assign(peaks, await memoryProfile(w.id, group, Math.max(2, w.checkCalls)));
         for (const m of measured) m.peakMemoryBytes = peaks[m.mode];
       } catch (e) {
         progress.log(`${w.id} · memory failed: ${firstLine(e)}`);
@@ -77,6 +82,16 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteOutcome> {
   }
   progress.stop();
   return { measurements, skipped, calibrationMs: runCalibration(measurements) };
+}
+
+/**
+ * Modes that can share one memory probe: the Wasm rows on more threads each get a child of their
+ * own, since they share Kiln's Wasm memory with the one-thread row and it only ever grows.
+ */
+export function memoryGroups(modes: readonly Mode[]): Mode[][] {
+  const alone = (m: Mode) => (threadsOf(m) ?? 1) > 1;
+  const shared = modes.filter((m) => !alone(m));
+  return [...(shared.length ? [shared] : []), ...modes.filter(alone).map((m) => [m])];
 }
 
 /**

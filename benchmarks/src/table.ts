@@ -1,11 +1,12 @@
 /**
  * @file The results table: one row per workload and mode with the median, the spread, the
- * speed-up over eager and over the peer, the first call's time and the peak memory.
+ * speed-up over eager and over the peer, the first call's time and the peak memory; a Wasm row on
+ * more than one thread notes its speed-up over the one-thread row.
  */
 import { formatBytes, formatMs, formatSpeedup } from './format.ts';
 import { findMeasurement, type BenchResults } from './results.ts';
 import type { Measurement } from './measure.ts';
-import type { Mode } from './workloads/index.ts';
+import { threadsOf, type Mode } from './workloads/index.ts';
 
 /** The peer whose column the table shows. */
 export const PEER: Mode = 'tfjs-wasm';
@@ -14,13 +15,16 @@ const HEADER = ['workload', 'mode', 'median', 'spread', 'vs eager', `vs ${PEER}`
 /** Columns aligned left; the rest align right. */
 const LEFT = new Set([0, 1, 8]);
 
-function note(m: Measurement, flops: number | undefined): string {
+function note(m: Measurement, flops: number | undefined, oneThread: Measurement | undefined): string {
   const parts: string[] = [];
+  const threads = threadsOf(m.mode);
+  if (threads !== null && threads > 1 && oneThread)
+    parts.push(`${formatSpeedup(oneThread.medianMs / m.medianMs)} vs 1 thread`);
   if (flops) parts.push(`${(flops / (m.medianMs * 1e6)).toFixed(flops / (m.medianMs * 1e6) < 10 ? 2 : 1)} GFLOP/s`);
   const kernels = m.backendStats?.['kernels'];
-  if (m.mode === 'wasm' && kernels !== undefined) parts.push(`${kernels} kernel${kernels === 1 ? '' : 's'}`);
+  if (threads !== null && kernels !== undefined) parts.push(`${kernels} kernel${kernels === 1 ? '' : 's'}`);
   const frame = m.backendStats?.['frameBytes'];
-  if (m.mode === 'wasm' && frame !== undefined) parts.push(`frame ${formatBytes(frame)}`);
+  if (threads !== null && frame !== undefined) parts.push(`frame ${formatBytes(frame)}`);
   if (m.injectedDelay) parts.push(`injected +${Math.round(m.injectedDelay * 100)}%`);
   return parts.join(', ');
 }
@@ -31,6 +35,7 @@ export function tableRows(results: BenchResults): string[][] {
   for (const w of results.workloads) {
     const eager = findMeasurement(results, w.id, 'eager');
     const peer = findMeasurement(results, w.id, PEER);
+    const oneThread = findMeasurement(results, w.id, 'wasm');
     const groupStart = rows.length;
     for (const mode of results.modes) {
       const name = rows.length === groupStart ? w.id : '';
@@ -49,7 +54,7 @@ export function tableRows(results: BenchResults): string[][] {
         peer ? formatSpeedup(peer.medianMs / m.medianMs) : '',
         formatMs(m.firstCallMs),
         m.peakMemoryBytes === undefined ? '' : formatBytes(m.peakMemoryBytes),
-        note(m, w.flops),
+        note(m, w.flops, oneThread),
       ]);
     }
   }
@@ -69,9 +74,11 @@ function alignedLines(rows: string[][]): string[] {
 /** The whole printed table: a heading with the machine, the rows, and a key to the workloads. */
 export function formatTable(results: BenchResults): string {
   const m = results.machine;
+  const peers = [m.tfjs && `tfjs ${m.tfjs}`, m.jaxJs && `jax-js ${m.jaxJs}`].filter(Boolean).join(', ');
   const heading = [
     `Kiln benchmarks (${results.suite} suite), ${results.date.slice(0, 16).replace('T', ' ')} UTC, ` +
-      `${m.cpu}, ${m.cores} cores, node ${m.node}${m.gitCommit ? `, commit ${m.gitCommit}` : ''}`,
+      `${m.cpu}, ${m.cores} cores, node ${m.node}${m.gitCommit ? `, commit ${m.gitCommit}` : ''}` +
+      (peers ? `, peers: ${peers}` : ''),
     `median of timed calls; spread = median absolute deviation; vs eager / vs ${PEER} = times faster than that mode; ` +
       'first call = trace + compile + run for traced modes; peak mem = growth of V8 heap + external memory (incl. Wasm memories)',
     '',

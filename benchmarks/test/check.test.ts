@@ -2,13 +2,15 @@ import { describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { firstMismatch } from '../src/check.ts';
-import { MODES, WORKLOADS } from '../src/workloads/index.ts';
+import { parseOptions } from '../src/options.ts';
+import { skipReason } from '../src/suite.ts';
 
 /**
  * The quick suite's correctness check, as CI runs it: every workload computes the same numbers
- * eagerly, traced on the interpreter, traced on Wasm, and in TensorFlow.js (wasm and cpu). It
- * runs in its own process, as `pnpm bench:quick --check`: numeric code runs several times slower
- * inside jest's module sandbox, and the check must stay quick.
+ * eagerly, traced on the interpreter, traced on Wasm (on each default thread count), in
+ * TensorFlow.js (wasm and cpu) and in jax-js. It runs in its own process, as `pnpm bench:quick
+ * --check`: numeric code runs several times slower inside jest's module sandbox, and the check
+ * must stay quick.
  */
 describe('pnpm bench --check --quick', () => {
   it('finds every workload agreeing across every mode', () => {
@@ -18,21 +20,25 @@ describe('pnpm bench --check --quick', () => {
       encoding: 'utf8',
     });
     const lines = run.stdout.trim().split('\n');
-    const expected = WORKLOADS.filter((w) => w.quick).flatMap((w) =>
-      MODES.filter((m) => m !== 'eager').map((m) => `${w.id} · ${m}`),
-    );
-    // A workload with no peer version (a chained variant) is skipped in the peer modes, saying why.
-    const noPeer = (l: string) =>
-      WORKLOADS.some(
-        (w) => !w.tfjs && w.peerNote && l.startsWith(`${w.id} · tfjs-`) && l.endsWith(`skipped (${w.peerNote})`),
+    const { workloads, modes } = parseOptions(['--check', '--quick']);
+    const checked = modes.filter((m) => m !== 'eager');
+    expect(checked).toEqual(expect.arrayContaining(['wasm', 'jax-js']));
+    const expected = workloads.flatMap((w) => checked.map((m) => `${w.id} · ${m}`));
+    // A mode a workload has no version for (a peer) is skipped, saying why.
+    const skipped = (l: string) =>
+      workloads.some((w) =>
+        checked.some((m) => l.startsWith(`${w.id} · ${m} `) && l.endsWith(`skipped (${skipReason(w, m, false)})`)),
       );
-    const problems = lines.filter((l) => !l.endsWith('agrees with eager') && !noPeer(l));
+    const problems = lines.filter((l) => !l.endsWith('agrees with eager') && !skipped(l));
     // stderr is shown only when something went wrong, to say why.
     expect({ problems, stderr: problems.length === 1 ? '' : run.stderr }).toEqual({
       problems: ['check passed: every workload agrees across modes'],
       stderr: '',
     });
     expect(lines.slice(0, -1).map((l) => l.split(/ {2,}/)[0])).toEqual(expected);
+    // jax-js really ran the workloads the task names, rather than skipping them.
+    for (const id of ['mlp-sgd', 'gelu', 'softmax', 'layernorm', 'matmul-256'])
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${id} · jax-js +agrees with eager$`)));
     expect(run.status).toBe(0);
   }, 300_000);
 });

@@ -93,6 +93,30 @@ describe('the regression gate, on synthetic results', () => {
     expect(report.verdicts.some((v) => v.mode === 'tfjs-wasm')).toBe(false);
     expect(report.verdicts).toHaveLength(Object.keys(WORKLOAD_TIMES).length * 3);
   });
+
+  it('judges each thread count against its own row, and lists a count the baseline lacks without failing', async () => {
+    const oneThread = syntheticResults();
+    const twoThreads = syntheticResults({ twoThreads: true, seed: 5 });
+    const report = await compareWithBaseline(twoThreads, oneThread, 'base.json', replaying(twoThreads));
+    expect(report.passed).toBe(true);
+    expect(report.verdicts.some((v) => v.mode === 'wasm-2t')).toBe(false);
+    expect(report.added).toEqual(Object.keys(WORKLOAD_TIMES).map((id) => `${id} · wasm-2t`));
+    expect(formatGateReport(report)).toContain('  new          gelu · wasm-2t (not in the baseline: not compared)');
+    // The other way round, the baseline's extra row is "not measured", and that passes too.
+    const back = await compareWithBaseline(oneThread, twoThreads, 'base.json', replaying(oneThread));
+    expect(back.passed).toBe(true);
+    expect(back.missing).toContain('gelu · wasm-2t');
+    // A slower two-thread row is a regression of that row alone.
+    const slower = syntheticResults({ twoThreads: true, seed: 6 });
+    const slow2t = {
+      ...slower,
+      measurements: slower.measurements.map((m) =>
+        m.workload === 'gelu' && m.mode === 'wasm-2t' ? measurement('gelu', 'wasm-2t', 0.6 * 4.9 * 1.5, 1, 6) : m,
+      ),
+    };
+    const gated = await compareWithBaseline(slow2t, twoThreads, 'base.json', replaying(slow2t));
+    expect(gated.regressions).toEqual(['gelu · wasm-2t']);
+  });
 });
 
 describe('bootstrap confidence of a first-quartile ratio', () => {
@@ -135,6 +159,8 @@ function bench(...args: string[]) {
       'matmul-256,gelu',
       '--modes',
       'eager,wasm',
+      '--threads',
+      '1',
       '--no-memory',
       '--quick',
       '--time',
@@ -190,5 +216,17 @@ describe('pnpm bench --save / --compare / --chart, end to end', () => {
     expect(run.stdout).toMatch(/^FAIL: .*regressed: matmul-256 · wasm$/m);
     expect(run.stdout).not.toMatch(/REGRESSION +gelu/);
     expect(readResults(join(dir, 'third.json')).comparison?.regressions).toEqual(['matmul-256 · wasm']);
+  });
+
+  it('runs wasm once per thread count, and passes against a one-thread baseline', () => {
+    const run = bench('--out', join(dir, 'fourth.json'), '--compare', baseline, ...gate, '--threads', '1,2');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^ +wasm-2t +.* vs 1 thread/m);
+    expect(run.stdout).toMatch(/^PASS: 4 compared/m);
+    expect(run.stdout).toContain('new          gelu · wasm-2t (not in the baseline: not compared)');
+    const results = readResults(join(dir, 'fourth.json'));
+    expect(results.threads).toEqual([1, 2]);
+    expect(results.modes).toEqual(['eager', 'wasm', 'wasm-2t']);
+    expect(results.measurements.filter((m) => m.mode === 'wasm-2t').map((m) => m.threads)).toEqual([2, 2]);
   });
 });

@@ -39,16 +39,30 @@ export const WORKLOAD_TIMES: Record<string, Partial<Record<Mode, number>>> = {
   'add-chain': { eager: 0.23, interpreter: 0.21, wasm: 0.007, 'tfjs-wasm': 2.9 },
 };
 
-/** A results file with the workloads above; `slower` multiplies one workload's times. */
+/**
+ * A results file with the workloads above; `slower` multiplies one workload's times; `twoThreads`
+ * adds a `wasm-2t` row per workload at 0.6 times its `wasm` time.
+ */
 export function syntheticResults(
-  options: { calibrationMs?: number; slower?: Record<string, number>; seed?: number } = {},
+  options: { calibrationMs?: number; slower?: Record<string, number>; seed?: number; twoThreads?: boolean } = {},
 ): BenchResults {
-  const modes: Mode[] = ['eager', 'interpreter', 'wasm', 'tfjs-wasm', 'tfjs-cpu'];
+  const modes: Mode[] = [
+    'eager',
+    'interpreter',
+    'wasm',
+    ...(options.twoThreads ? ['wasm-2t' as const] : []),
+    'tfjs-wasm',
+    'tfjs-cpu',
+  ];
+  const timesOf = (times: Partial<Record<Mode, number>>): [Mode, number][] => [
+    ...(Object.entries(times) as [Mode, number][]),
+    ...(options.twoThreads ? [['wasm-2t', 0.6 * times.wasm!] as [Mode, number]] : []),
+  ];
   const measurements = Object.entries(WORKLOAD_TIMES).flatMap(([id, times]) =>
-    Object.entries(times).map(([mode, ms]) =>
+    timesOf(times).map(([mode, ms]) =>
       measurement(
         id,
-        mode as Mode,
+        mode,
         ms * (options.slower?.[id] ?? 1) * (options.calibrationMs ?? 1),
         options.calibrationMs ?? 1,
         options.seed ?? 1,
@@ -73,6 +87,7 @@ export function syntheticResults(
     budget: QUICK_BUDGET,
     workloads: Object.keys(WORKLOAD_TIMES).map((id) => ({ id, title: `${id} <&> title` })),
     modes,
+    threads: options.twoThreads ? [1, 2] : [1],
     measurements,
     skipped: Object.keys(WORKLOAD_TIMES).map((id) => ({
       workload: id,

@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import type { PeerMode, Tf } from '../workloads/types.ts';
+import type { Tf, TfjsMode } from '../workloads/types.ts';
 
 let loaded: Promise<Tf> | null = null;
 
@@ -26,10 +26,10 @@ export function loadTfjs(): Promise<Tf> {
   })());
 }
 
-export const TFJS_BACKEND: Record<PeerMode, string> = { 'tfjs-wasm': 'wasm', 'tfjs-cpu': 'cpu' };
+export const TFJS_BACKEND: Record<TfjsMode, string> = { 'tfjs-wasm': 'wasm', 'tfjs-cpu': 'cpu' };
 
 /** Loads tfjs and makes `mode`'s backend the active one. */
-export async function activatePeer(mode: PeerMode): Promise<Tf> {
+export async function activatePeer(mode: TfjsMode): Promise<Tf> {
   const tf = await loadTfjs();
   if (tf.getBackend() !== TFJS_BACKEND[mode]) {
     const ok = await tf.setBackend(TFJS_BACKEND[mode]);

@@ -29,4 +29,7 @@ export const addChainWorkload: Workload = {
       return y;
     }, [x!, step!]);
   },
+  unsupportedPeers: {
+    'jax-js': 'jax-js 0.1.25 fuses the 1000 adds into one expression and overflows the stack simplifying it',
+  },
 };

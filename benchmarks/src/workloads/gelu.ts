@@ -3,7 +3,8 @@
  * passes over memory, traced one fused loop.
  */
 import { add, mul, randomNormal, tanh, type Tensor } from 'kiln-jit';
-import { readTensors, tfProgram, toTf } from './tensors.ts';
+import { jaxProgram, readTensors, tfProgram, toJax, toTf } from './tensors.ts';
+import type { Array as JaxArray } from '@jax-js/jax';
 import type { Workload } from './types.ts';
 
 const SIZE = 1 << 20;
@@ -30,5 +31,18 @@ export const geluWorkload: Workload = {
       const inner = tf.mul(tf.add(x, tf.mul(cube, 0.044715)), SQRT_2_OVER_PI);
       return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
     }, [x]);
+  },
+  jax(jax) {
+    const x = toJax(jax, input());
+    // Every use but the last takes a reference: jax-js ops consume their arguments.
+    const gelu = jax.jit((v: JaxArray) => {
+      const cube = v.ref.mul(v.ref).mul(v.ref);
+      const inner = v.ref.add(cube.mul(0.044715)).mul(SQRT_2_OVER_PI);
+      return v.mul(0.5).mul(jax.numpy.tanh(inner).add(1));
+    });
+    return jaxProgram(
+      () => gelu(x.ref),
+      () => [x, gelu],
+    );
   },
 };

@@ -20,6 +20,7 @@ function chained(workload: Workload): Workload {
     id: `${workload.id}-chained`,
     title: `${workload.title}, result chained into the next call`,
     tfjs: undefined,
+    jax: undefined,
     peerNote: 'the result stays in Kiln: no peer version',
     kiln: () => ({ ...workload.kiln(), timedUse: 'chain' }),
   };

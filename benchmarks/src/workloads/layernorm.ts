@@ -1,6 +1,8 @@
 /** @file Layer normalization over the last axis of a 4096×1024 matrix, with scale and shift. */
 import { layerNorm, randomNormal, type Tensor } from 'kiln-jit';
-import { readTensors, tfProgram, toTf } from './tensors.ts';
+import { jaxLayerNorm } from './jax-ops.ts';
+import { jaxProgram, readTensors, tfProgram, toJax, toTf } from './tensors.ts';
+import type { Array as JaxArray } from '@jax-js/jax';
 import type { Workload } from './types.ts';
 
 const ROWS = 4096;
@@ -30,5 +32,13 @@ export const layerNormWorkload: Workload = {
       const { mean, variance } = tf.moments(x!, -1, true);
       return tf.add(tf.mul(tf.mul(tf.sub(x!, mean), tf.rsqrt(tf.add(variance, EPSILON))), gamma!), beta!);
     }, [x!, gamma!, beta!]);
+  },
+  jax(jax) {
+    const [x, gamma, beta] = inputs().map((t) => toJax(jax, t)) as [JaxArray, JaxArray, JaxArray];
+    const layerNorm = jax.jit((v: JaxArray, g: JaxArray, b: JaxArray) => jaxLayerNorm(jax, v, g, b, EPSILON));
+    return jaxProgram(
+      () => layerNorm(x.ref, gamma.ref, beta.ref),
+      () => [x, gamma, beta, layerNorm],
+    );
   },
 };

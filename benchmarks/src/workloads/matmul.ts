@@ -1,6 +1,7 @@
 /** @file Square matrix products, n×n · n×n. */
 import { matmul, randomNormal, type Tensor } from 'kiln-jit';
-import { readTensors, tfProgram, toTf } from './tensors.ts';
+import { jaxProgram, readTensors, tfProgram, toJax, toTf } from './tensors.ts';
+import type { Array as JaxArray } from '@jax-js/jax';
 import type { Mode, Workload } from './types.ts';
 
 export function matmulWorkload(n: number, quickSkips: readonly Mode[] = []): Workload {
@@ -16,6 +17,14 @@ export function matmulWorkload(n: number, quickSkips: readonly Mode[] = []): Wor
     tfjs(tf) {
       const [a, b] = inputs().map((t) => toTf(tf, t));
       return tfProgram(tf, () => tf.matMul(a!, b!), [a!, b!]);
+    },
+    jax(jax) {
+      const [a, b] = inputs().map((t) => toJax(jax, t)) as [JaxArray, JaxArray];
+      const product = jax.jit((x: JaxArray, y: JaxArray) => jax.numpy.matmul(x, y));
+      return jaxProgram(
+        () => product(a.ref, b.ref),
+        () => [a, b, product],
+      );
     },
   };
 }

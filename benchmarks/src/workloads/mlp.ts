@@ -21,7 +21,9 @@ import {
   type Tensor,
 } from 'kiln-jit';
 import type * as tfjs from '@tensorflow/tfjs-core';
-import { readTensors, tfProgram, toTf } from './tensors.ts';
+import type { Array as JaxArray } from '@jax-js/jax';
+import { jaxCrossEntropy, jaxTrainStep } from './jax-train.ts';
+import { readTensors, tfProgram, toJax, toTf } from './tensors.ts';
 import type { Tf, Workload } from './types.ts';
 
 const SIZES = [784, 512, 512, 10];
@@ -106,6 +108,24 @@ function mlpWorkload(optimizer: OptimizerName): Workload {
         targets,
         opt,
       ]);
+    },
+    jax(jax) {
+      const { numpy: np, nn } = jax;
+      const [x, labels] = batch().map((t) => toJax(jax, t)) as [JaxArray, JaxArray];
+      return jaxTrainStep(jax, {
+        layers: initialWeights().map(({ w, b }) => ({ w: toJax(jax, w), b: toJax(jax, b) })),
+        x,
+        targets: nn.oneHot(labels, CLASSES),
+        loss(layers, input, targets) {
+          let h = input;
+          layers.forEach(({ w, b }, i) => {
+            const z = np.matmul(h, w).add(b);
+            h = i < layers.length - 1 ? nn.relu(z) : z;
+          });
+          return jaxCrossEntropy(jax, h, targets);
+        },
+        optimizer: { name: optimizer, rate: optimizer === 'sgd' ? SGD_RATE : ADAM_RATE },
+      });
     },
   };
 }

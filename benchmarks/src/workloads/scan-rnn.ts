@@ -64,6 +64,7 @@ export const scanRnnWorkload: Workload = {
     return { fn: step, args: data(), read: readTensors };
   },
   peerNote: 'tfjs has no scan op: its column unrolls the 32 steps in JS',
+  unsupportedPeers: { 'jax-js': 'jax-js 0.1.25 has no scan op' },
   tfjs(tf) {
     const w = weights();
     const v = (t: Tensor) => tf.variable(toTf(tf, t));

@@ -1,10 +1,11 @@
 /**
- * @file Moving data between Kiln and TensorFlow.js, and flattening outputs to one Float32Array,
+ * @file Moving data from Kiln to TensorFlow.js and jax-js, and flattening outputs to one Float32Array,
  * so that both frameworks start from the same numbers and the check compares like with like.
  */
 import { flatten, Tensor, Variable } from 'kiln-jit';
+import type { Array as JaxArray } from '@jax-js/jax';
 import type * as tfjs from '@tensorflow/tfjs-core';
-import type { PeerProgram, Tf } from './types.ts';
+import type { Jax, PeerProgram, Tf } from './types.ts';
 
 /** Every tensor (or variable) leaf of `output`, flattened and concatenated in leaf order. */
 export function readTensors(output: unknown): Float32Array {
@@ -50,6 +51,34 @@ export function tfProgram(
     },
     dispose() {
       for (const t of owned) t.dispose();
+    },
+  };
+}
+
+/** The same values as a jax-js array on its default device (wasm). */
+export function toJax(jax: Jax, t: Tensor): JaxArray {
+  const dtype = t.dtype === 'i32' ? jax.numpy.int32 : jax.numpy.float32;
+  return jax.numpy.array(t.dataSync(), { shape: [...t.shape], dtype });
+}
+
+/**
+ * A jax-js peer program. jax-js arrays are reference-counted and every call consumes its
+ * arguments, so `compute` passes `.ref`s of what it keeps. Its outputs are read with dataSync,
+ * which submits every kernel the jit call left pending (all outputs of one call share them, so
+ * reading the loss also runs the weight updates) and frees the output: the timed call pays for
+ * jax-js's lazy execution and its read-back, as Kiln's and tfjs's do.
+ */
+export function jaxProgram(
+  compute: () => JaxArray | JaxArray[],
+  owned: () => readonly { dispose(): void }[],
+): PeerProgram {
+  return {
+    run() {
+      const out = compute();
+      return concatArrays((Array.isArray(out) ? out : [out]).map((a) => a.dataSync()));
+    },
+    dispose() {
+      for (const x of owned()) x.dispose();
     },
   };
 }

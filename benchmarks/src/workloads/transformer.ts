@@ -21,9 +21,11 @@ import {
   ones,
   type Tensor,
 } from 'kiln-jit';
+import type { Array as JaxArray } from '@jax-js/jax';
 import type * as tfjs from '@tensorflow/tfjs-core';
-import { concatArrays, tfProgram, toTf } from './tensors.ts';
-import type { Tf, Workload } from './types.ts';
+import { jaxLayerNorm } from './jax-ops.ts';
+import { concatArrays, jaxProgram, tfProgram, toJax, toTf } from './tensors.ts';
+import type { Jax, Tf, Workload } from './types.ts';
 
 const BATCH = 8;
 const SEQ = 64;
@@ -103,6 +105,20 @@ function tfBlock(tf: Tf, p: Record<ParamName, tfjs.Tensor>, x: tfjs.Tensor): tfj
   return tf.add(x2, tf.add(tf.matMul(hidden, p.w2), p.b2));
 }
 
+/** The block in jax-js: each value is consumed once, so every use but its last takes a `.ref`. */
+function jaxBlock(jax: Jax, p: Record<ParamName, JaxArray>, x: JaxArray): JaxArray {
+  const { numpy: np, nn } = jax;
+  const split = (t: JaxArray) => np.transpose(np.reshape(t, [BATCH, SEQ, HEADS, HEAD]), [0, 2, 1, 3]);
+  const merge = (t: JaxArray) => np.reshape(np.transpose(t, [0, 2, 1, 3]), [ROWS, WIDTH]);
+  const h = jaxLayerNorm(jax, x.ref, p.ln1Gamma, p.ln1Beta);
+  const [q, k, v] = [split(np.matmul(h.ref, p.wq)), split(np.matmul(h.ref, p.wk)), split(np.matmul(h, p.wv))];
+  const attention = nn.softmax(np.matmul(q, np.matrixTranspose(k)).mul(SCALE));
+  const x2 = x.add(np.matmul(merge(np.matmul(attention, v)), p.wo).add(p.bo));
+  // nn.gelu is the tanh form by default, as Kiln's gelu.
+  const hidden = nn.gelu(np.matmul(jaxLayerNorm(jax, x2.ref, p.ln2Gamma, p.ln2Beta), p.w1).add(p.b1));
+  return x2.add(np.matmul(hidden, p.w2).add(p.b2));
+}
+
 let peerInstances = 0;
 
 /** Multiply-adds of the forward pass; the backward pass costs about twice that. */
@@ -146,5 +162,23 @@ export const transformerWorkload: Workload = {
       );
       return [value, ...list.map((v) => grads[v.name]!)];
     }, [...list, x!, target!]);
+  },
+  jax(jax) {
+    const { numpy: np, tree } = jax;
+    const init = initialParams();
+    const params = Object.fromEntries(PARAM_NAMES.map((n) => [n, toJax(jax, init[n])])) as Record<ParamName, JaxArray>;
+    const [x, target] = batch().map((t) => toJax(jax, t)) as [JaxArray, JaxArray];
+    const loss = (p: Record<ParamName, JaxArray>, input: JaxArray, t: JaxArray) =>
+      np.mean(np.square(jaxBlock(jax, p, input).sub(t)));
+    const step = jax.jit((p: Record<ParamName, JaxArray>, input: JaxArray, t: JaxArray) =>
+      jax.valueAndGrad(loss)(p, input, t),
+    );
+    return jaxProgram(
+      () => {
+        const [value, grads] = step(tree.ref(params), x.ref, target.ref);
+        return [value, ...PARAM_NAMES.map((n) => grads[n])];
+      },
+      () => [...Object.values(params), x, target, step],
+    );
   },
 };

@@ -1,24 +1,63 @@
 /**
  * @file What a workload is: a Kiln program (a function and its arguments, built fresh for each
  * mode so training steps never share variables), optionally the same computation written with
- * TensorFlow.js for the peer columns, and what the correctness check compares.
+ * TensorFlow.js and with jax-js for the peer columns, and what the correctness check compares.
  */
+import type * as jaxjs from '@jax-js/jax';
 import type * as tfjs from '@tensorflow/tfjs-core';
 
-/** Kiln's own ways of running a program. */
+/** Kiln's own ways of running a program (`wasm` on one thread; see ThreadedMode). */
 export const KILN_MODES = ['eager', 'interpreter', 'wasm'] as const;
 /** TensorFlow.js backends run as peers. */
-export const PEER_MODES = ['tfjs-wasm', 'tfjs-cpu'] as const;
+export const TFJS_MODES = ['tfjs-wasm', 'tfjs-cpu'] as const;
+/** Every peer: the TensorFlow.js backends and jax-js (its jit on its wasm device). */
+export const PEER_MODES = [...TFJS_MODES, 'jax-js'] as const;
+/** The modes `--modes` chooses from. */
 export const MODES = [...KILN_MODES, ...PEER_MODES] as const;
 
-export type KilnMode = (typeof KILN_MODES)[number];
+/** The Wasm backend on N > 1 threads (`wasm` itself is one thread): a row of its own per count. */
+export type ThreadedMode = `wasm-${number}t`;
+export type BaseMode = (typeof MODES)[number];
+export type KilnMode = (typeof KILN_MODES)[number] | ThreadedMode;
+export type TfjsMode = (typeof TFJS_MODES)[number];
 export type PeerMode = (typeof PEER_MODES)[number];
-export type Mode = (typeof MODES)[number];
+export type Mode = BaseMode | ThreadedMode;
 
 export type Tf = typeof tfjs;
+export type Jax = typeof jaxjs;
+
+const THREADED = /^wasm-([1-9]\d*)t$/;
+
+/** The Wasm mode for `threads` threads: `wasm` for one, else `wasm-<n>t`. */
+export function wasmMode(threads: number): 'wasm' | ThreadedMode {
+  return threads === 1 ? 'wasm' : `wasm-${threads}t`;
+}
+
+/** Threads of a Wasm mode (1 for `wasm`), or null for every other mode. */
+export function threadsOf(mode: Mode): number | null {
+  if (mode === 'wasm') return 1;
+  const match = THREADED.exec(mode);
+  return match ? Number(match[1]) : null;
+}
+
+/** The mode without its thread count: `wasm-2t` is `wasm`. */
+export function baseMode(mode: Mode): BaseMode {
+  return threadsOf(mode) === null ? (mode as BaseMode) : 'wasm';
+}
+
+/** A mode name as a results file or a command line spells it, or null when it is none. */
+export function parseMode(name: string): Mode | null {
+  if ((MODES as readonly string[]).includes(name)) return name as Mode;
+  const match = THREADED.exec(name);
+  return match && match[1] !== '1' ? (name as ThreadedMode) : null;
+}
 
 export function isKilnMode(mode: Mode): mode is KilnMode {
-  return (KILN_MODES as readonly string[]).includes(mode);
+  return (KILN_MODES as readonly string[]).includes(baseMode(mode));
+}
+
+export function isTfjsMode(mode: Mode): mode is TfjsMode {
+  return (TFJS_MODES as readonly string[]).includes(mode);
 }
 
 /** A function and its arguments; `read` flattens its output to the numbers the check compares. */
@@ -35,7 +74,7 @@ export interface KilnProgram {
   readonly timedUse?: 'read' | 'chain';
 }
 
-/** The same computation with TensorFlow.js; `run` returns its outputs already read back to JS. */
+/** The same computation in a peer; `run` returns its outputs already read back to JS. */
 export interface PeerProgram {
   run(): Float32Array;
   dispose(): void;
@@ -63,8 +102,10 @@ export interface Workload {
   kiln(): KilnProgram;
   /** The same workload in TensorFlow.js, or undefined when the peer cannot run it. */
   tfjs?(tf: Tf): PeerProgram;
-  /** Why the peer column is empty, or what differs in the peer's version. */
+  /** The same workload in jax-js (under its jit), or undefined when it cannot run it. */
+  jax?(jax: Jax): PeerProgram;
+  /** Why the peer columns are empty, or what differs in the peers' versions. */
   readonly peerNote?: string;
-  /** Peers that cannot run the tfjs version (a kernel the backend lacks), with the reason. */
+  /** Peers that cannot run the workload (a kernel or op the library lacks), with the reason. */
   readonly unsupportedPeers?: Partial<Readonly<Record<PeerMode, string>>>;
 }

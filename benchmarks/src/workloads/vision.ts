@@ -17,13 +17,16 @@ import {
   softmaxCrossEntropy,
   tensor,
   valueAndGrad,
+  transpose,
   Variable,
   zeros,
   type Tensor,
 } from 'kiln-jit';
+import type { Array as JaxArray } from '@jax-js/jax';
 import type * as tfjs from '@tensorflow/tfjs-core';
-import { readTensors, tfProgram, toTf } from './tensors.ts';
-import type { Tf, Workload } from './types.ts';
+import { jaxCrossEntropy, jaxTrainStep, type JaxLayer } from './jax-train.ts';
+import { jaxProgram, readTensors, tfProgram, toJax, toTf } from './tensors.ts';
+import type { Jax, Tf, Workload } from './types.ts';
 
 const BATCH = 64;
 /** [filter or weight shape, seed] of each layer. */
@@ -63,6 +66,25 @@ function tfLeNet(tf: Tf, p: { w: tfjs.Variable; b: tfjs.Variable }[], x: tfjs.Te
   return fc(tf.relu(fc(h3, 3)), 4);
 }
 
+/**
+ * LeNet in jax-js, whose convolutions are NCHW with OIHW filters (the caller lays images and
+ * filters out so). Pooling is a max over the 2×2 blocks of a reshape (jax-js has no maxPool), and
+ * the last feature map goes back to NHWC before flattening, so the dense weights line up.
+ */
+function jaxLeNet(jax: Jax, p: JaxLayer[], x: JaxArray): JaxArray {
+  const { numpy: np, nn, lax } = jax;
+  const pool = (t: JaxArray) => {
+    const [n, c, h, w] = t.shape as [number, number, number, number];
+    return np.max(np.reshape(t, [n, c, h / 2, 2, w / 2, 2]), [3, 5]);
+  };
+  const conv = (t: JaxArray, { w, b }: JaxLayer, padding: 'SAME' | 'VALID') =>
+    nn.relu(lax.conv(t, w, [1, 1], padding).add(np.reshape(b, [1, -1, 1, 1])));
+  const h2 = pool(conv(pool(conv(x, p[0]!, 'SAME')), p[1]!, 'VALID'));
+  const fc = (t: JaxArray, { w, b }: JaxLayer) => np.matmul(t, w).add(b);
+  const h3 = nn.relu(fc(np.reshape(np.transpose(h2, [0, 2, 3, 1]), [BATCH, -1]), p[2]!));
+  return fc(nn.relu(fc(h3, p[3]!)), p[4]!);
+}
+
 /** Multiply-adds of one LeNet forward pass per image; a step is about 3 passes. */
 const LENET_MACS = 28 * 28 * 25 * 6 + 10 * 10 * 150 * 16 + 400 * 120 + 120 * 84 + 84 * 10;
 
@@ -96,6 +118,21 @@ export const cnnTrainWorkload: Workload = {
       ) as tfjs.Scalar;
     return tfProgram(tf, () => opt.minimize(loss, true, vars)!, [...vars, x!, labels!, targets, opt]);
   },
+  jax(jax) {
+    const [x, labels] = images();
+    // HWIO filters to OIHW; dense weights stay as they are.
+    const layers = initial().map(({ w, b }) => ({
+      w: toJax(jax, w.rank === 4 ? transpose(w, [3, 2, 0, 1]) : w),
+      b: toJax(jax, b),
+    }));
+    return jaxTrainStep(jax, {
+      layers,
+      x: toJax(jax, transpose(x, [0, 3, 1, 2])),
+      targets: jax.nn.oneHot(toJax(jax, labels), 10),
+      loss: (p, input, targets) => jaxCrossEntropy(jax, jaxLeNet(jax, p, input), targets),
+      optimizer: { name: 'adam', rate: RATE },
+    });
+  },
   unsupportedPeers: { 'tfjs-wasm': 'tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter kernel: it cannot train a CNN' },
 };
 
@@ -122,6 +159,8 @@ export const conv3x3Workload: Workload = {
     const [x, f] = convInputs().map((t) => toTf(tf, t));
     return tfProgram(tf, () => tf.conv2d(x as tfjs.Tensor4D, f as tfjs.Tensor4D, 1, 'same'), [x!, f!]);
   },
+  // Timed here at 9-17 s a call (0.1 GFLOP/s) with a 30 s first call: over a full run's budget.
+  unsupportedPeers: { 'jax-js': "jax-js 0.1.25's Wasm conv takes 9-17 s a call here: too slow for the suite" },
 };
 
 const gemmInputs = () =>
@@ -141,5 +180,13 @@ export const conv3x3GemmWorkload: Workload = {
   tfjs(tf) {
     const [a, b] = gemmInputs().map((t) => toTf(tf, t));
     return tfProgram(tf, () => tf.matMul(a as tfjs.Tensor2D, b as tfjs.Tensor2D), [a!, b!]);
+  },
+  jax(jax) {
+    const [a, b] = gemmInputs().map((t) => toJax(jax, t)) as [JaxArray, JaxArray];
+    const product = jax.jit((x: JaxArray, y: JaxArray) => jax.numpy.matmul(x, y));
+    return jaxProgram(
+      () => product(a.ref, b.ref),
+      () => [a, b, product],
+    );
   },
 };

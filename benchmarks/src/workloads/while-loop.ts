@@ -26,6 +26,7 @@ export const whileLoopWorkload: Workload = {
   checkCalls: 1,
   kiln: () => ({ fn: relax, args: inputs(), read: (out) => readTensors((out as Tensor[])[0]) }),
   peerNote: 'tfjs has no while-loop op: its column runs the same ops in a JS loop',
+  unsupportedPeers: { 'jax-js': 'jax-js 0.1.25 has no while-loop op (its lax has no whileLoop or fori_loop)' },
   tfjs(tf) {
     const [x] = inputs().map((t) => toTf(tf, t));
     return tfProgram(tf, () => {
