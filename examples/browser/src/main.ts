@@ -3,8 +3,10 @@
  * (so the page stays live), redraws the boundary and the loss curve, shows traced and eager time
  * per step, prints the IR at the chosen stage, and turns any failure into a message on the page.
  * It exports TrainingRun so the console (`const { TrainingRun } = await import('./main.js')`) can
- * start runs with settings the form refuses and see Kiln's own errors, with the page's line.
+ * start runs with settings the form refuses and see Kiln's own errors, with the page's line,
+ * and threadCheck, which runs one call big enough to split across Kiln's Web Workers.
  */
+import * as k from 'kiln-jit';
 import { runtimeFeatures } from 'kiln-jit';
 import { drawBoundary, drawLossCurve, EXTENT } from './plots.ts';
 import { IR_STAGES, TrainingRun, type IrStage } from './session.ts';
@@ -119,10 +121,38 @@ const features = runtimeFeatures();
 text(
   'runtime',
   `SIMD ${features.simd ? 'yes' : 'no'} · relaxed SIMD ${features.relaxedSimd ? 'yes' : 'no'} · ` +
-    `cross-origin isolated ${globalThis.crossOriginIsolated ? 'yes (threads possible)' : 'no (single-threaded)'}`,
+    `cross-origin isolated ${globalThis.crossOriginIsolated ? 'yes (threads possible)' : 'no (single-threaded)'} · ` +
+    `threads ${k.getNumThreads()}`,
 );
 showIr();
 trainButton.disabled = false;
 document.body.dataset.state = 'ready';
 
-export { TrainingRun };
+/**
+ * A 256×256 matmul and row softmax traced on `threads` threads, checked against eager. Web
+ * Workers start in the background (the page's thread cannot wait for them), so calls run on one
+ * thread until they are up: this waits for the first threaded call, then checks three more.
+ */
+async function threadCheck(threads = 2) {
+  k.setNumThreads(threads);
+  const f = k.trace((x: k.Tensor, w: k.Tensor) => k.softmax(k.matmul(x, w), -1));
+  const x = k.randomNormal([256, 256], { seed: 1 });
+  const w = k.randomNormal([256, 256], { seed: 2 });
+  const want = k.softmax(k.matmul(x, w), -1).dataSync();
+  const threaded = () => k.compileStats().threads.threadedCalls;
+  for (let tries = 0; threaded() === 0 && tries < 200; tries++) {
+    f(x, w);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  const before = threaded();
+  const runs = [0, 1, 2].map(() => f(x, w).dataSync());
+  return {
+    agrees: runs[0]!.every((v, i) => Math.abs(v - want[i]!) <= 2e-5 + 2e-4 * Math.abs(want[i]!)),
+    repeatable: runs.every((r) => r.every((v, i) => v === runs[0]![i])),
+    kernels: f.inspect(x, w).kernels.map((kernel) => kernel.threads),
+    workersStarted: k.compileStats().threads.workersStarted,
+    threadedCalls: threaded() - before,
+  };
+}
+
+export { TrainingRun, threadCheck };

@@ -192,10 +192,8 @@ function instantiate(graph: Graph, plan: MemoryPlan, obtained: Obtained): Execut
         const addresses = [base, constants.base, ...varAddresses, ...argAddresses, ...outs.map((o) => o.offset)];
         const threads = threadsNow();
         const workers = threads > 1 ? threadPool(memory) : null;
-        if (workers) {
-          poolId ??= workers.register();
-          workers.run(poolId, module, threads, compiled.scratchBytes, addresses, entryMt!);
-        } else entry(...addresses);
+        poolId ??= workers?.register() ?? null;
+        if (!workers?.run(poolId!, module, threads, compiled.scratchBytes, addresses, entryMt!)) entry(...addresses);
       } catch (e) {
         outs.forEach((o) => pool.free(o));
         const f = imports.failure();

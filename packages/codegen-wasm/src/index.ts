@@ -7,7 +7,7 @@ import { binaryenLoaded, loadBinaryen } from './binaryen.ts';
 import { cacheCounters, cacheDirectory } from './compile-cache.ts';
 import { offThreadCounters } from './off-thread.ts';
 import { getNumThreads } from './runtime/thread-settings.ts';
-import { threadWorkersStarted } from './runtime/thread-pool.ts';
+import { threadedCalls, threadWorkersStarted } from './runtime/thread-pool.ts';
 
 registerInternalSource(import.meta.url);
 
@@ -38,6 +38,6 @@ export function compileStats() {
     cache: { ...cacheCounters },
     offThread: { ...offThreadCounters },
     /** Threads traced calls use, and kernel workers started so far in this process. */
-    threads: { count: getNumThreads(), workersStarted: threadWorkersStarted() },
+    threads: { count: getNumThreads(), workersStarted: threadWorkersStarted(), threadedCalls: threadedCalls() },
   };
 }

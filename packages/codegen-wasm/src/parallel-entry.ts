@@ -64,7 +64,7 @@ export function addParallelEntry(ctx: ModuleContext, e: EntryParts): void {
   const scratchLocal = b.local(i32);
   const scratch = (): ExpressionRef => scratchLocal.get();
   const onMain = (stmt: ExpressionRef): ExpressionRef => mod.if(mod.i32.eqz(thread()), stmt);
-  const barrier = (): ExpressionRef => mod.call(BARRIER_FUNCTION, [b.param(3), threads()], b.binaryen.none);
+  const barrier = (): ExpressionRef => mod.call(BARRIER_FUNCTION, [b.param(3), threads(), thread()], b.binaryen.none);
   const [lo, hi] = [b.local(i32), b.local(i32)];
   const stmts: ExpressionRef[] = [
     scratchLocal.set(mod.select(mod.i32.eqz(thread()), b.addr(b.param(fixed), e.frame.scratch), b.param(2))),

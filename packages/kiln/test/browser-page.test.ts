@@ -64,7 +64,7 @@ describe('the browser page', () => {
     const { page, errors, bundleLoads } = await openPage();
     expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
     // runtimeFeatures() from kiln-jit, as the page reports it.
-    expect(await textOf(page, 'runtime')).toMatch(/^SIMD yes · .* · cross-origin isolated yes/);
+    expect(await textOf(page, 'runtime')).toMatch(/^SIMD yes · .* · cross-origin isolated yes .* · threads \d+$/);
     await page.click('#train');
     await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 120_000 });
     expect(await textOf(page, 'message')).toBe('');
@@ -155,6 +155,20 @@ describe('the browser page', () => {
     expect(await page.isEnabled('#train')).toBe(true);
     expect(await page.getAttribute('body', 'data-state')).toBe('error');
     await page.screenshot({ path: join(ARTIFACTS, 'bad-input.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('splits a traced call across Web Workers: equal to eager, repeatable, 2 threads per kernel', async () => {
+    const { page, errors } = await openPage();
+    const infos: string[] = [];
+    page.on('console', (m) => void (m.type() === 'info' && infos.push(m.text())));
+    const check = await page.evaluate(async () => {
+      const { threadCheck } = await import(new URL('main.js', document.baseURI).href);
+      return (threadCheck as (n: number) => Promise<unknown>)(2);
+    });
+    expect(check).toEqual({ agrees: true, repeatable: true, kernels: [2, 2], workersStarted: 1, threadedCalls: 3 });
+    expect(infos.filter((m) => m.startsWith('Kiln:'))).toEqual([]);
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);

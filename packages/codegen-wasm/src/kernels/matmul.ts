@@ -72,9 +72,9 @@ export interface MatmulOptions {
   fma?: boolean;
   /** Overrides of the default block sizes (for tuning). */
   blocking?: Partial<MatmulBlocking>;
-  /** The function takes two more params after the extras, the rows [m0, m1) of C to compute
-   *  (threads split a matmul by rows; each row's sums do not depend on the split). */
-  rowRange?: boolean;
+  /** The function takes two more params after the extras: the rows [lo, hi) of C to compute, or
+   *  its columns (threads split a matmul so; no output's sum depends on the split). */
+  range?: 'rows' | 'cols';
 }
 
 /**
@@ -130,9 +130,10 @@ function scratchLayout(blk: MatmulBlocking): { packedA: number; tile: number; to
   return { packedA, tile, total: tile + blk.mr * blk.nr * 4 };
 }
 
-/** Rows of C per register tile: threads split a matmul in whole tiles of rows. */
-export function matmulRowTile(options: MatmulOptions = {}): number {
-  return { ...(options.fma ? DEFAULT_FMA_BLOCKING : DEFAULT_BLOCKING), ...options.blocking }.mr;
+/** Rows and columns of C per register tile: threads split a matmul in whole tiles. */
+export function matmulTile(options: MatmulOptions = {}): { rows: number; cols: number } {
+  const blk = { ...(options.fma ? DEFAULT_FMA_BLOCKING : DEFAULT_BLOCKING), ...options.blocking };
+  return { rows: blk.mr, cols: blk.nr };
 }
 
 /** Scratch bytes the kernel needs for packing; the caller reserves them, 16-byte aligned. */
@@ -164,10 +165,10 @@ export function addMatmulFunction(
     blk,
     layouts: operandLayouts(spec, blk),
     fma: options.fma ?? false,
-    rowRange: options.rowRange ?? false,
+    range: options.range ?? null,
   };
   if (spec.m === 0 || spec.n === 0) {
-    new FunctionBuilder(g, FIXED_PARAMS + extraCount(g) + (g.rowRange ? 2 : 0)).finish(name, mod.nop());
+    new FunctionBuilder(g, FIXED_PARAMS + extraCount(g) + (g.range ? 2 : 0)).finish(name, mod.nop());
     return;
   }
   addPackFunction(g, `${name}$packA`, g.layouts.a);
@@ -185,7 +186,7 @@ interface Gen extends WasmContext {
   blk: MatmulBlocking;
   layouts: { a: PanelLayout; b: PanelLayout };
   readonly fma: boolean;
-  rowRange: boolean;
+  range: 'rows' | 'cols' | null;
 }
 
 function minI32(g: Gen, x: () => ExpressionRef, y: () => ExpressionRef): ExpressionRef {
@@ -570,11 +571,13 @@ interface DriverVars {
  */
 function addDriverFunction(g: Gen): void {
   const { mod, spec, blk } = g;
-  const f = new FunctionBuilder(g, FIXED_PARAMS + extraCount(g) + (g.rowRange ? 2 : 0));
+  const f = new FunctionBuilder(g, FIXED_PARAMS + extraCount(g) + (g.range ? 2 : 0));
   const scratch = f.paramLocal(3);
-  // The rows of C to compute: [m0, m1) when given, else all.
-  const m0 = () => (g.rowRange ? f.param(FIXED_PARAMS + extraCount(g)) : mod.i32.const(0));
-  const m1 = () => (g.rowRange ? f.param(FIXED_PARAMS + extraCount(g) + 1) : mod.i32.const(spec.m));
+  // The rows (or columns) of C to compute: [lo, hi) when given, else all.
+  const lo = () => f.param(FIXED_PARAMS + extraCount(g));
+  const hi = () => f.param(FIXED_PARAMS + extraCount(g) + 1);
+  const m1 = () => (g.range === 'rows' ? hi() : mod.i32.const(spec.m));
+  const n1 = () => (g.range === 'cols' ? hi() : mod.i32.const(spec.n));
   const v: DriverVars = {
     jc: f.local(),
     pc: f.local(),
@@ -595,6 +598,11 @@ function addDriverFunction(g: Gen): void {
     f.doWhile([...body, f.increment(i, step)], mod.i32.lt_s(i.get(), bound())),
   ];
   const cnst = (x: number) => () => mod.i32.const(x);
+  /** i over [lo, hi) by step: a loop that may run no times. */
+  const ranged = (i: Local, step: number, bound: () => ExpressionRef, body: ExpressionRef[]) => [
+    i.set(lo()),
+    mod.if(mod.i32.lt_s(i.get(), bound()), f.doWhile([...body, f.increment(i, step)], mod.i32.lt_s(i.get(), bound()))),
+  ];
   const mBody = [
     v.mCur.set(minI32(g, cnst(blk.mc), () => mod.i32.sub(m1(), v.ic.get()))),
     packCall(g, f, 'A', v, v.ic, v.mCur),
@@ -605,15 +613,7 @@ function addDriverFunction(g: Gen): void {
       counted(v.jr, blk.nr, () => v.nCur.get(), [tileCall(g, f, v)]),
     ),
   ];
-  const mBlock = g.rowRange
-    ? [
-        v.ic.set(m0()),
-        mod.if(
-          mod.i32.lt_s(v.ic.get(), m1()),
-          f.doWhile([...mBody, f.increment(v.ic, blk.mc)], mod.i32.lt_s(v.ic.get(), m1())),
-        ),
-      ]
-    : counted(v.ic, blk.mc, cnst(spec.m), mBody);
+  const mBlock = (g.range === 'rows' ? ranged : counted)(v.ic, blk.mc, m1, mBody);
   const kBlock = counted(v.pc, blk.kc, cnst(spec.k), [
     v.kCur.set(minI32(g, cnst(blk.kc), () => mod.i32.sub(mod.i32.const(spec.k), v.pc.get()))),
     v.flags.set(kBlockFlags(g, v)),
@@ -626,8 +626,8 @@ function addDriverFunction(g: Gen): void {
       v.packedB.set(scratch.get()),
       v.packedA.set(mod.i32.add(scratch.get(), mod.i32.const(layout.packedA))),
       v.tileBuf.set(mod.i32.add(scratch.get(), mod.i32.const(layout.tile))),
-      ...counted(v.jc, blk.nc, cnst(spec.n), [
-        v.nCur.set(minI32(g, cnst(blk.nc), () => mod.i32.sub(mod.i32.const(spec.n), v.jc.get()))),
+      ...(g.range === 'cols' ? ranged : counted)(v.jc, blk.nc, n1, [
+        v.nCur.set(minI32(g, cnst(blk.nc), () => mod.i32.sub(n1(), v.jc.get()))),
         ...kBlock,
       ]),
     ]),

@@ -5,7 +5,8 @@
  * and wakes the sleepers; the others spin a little (the usual wait is a few microseconds), then
  * sleep in memory.atomic.wait32. A thread that fails sets the abort flag and bumps the
  * generation (runtime/thread-pool.ts), and every thread in or entering a barrier then traps,
- * so no thread waits for one that will not come.
+ * so no thread waits for one that will not come. A browser's main thread may not sleep: where
+ * the SPIN_ONLY word is set, thread 0 polls without end instead.
  */
 import type { ExpressionRef } from '../binaryen.ts';
 import { FunctionBuilder } from '../function-builder.ts';
@@ -16,15 +17,16 @@ export const BARRIER_FUNCTION = 'kiln_barrier';
 export const BARRIER_ARRIVED = 0;
 export const BARRIER_GENERATION = 4;
 export const BARRIER_ABORT = 8;
+export const BARRIER_SPIN_ONLY = 12;
 export const BARRIER_BYTES = 64;
 /** Polls of the generation before sleeping: ~10-50 µs, longer than most kernels' imbalance. */
 const SPINS = 1 << 13;
 /** Sleeps are bounded (1 ms), so an abort is seen even if its wake-up came first. */
 const WAIT_NS = 1_000_000n;
 
-/** Adds kiln_barrier(barrier, threads) to the module. */
+/** Adds kiln_barrier(barrier, threads, thread) to the module. */
 export function addBarrier(ctx: ModuleContext): void {
-  const b = new FunctionBuilder(ctx, 2);
+  const b = new FunctionBuilder(ctx, 3);
   const { mod } = b;
   const i32 = b.binaryen.i32;
   const at = (): ExpressionRef => b.param(0);
@@ -42,7 +44,10 @@ export function addBarrier(ctx: ModuleContext): void {
         mod.br(exit, mod.i32.ne(load(BARRIER_GENERATION), generation.get())),
         mod.br(exit, aborted()),
         mod.if(
-          mod.i32.lt_u(spins.get(), b.i32(SPINS)),
+          mod.i32.or(
+            mod.i32.lt_u(spins.get(), b.i32(SPINS)),
+            mod.i32.and(mod.i32.eqz(b.param(2)), load(BARRIER_SPIN_ONLY)),
+          ),
           b.increment(spins, 1),
           mod.drop(
             mod.memory.atomic.wait32(

@@ -8,7 +8,7 @@ import type { Node, Value } from '@kiln-jit/tracer';
 import type { ExpressionRef } from '../binaryen.ts';
 import {
   addMatmulFunction,
-  matmulRowTile,
+  matmulTile,
   matmulScratchBytes,
   type EpilogueInputs,
   type MatmulOptions,
@@ -124,22 +124,25 @@ export function lowerMatmul(ctx: ModuleContext, node: Node): Kernel {
   if (parts.epilogue.length && batch.length) throw new UnsupportedLowering('batched matmul epilogues are unfused');
   const spec: MatmulSpec = { m, n, k, transA, transB, epilogue: epilogueOf(ctx, parts, root, m, n) };
   const kernel2d = ctx.uniqueName('matmul2d');
-  // Threads split C by whole register tiles of rows (lo, hi, in tiles, follow scratch).
-  const tile = matmulRowTile({ fma: ctx.fma });
-  const tiles = Math.ceil(m / tile);
+  // Threads split C in whole register tiles (lo, hi, in tiles, follow scratch): by rows, where
+  // each thread packs all of B, or by columns, where each packs all of A; the smaller is copied.
+  const tile = matmulTile({ fma: ctx.fma });
+  const range = m * k <= k * n && n > tile.cols ? 'cols' : 'rows';
+  const [extentOf, unit] = range === 'rows' ? [m, tile.rows] : [n, tile.cols];
+  const tiles = Math.ceil(extentOf / unit);
   const split = tiles > 1 && ctx.splits(sizeOf(batch) * m * n * k);
-  const options: MatmulOptions = { fma: ctx.fma, rowRange: split };
+  const options: MatmulOptions = { fma: ctx.fma, ...(split ? { range } : {}) };
   addMatmulFunction(ctx.binaryen, ctx.mod, kernel2d, spec, options);
   const addressCount = (node.body ? node.body.params.length : 2) + 2;
   const name = ctx.uniqueName(node.op.replace('.', '_'));
   const b = new FunctionBuilder(ctx, addressCount + (split ? 2 : 0));
   const scratch = (): ExpressionRef => b.param(addressCount - 1);
-  const rows = (): ExpressionRef[] => {
+  const bounds = (): ExpressionRef[] => {
     if (!split) return [];
-    const end = b.mod.i32.mul(b.param(addressCount + 1), b.i32(tile));
+    const end = b.mod.i32.mul(b.param(addressCount + 1), b.i32(unit));
     return [
-      b.mod.i32.mul(b.param(addressCount), b.i32(tile)),
-      b.mod.select(b.mod.i32.lt_s(end, b.i32(m)), end, b.i32(m)),
+      b.mod.i32.mul(b.param(addressCount), b.i32(unit)),
+      b.mod.select(b.mod.i32.lt_s(end, b.i32(extentOf)), end, b.i32(extentOf)),
     ];
   };
   const operands: Strided[] = [
@@ -158,7 +161,7 @@ export function lowerMatmul(ctx: ModuleContext, node: Node): Kernel {
   const extraArgs = (): ExpressionRef[] =>
     parts.extra.map((v) => b.param(node.body!.params.findIndex((p) => p.value === v) + 1));
   const stmts = outerLoops(b, [...batch, 1], operands, ([o, x, y]) => [
-    b.mod.call(kernel2d, [x!.base(), y!.base(), o!.base(), scratch(), ...extraArgs(), ...rows()], b.binaryen.none),
+    b.mod.call(kernel2d, [x!.base(), y!.base(), o!.base(), scratch(), ...extraArgs(), ...bounds()], b.binaryen.none),
   ]);
   b.finish(name, stmts);
   const scratchBytes = matmulScratchBytes(spec, options);

@@ -16,12 +16,14 @@ export const CONTROL = {
   exit: 1,
   scratch: 8,
   done: 8 + MAX_THREADS,
-  /** Per worker: IDLE, CLAIMED (for the call being announced) or GONE (it ended). */
+  /** Per worker: STARTING, IDLE, CLAIMED (for the call being announced) or GONE (it ended). */
   state: 8 + 2 * MAX_THREADS,
   args: 8 + 3 * MAX_THREADS,
   GONE: 0,
   IDLE: 1,
   CLAIMED: 2,
+  /** A browser worker not yet running (it sets IDLE itself once it is). */
+  STARTING: 3,
   /** A worker with no call for this long ends (its thread and memory go with it). */
   idleMs: 2000,
 } as const;

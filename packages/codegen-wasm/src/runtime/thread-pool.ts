@@ -1,24 +1,26 @@
 /**
- * @file The kernel workers (Node worker_threads; started on the first call that splits work).
+ * @file The kernel workers (worker_threads in Node, Web Workers in browsers: worker-hosts.ts),
+ * started on the first call that splits work.
  * A call with split kernels sets the control block, bumps the call counter and wakes the
  * workers with one notify: no message per call or per kernel. Each worker runs the module's
  * `entry_mt` as its own thread index while the caller runs it as thread 0; the barriers inside
  * keep them in step, and the caller returns once the last barrier is passed. Workers are unref'd,
- * so they never keep a process alive.
+ * so they never keep a process alive. A browser's main thread may not sleep, so there it spins.
  */
 import { KilnError } from '@kiln-jit/core';
-import type { Worker as NodeWorker, MessagePort } from 'node:worker_threads';
-import { BARRIER_ABORT, BARRIER_ARRIVED, BARRIER_BYTES, BARRIER_GENERATION } from '../lower/barrier.ts';
-import { builtin } from '../node-builtins.ts';
+import {
+  BARRIER_ABORT,
+  BARRIER_ARRIVED,
+  BARRIER_BYTES,
+  BARRIER_GENERATION,
+  BARRIER_SPIN_ONLY,
+} from '../lower/barrier.ts';
 import type { WasmMemory } from './memory.ts';
 import { CONTROL, CONTROL_WORDS, MAX_ENTRY_ADDRESSES } from './thread-control.ts';
-import { THREAD_WORKER_SOURCE } from './thread-worker-source.ts';
-
-type WorkerThreads = typeof import('node:worker_threads');
+import { workerHost, type KernelWorker as HostedWorker, type WorkerHost } from './worker-hosts.ts';
 
 interface KernelWorker {
-  worker: NodeWorker;
-  port: MessagePort;
+  hosted: HostedWorker;
   /** Modules this worker has been sent, by id. */
   modules: Set<number>;
   scratch: { offset: number; bytes: number };
@@ -35,14 +37,18 @@ export class ThreadPool {
   private nextId = 1;
   /** Workers started in this process (for tests). */
   started = 0;
+  /** Calls that ran on more than one thread. */
+  threadedCalls = 0;
 
   constructor(
     private readonly memory: WasmMemory,
-    private readonly threads: WorkerThreads,
+    private readonly host: WorkerHost,
   ) {
     this.barrier = memory.alloc(BARRIER_BYTES, 'the thread barrier');
     // The block may be reused memory: the barrier starts with no arrivals and no abort.
-    new Int32Array(memory.memory.buffer, this.barrier, BARRIER_BYTES / 4).fill(0);
+    const words = new Int32Array(memory.memory.buffer, this.barrier, BARRIER_BYTES / 4);
+    words.fill(0);
+    if (!host.mayWait) words[BARRIER_SPIN_ONLY / 4] = 1;
   }
 
   /** An id for a module whose entry_mt the workers may run. */
@@ -53,11 +59,15 @@ export class ThreadPool {
   /** Forgets a module (its executable was disposed). */
   drop(id: number): void {
     for (const w of this.workers) {
-      if (w?.modules.delete(id)) w.port.postMessage({ drop: id });
+      if (w?.modules.delete(id)) w.hosted.post({ drop: id });
     }
   }
 
-  /** Runs module `id`'s entry_mt on `threads` threads, this one included; returns when all are done. */
+  /**
+   * Runs module `id`'s entry_mt on `threads` threads, this one included; returns when all are
+   * done. Returns false, having run nothing, while a browser's workers are still starting: a
+   * browser's main thread cannot wait for them, so the caller runs that call on one thread.
+   */
   run(
     id: number,
     module: WebAssembly.Module,
@@ -65,7 +75,7 @@ export class ThreadPool {
     scratchBytes: number,
     addresses: number[],
     entry: ParallelEntry,
-  ): void {
+  ): boolean {
     if (addresses.length > MAX_ENTRY_ADDRESSES) {
       throw new KilnError(
         `wasm backend: a traced call with ${addresses.length} tensors is more than ${MAX_ENTRY_ADDRESSES}`,
@@ -73,18 +83,18 @@ export class ThreadPool {
       );
     }
     const c = this.control;
+    const claimed: number[] = [];
+    let starting = false;
     for (let t = 1; t < threads; t++) {
       // Claim the worker for this call (one still finishing the last call is claimed already);
       // one that ended while idle is started again.
-      if (
-        this.workers[t] &&
-        Atomics.compareExchange(c, CONTROL.state + t, CONTROL.IDLE, CONTROL.CLAIMED) === CONTROL.GONE
-      ) {
-        this.workers[t] = null;
-      }
+      const was = this.workers[t] ? Atomics.compareExchange(c, CONTROL.state + t, CONTROL.IDLE, CONTROL.CLAIMED) : null;
+      if (was === CONTROL.IDLE) claimed.push(t);
+      if (was === CONTROL.GONE) this.workers[t] = null;
       const w = (this.workers[t] ??= this.start(t));
+      if (Atomics.load(c, CONTROL.state + t) === CONTROL.STARTING) starting = true;
       if (!w.modules.has(id)) {
-        w.port.postMessage({ id, module });
+        w.hosted.post({ id, module });
         w.modules.add(id);
       }
       if (w.scratch.bytes < scratchBytes) {
@@ -92,6 +102,10 @@ export class ThreadPool {
         w.scratch = { offset: this.memory.alloc(scratchBytes, 'thread scratch'), bytes: scratchBytes };
       }
       c[CONTROL.scratch + t] = w.scratch.offset;
+    }
+    if (starting) {
+      for (const t of claimed) Atomics.store(c, CONTROL.state + t, CONTROL.IDLE);
+      return false;
     }
     c[CONTROL.command] = 0;
     c[CONTROL.threads] = threads;
@@ -107,6 +121,8 @@ export class ThreadPool {
       const workerError = this.abort(call, threads);
       throw workerError ?? e;
     }
+    this.threadedCalls++;
+    return true;
   }
 
   /** Ends the workers (they end with the process anyway). */
@@ -118,26 +134,12 @@ export class ThreadPool {
   }
 
   private start(index: number): KernelWorker {
-    const { port1, port2 } = new this.threads.MessageChannel();
-    Atomics.store(this.control, CONTROL.state + index, CONTROL.CLAIMED);
-    const worker = new this.threads.Worker(THREAD_WORKER_SOURCE, {
-      eval: true,
-      workerData: {
-        control: this.control,
-        memory: this.memory.memory,
-        port: port2,
-        index,
-        firstCall: Atomics.load(this.control, CONTROL.call),
-      },
-      transferList: [port2],
-      execArgv: [],
-      stdout: false,
-      stderr: false,
-    });
-    worker.unref();
-    port1.unref();
+    // A Node worker is waited for in its first call; a browser's says when it is running.
+    Atomics.store(this.control, CONTROL.state + index, this.host.mayWait ? CONTROL.CLAIMED : CONTROL.STARTING);
+    const firstCall = Atomics.load(this.control, CONTROL.call);
+    const hosted = this.host.start({ control: this.control, memory: this.memory.memory, index, firstCall });
     this.started++;
-    return { worker, port: port1, modules: new Set(), scratch: { offset: 0, bytes: 0 } };
+    return { hosted, modules: new Set(), scratch: { offset: 0, bytes: 0 } };
   }
 
   /**
@@ -154,12 +156,10 @@ export class ThreadPool {
     for (let t = 1; t < threads; t++) {
       const slot = CONTROL.done + t;
       for (let seen = Atomics.load(this.control, slot); seen !== call; seen = Atomics.load(this.control, slot)) {
-        Atomics.wait(this.control, slot, seen, 100);
+        if (this.host.mayWait) Atomics.wait(this.control, slot, seen, 100);
       }
-      const message = this.threads.receiveMessageOnPort(this.workers[t]!.port)?.message as
-        { error?: string } | undefined;
-      if (message?.error && !reported)
-        reported = new KilnError(`wasm backend: a kernel thread failed: ${message.error}`, null);
+      const error = this.workers[t]!.hosted.takeError();
+      if (error && !reported) reported = new KilnError(`wasm backend: a kernel thread failed: ${error}`, null);
     }
     Atomics.store(words, BARRIER_ARRIVED / 4, 0);
     Atomics.store(words, BARRIER_ABORT / 4, 0);
@@ -174,6 +174,11 @@ export function threadWorkersStarted(): number {
   return pool?.started ?? 0;
 }
 
+/** Calls that ran on more than one thread in this process. */
+export function threadedCalls(): number {
+  return pool?.threadedCalls ?? 0;
+}
+
 let noticed = false;
 
 /** Says once, on the console, why calls run on one thread although more were asked for. */
@@ -183,15 +188,13 @@ export function noticeOneThread(why: string): void {
   console.info(`Kiln: ${why}, so traced calls run on one thread.`);
 }
 
-/** The process's pool, or null where there are no worker threads (browsers, for now). */
+/** The process's pool, or null where kernel workers cannot run (with a notice saying why). */
 export function threadPool(memory: WasmMemory): ThreadPool | null {
   if (pool === undefined) {
-    const threads = builtin<WorkerThreads>('node:worker_threads');
-    pool =
-      threads?.receiveMessageOnPort && memory.memory.buffer instanceof SharedArrayBuffer
-        ? new ThreadPool(memory, threads)
-        : null;
-    if (!pool) noticeOneThread('kernel threads need Node worker_threads, which this runtime lacks');
+    const shared = typeof SharedArrayBuffer === 'function' && memory.memory.buffer instanceof SharedArrayBuffer;
+    const host = shared ? workerHost() : 'the memory is not shared';
+    pool = typeof host === 'string' ? null : new ThreadPool(memory, host);
+    if (typeof host === 'string') noticeOneThread(host);
   }
   return pool;
 }

@@ -4,20 +4,21 @@
  * built package and from a bundle. It loads nothing of Kiln: it instantiates the modules it is
  * sent against the shared memory and runs `entry_mt` for each call it is woken for.
  *
- * The control block (an Int32Array over a SharedArrayBuffer, layout in thread-pool.ts) says
- * which module, how many threads, each thread's scratch, and the entry's addresses. A worker
- * spins briefly on the call counter before sleeping, so back-to-back calls do not pay a wake-up,
- * and ends after a while with no calls.
+ * The control block (an Int32Array over a SharedArrayBuffer, layout in thread-control.ts) says
+ * which module, how many threads, each thread's scratch, and the entry's addresses. Under Node a
+ * worker spins briefly on the call counter, then sleeps in Atomics.wait and takes modules with
+ * receiveMessageOnPort; in a browser it waits with Atomics.waitAsync, so that its event loop
+ * still receives modules. Either way it ends after a while with no calls.
  */
 import { CONTROL } from './thread-control.ts';
 
-export const THREAD_WORKER_SOURCE = `
+/** Shared by both hosts: `take` a module message, `runCall` (false: its module has not come yet). */
+const CORE = `
 'use strict';
-const { workerData, receiveMessageOnPort } = require('node:worker_threads');
-const { control, memory, port, index, firstCall } = workerData;
 const C = ${JSON.stringify(CONTROL)};
 const instances = new Map();
 const stub = () => 0;
+let control, memory, index, seen, report;
 
 function take(message) {
   if (message.drop !== undefined) return void instances.delete(message.drop);
@@ -27,38 +28,19 @@ function take(message) {
   instances.set(message.id, new WebAssembly.Instance(message.module, imports).exports.entry_mt);
 }
 
-function entryOf(id) {
-  for (;;) {
-    const entry = instances.get(id);
-    if (entry) return entry;
-    const next = receiveMessageOnPort(port);
-    if (next) take(next.message);
-  }
-}
-
 function fail(error, barrier) {
   const words = new Int32Array(memory.buffer, barrier, 3);
   Atomics.store(words, 2, 1);
   Atomics.add(words, 1, 1);
   Atomics.notify(words, 1);
-  port.postMessage({ error: String(error && error.stack || error) });
+  report(String((error && error.stack) || error));
 }
 
-// Started for call firstCall + 1, which may have been announced before this thread ran.
-let seen = firstCall;
-const state = C.state + index;
-for (;;) {
-  for (let spins = 0; Atomics.load(control, C.call) === seen; spins++) {
-    if (spins < ${1 << 14}) continue;
-    if (Atomics.wait(control, C.call, seen, C.idleMs) !== 'timed-out') continue;
-    // Idle: end, unless the caller claimed this worker for a call meanwhile.
-    if (Atomics.compareExchange(control, state, C.IDLE, C.GONE) === C.IDLE) process.exit(0);
-  }
-  seen = Atomics.load(control, C.call);
-  if (control[C.command] === C.exit) break;
+function runCall(call) {
   const threads = control[C.threads];
   if (index < threads) {
-    const entry = entryOf(control[C.module]);
+    const entry = instances.get(control[C.module]);
+    if (!entry) return false;
     const barrier = control[C.barrier];
     const args = Array.from(control.subarray(C.args, C.args + control[C.argCount]));
     try {
@@ -68,8 +50,60 @@ for (;;) {
       if (Atomics.load(new Int32Array(memory.buffer, barrier, 3), 2) === 0) fail(e, barrier);
     }
   }
-  Atomics.store(control, state, C.IDLE);
-  Atomics.store(control, C.done + index, seen);
+  seen = call;
+  Atomics.store(control, C.state + index, C.IDLE);
+  Atomics.store(control, C.done + index, call);
   Atomics.notify(control, C.done + index);
+  return true;
 }
+
+/** Whether an idle worker may end: the caller has not claimed it for a call meanwhile. */
+const mayEnd = () => Atomics.compareExchange(control, C.state + index, C.IDLE, C.GONE) === C.IDLE;
+`;
+
+export const NODE_WORKER_SOURCE = `${CORE}
+const { workerData, receiveMessageOnPort } = require('node:worker_threads');
+({ control, memory, index, firstCall: seen } = workerData);
+const port = workerData.port;
+report = (error) => port.postMessage({ error });
+for (;;) {
+  for (let spins = 0; Atomics.load(control, C.call) === seen; spins++) {
+    if (spins < ${1 << 14}) continue;
+    if (Atomics.wait(control, C.call, seen, C.idleMs) === 'timed-out' && mayEnd()) process.exit(0);
+  }
+  const call = Atomics.load(control, C.call);
+  if (control[C.command] === C.exit) break;
+  // A module is posted before the call that needs it, so it is already in the port.
+  while (!runCall(call)) {
+    const next = receiveMessageOnPort(port);
+    if (next) take(next.message);
+  }
+}
+`;
+
+export const BROWSER_WORKER_SOURCE = `${CORE}
+report = (error) => postMessage({ error });
+function wait() {
+  const r = Atomics.waitAsync(control, C.call, seen, C.idleMs);
+  if (r.async) r.value.then(woken);
+  else woken(r.value);
+}
+function woken(result) {
+  const call = Atomics.load(control, C.call);
+  if (call === seen) {
+    if (result === 'timed-out' && mayEnd()) return close();
+    return wait();
+  }
+  if (control[C.command] === C.exit) return close();
+  // The module's message may still be queued behind this wake-up: let it in, then try again.
+  if (!runCall(call)) return void setTimeout(() => woken('ok'), 0);
+  wait();
+}
+onmessage = (e) => {
+  const m = e.data;
+  if (!m.init) return take(m);
+  ({ control, memory, index, firstCall: seen } = m.init);
+  Atomics.store(control, C.state + index, C.IDLE);
+  wait();
+};
 `;
