@@ -68,7 +68,7 @@ const port = workerData.port;
 report = (error) => port.postMessage({ error });
 for (;;) {
   for (let spins = 0; Atomics.load(control, C.call) === seen; spins++) {
-    if (spins < ${1 << 14}) continue;
+    if (spins < ${1 << 17}) continue;
     if (Atomics.wait(control, C.call, seen, C.idleMs) === 'timed-out' && mayEnd()) process.exit(0);
   }
   const call = Atomics.load(control, C.call);
