@@ -195,6 +195,17 @@ describe('lifetime', () => {
   });
 });
 
+describe('inputs spilled over the budget', () => {
+  it('an argument whose block was spilled is copied in again when passed once more', () => {
+    const f = trace(scaleShift, { backend: 'wasm' });
+    const inputs = Array.from({ length: 12 }, (_, i) => ramp(1000, 0.02 * (i + 1)));
+    pool().budget = 3 * 4000;
+    inputs.forEach((x) => f(x)); // the early inputs' blocks are spilled to make room
+    const again = inputs.map((x) => values(f(x)));
+    again.forEach((got, j) => expect(got).toEqual(values(scaleShift(inputs[j]!)).map((v) => Math.fround(v))));
+  });
+});
+
 describe('variables and in-place updates', () => {
   it('a variable updated in place is never visible through an earlier result', () => {
     const w = k.variable(k.tensor([1, 2, 3, 4]), { name: 'w' });
