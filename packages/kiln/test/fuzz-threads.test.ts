@@ -2,7 +2,8 @@
  * The fuzzer's fixed-seed batch on Wasm with every splittable kernel split
  * (KILN_PARALLEL_MIN_WORK=0), run on 1 thread and on 2: both agree with eager.
  */
-import { afterAll, beforeAll, describe, it } from '@jest/globals';
+import { describe, it } from '@jest/globals';
+import { splitEveryKernel } from './threads/split-every-kernel.ts';
 import { fuzz } from './fuzz/fuzz.ts';
 import { MODES } from './fuzz/check.ts';
 import { setNumThreads } from '../src/index.ts';
@@ -10,16 +11,7 @@ import { setNumThreads } from '../src/index.ts';
 const SEED = 20_251_125;
 const COUNT = 500;
 const WASM_MODES = MODES.filter((m) => m.options.backend === 'wasm');
-let savedMinWork: string | undefined;
-
-beforeAll(() => {
-  savedMinWork = process.env.KILN_PARALLEL_MIN_WORK;
-  process.env.KILN_PARALLEL_MIN_WORK = '0';
-});
-afterAll(() => {
-  if (savedMinWork === undefined) delete process.env.KILN_PARALLEL_MIN_WORK;
-  else process.env.KILN_PARALLEL_MIN_WORK = savedMinWork;
-});
+splitEveryKernel();
 
 describe.each([1, 2])('differential fuzzing with kernels split, on %i thread(s)', (threads) => {
   it(`finds no mismatch in ${COUNT} programs from seed ${SEED}`, () => {

@@ -4,7 +4,8 @@
  * gradients and variables after every step equal eager's, and are bit-identical to 1 thread's
  * and to a repeat at 2 threads (a split never divides one output's sum).
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
+import { splitEveryKernel } from './threads/split-every-kernel.ts';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as k from '../src/index.ts';
@@ -12,16 +13,7 @@ import { PROGRAMS, type Program } from '../../tracer/test/support/programs.ts';
 import { expectTreeClose, type Tolerance } from '../../tracer/test/support/compare.ts';
 
 const WASM: Tolerance = { rtol: 2e-4, atol: 2e-5 };
-let savedMinWork: string | undefined;
-
-beforeAll(() => {
-  savedMinWork = process.env.KILN_PARALLEL_MIN_WORK;
-  process.env.KILN_PARALLEL_MIN_WORK = '0';
-});
-afterAll(() => {
-  if (savedMinWork === undefined) delete process.env.KILN_PARALLEL_MIN_WORK;
-  else process.env.KILN_PARALLEL_MIN_WORK = savedMinWork;
-});
+splitEveryKernel();
 
 interface Outcome {
   outputs: unknown[];
