@@ -11,13 +11,14 @@ export interface CodegenOptions {
   /** The module imports a shared memory, and kernels above `minParallelWork` are split. */
   readonly threads: boolean;
   /**
-   * Work (multiply-adds, or elements times ops) below which a kernel runs on one thread: waking
-   * the workers and the barrier after a split kernel cost ~5-20 µs, as much as ~2^15 such steps.
+   * Work (multiply-adds, or elements times ops) below which a kernel runs on one thread. A split
+   * costs a wake-up and a barrier (~5-20 µs with the workers awake, more when they sleep), and
+   * small splits slowed the spirals demo's step (2-32-32-2 MLP) from ~330 to ~800 µs at 2^15.
    */
   readonly minParallelWork: number;
 }
 
-export const DEFAULT_MIN_PARALLEL_WORK = 1 << 15;
+export const DEFAULT_MIN_PARALLEL_WORK = 1 << 18;
 
 /**
  * This runtime's options. `KILN_PARALLEL_MIN_WORK` lowers the split threshold (tests set 0, so
