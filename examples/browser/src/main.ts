@@ -140,7 +140,7 @@ async function threadCheck(threads = 2) {
   const w = k.randomNormal([256, 256], { seed: 2 });
   const want = k.softmax(k.matmul(x, w), -1).dataSync();
   const threaded = () => k.compileStats().threads.threadedCalls;
-  for (let tries = 0; threaded() === 0 && tries < 200; tries++) {
+  for (let tries = 0; threaded() === 0 && tries < 1200; tries++) {
     f(x, w);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }

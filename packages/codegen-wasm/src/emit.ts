@@ -15,6 +15,7 @@ import {
   addParallelEntry,
   copyStatements,
   entryAddresses,
+  fullRange,
   kernelCall,
   kernelOrder,
   type EntryKernel,
@@ -133,10 +134,9 @@ export function emitModule(
       ),
     ];
     const argCount = graph.params.filter((p) => p.kind === 'arg').length;
-    const order = graph.nodes.filter((n) => kernels.has(n)).map((n) => kernels.get(n)!);
     const entry = { graph, kernels, locate, frame, copies, varCount: varParams.length, argCount };
     addEntry(ctx, entry);
-    if (order.some((k) => k.parallel)) addParallelEntry(ctx, entry);
+    if ([...kernels.values()].some((k) => k.parallel)) addParallelEntry(ctx, entry);
     const buildMs = performance.now() - t0;
     const t1 = performance.now();
     // Validation is the check that our emitters produce well-formed code; it runs on every module.
@@ -155,7 +155,7 @@ export function emitModule(
       failing: ctx.failingNodes.map((n) => position.get(n)!),
       buildMs,
       optimizeMs: performance.now() - t1,
-      splits: order.map((k) => (k.parallel ? k.split!.extent : 0)),
+      splits: [...kernels.values()].map((k) => (k.parallel ? k.split!.extent : 0)),
       kernelOps: [...kernels.keys()].map((n) => n.op),
     };
     return { compiled, mod };
@@ -173,9 +173,7 @@ function addEntry(ctx: ModuleContext, e: EntryParts): void {
   const b = new FunctionBuilder(ctx, 2 + e.varCount + e.argCount + e.graph.results.length);
   const address = entryAddresses(b, e, 0);
   const scratch = (): ExpressionRef => b.addr(b.param(0), e.frame.scratch);
-  const calls = kernelOrder(e).map(([n, k]) =>
-    kernelCall(b, n, k, e, address, scratch, k.split ? [b.i32(0), b.i32(k.split.extent)] : []),
-  );
+  const calls = kernelOrder(e).map(([n, k]) => kernelCall(b, n, k, e, address, scratch, fullRange(b, k)));
   b.finish('entry', [...calls, ...copyStatements(b, e, address)]);
   b.mod.addFunctionExport('entry', 'entry');
 }

@@ -8,7 +8,7 @@
  */
 import { nodeOutputs, type Graph, type Node, type Value } from '@kiln-jit/tracer';
 import type { ExpressionRef } from './binaryen.ts';
-import { FunctionBuilder } from './function-builder.ts';
+import { FunctionBuilder, type Local } from './function-builder.ts';
 import type { Kernel } from './lower/kernel-types.ts';
 import { addBarrier, BARRIER_FUNCTION } from './lower/barrier.ts';
 import type { ModuleContext } from './lower/module-context.ts';
@@ -31,9 +31,14 @@ export interface EntryParts {
 
 type Address = (loc: Location) => ExpressionRef;
 
-/** The kernels in call order. */
+/** The kernels in call order (the map's order). */
 export function kernelOrder(e: EntryParts): [Node, EntryKernel][] {
-  return e.graph.nodes.filter((n) => e.kernels.has(n)).map((n) => [n, e.kernels.get(n)!]);
+  return [...e.kernels];
+}
+
+/** The (lo, hi) a split kernel takes to run its whole range; nothing for an unsplit one. */
+export function fullRange(b: FunctionBuilder, kernel: Kernel): ExpressionRef[] {
+  return kernel.split ? [b.i32(0), b.i32(kernel.split.extent)] : [];
 }
 
 /** Addresses from entry's params (frame, constants, vars, args, outs), which start at `first`. */
@@ -73,8 +78,7 @@ export function addParallelEntry(ctx: ModuleContext, e: EntryParts): void {
   for (const [node, kernel] of kernelOrder(e)) {
     const call = (range: ExpressionRef[]): ExpressionRef => kernelCall(b, node, kernel, e, address, scratch, range);
     if (!kernel.parallel) {
-      const full = kernel.split ? [b.i32(0), b.i32(kernel.split.extent)] : [];
-      stmts.push(onMain(call(full)));
+      stmts.push(onMain(call(fullRange(b, kernel))));
       mainRanSinceBarrier = true;
       continue;
     }
@@ -118,8 +122,8 @@ function shareOf(
   extent: number,
   thread: () => ExpressionRef,
   threads: () => ExpressionRef,
-  lo: { set(v: ExpressionRef): ExpressionRef; get(): ExpressionRef },
-  hi: { set(v: ExpressionRef): ExpressionRef; get(): ExpressionRef },
+  lo: Local,
+  hi: Local,
 ): ExpressionRef[] {
   const { mod } = b;
   const quotient = (): ExpressionRef => mod.i32.div_u(b.i32(extent), threads());

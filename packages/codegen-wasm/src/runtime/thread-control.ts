@@ -7,13 +7,10 @@ import { MAX_THREADS } from './thread-settings.ts';
 
 export const CONTROL = {
   call: 0,
-  command: 1,
   threads: 2,
   module: 3,
   barrier: 4,
   argCount: 5,
-  /** command: the workers end. */
-  exit: 1,
   scratch: 8,
   done: 8 + MAX_THREADS,
   /** Per worker: STARTING, IDLE, CLAIMED (for the call being announced) or GONE (it ended). */

@@ -107,7 +107,6 @@ export class ThreadPool {
       for (const t of claimed) Atomics.store(c, CONTROL.state + t, CONTROL.IDLE);
       return false;
     }
-    c[CONTROL.command] = 0;
     c[CONTROL.threads] = threads;
     c[CONTROL.module] = id;
     c[CONTROL.barrier] = this.barrier;
@@ -123,14 +122,6 @@ export class ThreadPool {
     }
     this.threadedCalls++;
     return true;
-  }
-
-  /** Ends the workers (they end with the process anyway). */
-  close(): void {
-    this.control[CONTROL.command] = CONTROL.exit;
-    Atomics.add(this.control, CONTROL.call, 1);
-    Atomics.notify(this.control, CONTROL.call);
-    this.workers.splice(1);
   }
 
   private start(index: number): KernelWorker {

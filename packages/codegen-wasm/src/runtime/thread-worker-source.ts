@@ -72,7 +72,6 @@ for (;;) {
     if (Atomics.wait(control, C.call, seen, C.idleMs) === 'timed-out' && mayEnd()) process.exit(0);
   }
   const call = Atomics.load(control, C.call);
-  if (control[C.command] === C.exit) break;
   // A module is posted before the call that needs it, so it is already in the port.
   while (!runCall(call)) {
     const next = receiveMessageOnPort(port);
@@ -94,7 +93,6 @@ function woken(result) {
     if (result === 'timed-out' && mayEnd()) return close();
     return wait();
   }
-  if (control[C.command] === C.exit) return close();
   // The module's message may still be queued behind this wake-up: let it in, then try again.
   if (!runCall(call)) return void setTimeout(() => woken('ok'), 0);
   wait();
