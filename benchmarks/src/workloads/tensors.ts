@@ -16,7 +16,12 @@ export function readTensors(output: unknown): Float32Array {
   return concatArrays(leaves);
 }
 
+/**
+ * The parts end to end. One Float32Array part is returned as it is: a read of a single result is
+ * the one fresh array the user gets, with no copy on top (the same for every mode).
+ */
 export function concatArrays(parts: readonly ArrayLike<number>[]): Float32Array {
+  if (parts.length === 1 && parts[0] instanceof Float32Array) return parts[0];
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;
   for (const p of parts) {

@@ -69,7 +69,8 @@ export interface KilnProgram {
   /**
    * What a timed call does with its result. Absent: nothing (it is dropped). `read`: reads it into
    * JavaScript, as the peers do. `chain`: passes it as the first argument of the next call, the way
-   * one traced call feeds the next (results older than that are disposed).
+   * one traced call feeds the next (results older than that are disposed); every 8th call starts
+   * the chain again from the first argument, so the values stay like the input's.
    */
   readonly timedUse?: 'read' | 'chain';
 }

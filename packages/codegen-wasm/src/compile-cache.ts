@@ -21,7 +21,7 @@ type Crypto = typeof import('node:crypto');
 type Os = typeof import('node:os');
 
 /** Bumped whenever the entry layout or the meaning of a compiled module's facts changes. */
-const FORMAT = 2;
+const FORMAT = 3;
 const MAGIC = 'KILNWASM';
 
 /** How the cache fared in this process (for tests, `kiln inspect` and the note). */

@@ -1,14 +1,21 @@
 /**
- * @file The compile worker (off-thread.ts starts it): loads Binaryen, then answers each request
- * with the compiled module, or the error it met, and bumps the shared signal the caller waits on.
+ * @file The compile worker (off-thread.ts starts it). Where it can, it starts the compile process
+ * (compile-process.ts) and passes requests and replies between it and the blocked caller, so that
+ * Binaryen's ~80 MB stay out of the user's process. Without one (KILN_COMPILE_PROCESS=0, Kiln's
+ * TypeScript sources, a child that cannot start or has died) it loads Binaryen and compiles here.
+ * Each reply bumps the shared signal the caller waits on.
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
-import { KilnError } from '@kiln-jit/core';
-import { loadBinaryen } from './binaryen.ts';
-import { emitModule } from './emit.ts';
+import type { ChildProcess } from 'node:child_process';
+import { startCompiler, errorReply } from './compile-service.ts';
 import type { WorkerReply, WorkerRequest } from './off-thread.ts';
 
-const { port, signal } = workerData as { port: MessagePort; signal: Int32Array };
+const { port, signal, processFile } = workerData as {
+  port: MessagePort;
+  signal: Int32Array;
+  /** The compile process's module, or null to compile in this thread. */
+  processFile: string | null;
+};
 
 function answer(reply: WorkerReply): void {
   port.postMessage(reply, 'compiled' in reply ? [reply.compiled.wasm.buffer] : []);
@@ -16,32 +23,52 @@ function answer(reply: WorkerReply): void {
   Atomics.notify(signal, 0);
 }
 
-function errorReply(e: unknown): WorkerReply {
-  const err = e instanceof Error ? e : new Error(String(e));
-  return {
-    error: {
-      name: err instanceof KilnError ? err.name : 'Error',
-      detail: err instanceof KilnError ? err.detail : err.message,
-      location: err instanceof KilnError ? err.location : null,
-      stack: err.stack ?? '',
-    },
-  };
-}
+let inThread: ReturnType<typeof startCompiler> | null = null;
+const compileHere = (request: WorkerRequest): void => {
+  void (inThread ??= startCompiler()).then((compile) => answer(compile(request)));
+};
 
-let loadFailure: unknown = null;
-try {
-  await loadBinaryen();
-} catch (e) {
-  loadFailure = e;
+/** The compile process once it said it is ready; null before, and for good once it failed. */
+let child: ChildProcess | null = null;
+/** The request in flight (the caller blocks on each, so there is at most one). */
+let pending: WorkerRequest | null = null;
+let childFailed = processFile === null;
+
+if (processFile) {
+  const { fork } = await import('node:child_process');
+  const starting = fork(processFile, [], {
+    serialization: 'advanced',
+    execArgv: [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const fail = (): void => {
+    const wasReady = child !== null;
+    child = null;
+    childFailed = true;
+    const request = pending;
+    pending = null;
+    if (!request) return;
+    // Died mid-compile: that request may be what killed it, so it fails; one that never reached
+    // a child is compiled here.
+    if (wasReady) answer(errorReply(new Error('the compile process exited while compiling')));
+    else compileHere(request);
+  };
+  starting.on('error', fail);
+  starting.on('exit', fail);
+  starting.on('message', (reply) => {
+    if (reply === 'ready') {
+      child = starting;
+      if (pending) child.send(pending);
+      return;
+    }
+    pending = null;
+    const r = reply as WorkerReply;
+    answer('compiled' in r ? { ...r, where: 'process' } : r);
+  });
 }
 
 port.on('message', (request: WorkerRequest) => {
-  if (loadFailure) return answer(errorReply(loadFailure));
-  try {
-    const { compiled, mod } = emitModule(request.graph, request.plan, request.options);
-    mod.dispose();
-    answer({ compiled });
-  } catch (e) {
-    answer(errorReply(e));
-  }
+  if (childFailed) return compileHere(request);
+  pending = request;
+  child?.send(request);
 });

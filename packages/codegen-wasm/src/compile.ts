@@ -10,7 +10,7 @@ import { KilnArgumentError, KilnError, makeDeviceTensor, sizeOf } from '@kiln-ji
 import { memoryPlanOf, planMemory, type Executable, type Graph, type MemoryPlan } from '@kiln-jit/tracer';
 import { binaryenLoaded, binaryenSync, type BinaryenModule } from './binaryen.ts';
 import { cacheKey, loadCached, rejectCached, storeCached } from './compile-cache.ts';
-import { emitModule, frameOf, kernelNodes, walkNodes, type CompiledModule } from './emit.ts';
+import { emitModule, frameOf, kernelNodes, walkNodes, WARM_ENTRY, type CompiledModule } from './emit.ts';
 import { wasmMemoryPolicy } from './memory-policy.ts';
 import { compileOffThread, offThreadCompileAvailable } from './off-thread.ts';
 import { moduleImports } from './runtime/imports.ts';
@@ -21,6 +21,22 @@ import { ResidentTensors } from './runtime/resident.ts';
 import { codegenOptions, type CodegenOptions } from './codegen-options.ts';
 import { noticeOneThread, threadPool, type ParallelEntry } from './runtime/thread-pool.ts';
 import { getNumThreads } from './runtime/thread-settings.ts';
+import { nodeProcess } from './node-builtins.ts';
+
+/**
+ * Calls of an executable that use its warm-up entry (emit.ts, WARM_ENTRY): 2, or
+ * `KILN_WARM_CALLS` (the thread tests set 0, so that every call they make is split).
+ */
+let warmUpCount = 0;
+/** Calls in this process that ran a warm-up entry. */
+export function warmUpCalls(): number {
+  return warmUpCount;
+}
+
+function warmCalls(): number {
+  const raw = nodeProcess()?.env.KILN_WARM_CALLS;
+  return raw !== undefined && raw !== '' && Number.isInteger(Number(raw)) && Number(raw) >= 0 ? Number(raw) : 2;
+}
 
 let resident: ResidentVariables | null = null;
 function residentVariables(): ResidentVariables {
@@ -133,6 +149,7 @@ function instantiate(graph: Graph, plan: MemoryPlan, obtained: Obtained): Execut
   });
   const t1 = performance.now();
   let entry: (...addresses: number[]) => void;
+  let entryWarm: typeof entry | null = null;
   let entryMt: ParallelEntry | null = null;
   let module: WebAssembly.Module;
   try {
@@ -140,6 +157,8 @@ function instantiate(graph: Graph, plan: MemoryPlan, obtained: Obtained): Execut
     const instance = new WebAssembly.Instance(module, { kiln: imports.kiln });
     entry = instance.exports.entry as typeof entry;
     if (typeof entry !== 'function') throw new Error('the module exports no entry function');
+    const warm = instance.exports[WARM_ENTRY];
+    entryWarm = typeof warm === 'function' ? (warm as typeof entry) : null;
     if (compiled.splits.some((s) => s > 0)) {
       entryMt = instance.exports.entry_mt as ParallelEntry;
       if (typeof entryMt !== 'function') throw new Error('the module splits kernels but exports no entry_mt');
@@ -164,6 +183,8 @@ function instantiate(graph: Graph, plan: MemoryPlan, obtained: Obtained): Execut
   }
   let poolId: number | null = null;
   let disposed = false;
+  let calls = 0;
+  const warmUp = warmCalls();
   const stats: WasmStats = {
     kernels: compiled.kernels,
     wasmBytes: compiled.wasm.byteLength,
@@ -190,10 +211,20 @@ function instantiate(graph: Graph, plan: MemoryPlan, obtained: Obtained): Execut
       imports.clearFailure();
       try {
         const addresses = [base, constants.base, ...varAddresses, ...argAddresses, ...outs.map((o) => o.offset)];
-        const threads = threadsNow();
-        const workers = threads > 1 ? threadPool(memory) : null;
-        poolId ??= workers?.register() ?? null;
-        if (!workers?.run(poolId!, module, threads, compiled.scratchBytes, addresses, entryMt!)) entry(...addresses);
+        // The first calls run on this thread, kernels in pieces (emit.ts, WARM_ENTRY); the
+        // optimized code they bring about is shared with every thread.
+        if (entryWarm && calls++ < warmUp) {
+          const threads = threadsNow();
+          const workers = threads > 1 ? threadPool(memory) : null;
+          if (workers) workers.prestart((poolId ??= workers.register()), module, threads);
+          entryWarm(...addresses);
+          warmUpCount++;
+        } else {
+          const threads = threadsNow();
+          const workers = threads > 1 ? threadPool(memory) : null;
+          poolId ??= workers?.register() ?? null;
+          if (!workers?.run(poolId!, module, threads, compiled.scratchBytes, addresses, entryMt!)) entry(...addresses);
+        }
       } catch (e) {
         outs.forEach((o) => pool.free(o));
         const f = imports.failure();

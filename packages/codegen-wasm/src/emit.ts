@@ -10,12 +10,12 @@ import { binaryenSync, type BinaryenModule, type ExpressionRef } from './binarye
 import { ModuleContext } from './lower/module-context.ts';
 import { lowerNode } from './lower/lower-node.ts';
 import { FunctionBuilder } from './function-builder.ts';
+import type { Kernel } from './lower/kernel-types.ts';
 import { codegenOptions, type CodegenOptions } from './codegen-options.ts';
 import {
   addParallelEntry,
   copyStatements,
   entryAddresses,
-  fullRange,
   kernelCall,
   kernelOrder,
   type EntryKernel,
@@ -41,6 +41,16 @@ import {
  * unoptimized ones, while even a single pass adds 20-90 ms to a first compile. Validation stays.
  */
 const OPTIMIZE_PASSES: string[] = [];
+
+/**
+ * The entry a module's first calls use (compile.ts), exported when any kernel is split. V8 runs a
+ * new module's functions in its baseline compiler and moves a hot one to its optimizing compiler
+ * in the background, but a call already running keeps the baseline code to its end: one call of
+ * the MLP step's largest matmul ran ~35 ms, ~4x its optimized time. Calling each split kernel in
+ * WARM_PARTS pieces lets the later pieces run the optimized code as soon as it is ready.
+ */
+export const WARM_ENTRY = 'entry_warm';
+const WARM_PARTS = 8;
 
 /** A compiled module as data: everything the runtime needs besides the graph itself. */
 export interface CompiledModule {
@@ -135,7 +145,8 @@ export function emitModule(
     ];
     const argCount = graph.params.filter((p) => p.kind === 'arg').length;
     const entry = { graph, kernels, locate, frame, copies, varCount: varParams.length, argCount };
-    addEntry(ctx, entry);
+    addEntry(ctx, entry, 'entry', 1);
+    if ([...kernels.values()].some((k) => k.split)) addEntry(ctx, entry, WARM_ENTRY, WARM_PARTS);
     if ([...kernels.values()].some((k) => k.parallel)) addParallelEntry(ctx, entry);
     const buildMs = performance.now() - t0;
     const t1 = performance.now();
@@ -168,12 +179,39 @@ export function emitModule(
 /**
  * entry(frame, constants, ...variable, argument and result addresses): every kernel in order,
  * then the copies, on the calling thread. Every address is a block's base plus a fixed offset.
+ * `entry_warm` (WARM_ENTRY) is the same but calls each split kernel over its range in WARM_PARTS
+ * pieces.
  */
-function addEntry(ctx: ModuleContext, e: EntryParts): void {
+function addEntry(ctx: ModuleContext, e: EntryParts, name: string, parts: number): void {
   const b = new FunctionBuilder(ctx, 2 + e.varCount + e.argCount + e.graph.results.length);
   const address = entryAddresses(b, e, 0);
   const scratch = (): ExpressionRef => b.addr(b.param(0), e.frame.scratch);
-  const calls = kernelOrder(e).map(([n, k]) => kernelCall(b, n, k, e, address, scratch, fullRange(b, k)));
-  b.finish('entry', [...calls, ...copyStatements(b, e, address)]);
-  b.mod.addFunctionExport('entry', 'entry');
+  const calls = kernelOrder(e).flatMap(([n, k]) =>
+    rangesOf(k, parts).map((range) =>
+      kernelCall(
+        b,
+        n,
+        k,
+        e,
+        address,
+        scratch,
+        range.map((i) => b.i32(i)),
+      ),
+    ),
+  );
+  b.finish(name, [...calls, ...copyStatements(b, e, address)]);
+  b.mod.addFunctionExport(name, name);
+}
+
+/**
+ * The (lo, hi) ranges of `kernel`'s calls when its range is cut into `parts` pieces: one empty
+ * list for an unsplit kernel. Any cut gives the same results (no split divides one output's sum).
+ */
+function rangesOf(kernel: Kernel, parts: number): number[][] {
+  if (!kernel.split) return [[]];
+  const { extent } = kernel.split;
+  const step = Math.max(1, Math.ceil(extent / parts));
+  const ranges: number[][] = [];
+  for (let lo = 0; lo < extent; lo += step) ranges.push([lo, Math.min(lo + step, extent)]);
+  return ranges.length ? ranges : [[0, extent]];
 }

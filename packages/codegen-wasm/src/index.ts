@@ -8,6 +8,7 @@ import { cacheCounters, cacheDirectory } from './compile-cache.ts';
 import { offThreadCounters } from './off-thread.ts';
 import { getNumThreads } from './runtime/thread-settings.ts';
 import { threadedCalls, threadWorkersStarted } from './runtime/thread-pool.ts';
+import { warmUpCalls } from './compile.ts';
 
 registerInternalSource(import.meta.url);
 
@@ -39,5 +40,7 @@ export function compileStats() {
     offThread: { ...offThreadCounters },
     /** Threads traced calls use, and kernel workers started so far in this process. */
     threads: { count: getNumThreads(), workersStarted: threadWorkersStarted(), threadedCalls: threadedCalls() },
+    /** Calls that ran a module's warm-up entry (its first calls: compile.ts). */
+    warmUpCalls: warmUpCalls(),
   };
 }

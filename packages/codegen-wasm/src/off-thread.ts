@@ -4,7 +4,9 @@
  * package), a worker thread loads Binaryen on the first cache miss and compiles there, while
  * this thread blocks on Atomics.wait and takes the reply with receiveMessageOnPort. Importing
  * Kiln therefore never loads Binaryen, and a process whose traces all hit the persistent cache
- * never loads it at all. The worker ends after a few idle seconds, so its ~80 MB go with it.
+ * never loads it at all. Where it can, the worker compiles in a child process of its own
+ * (compile-process.ts), so even a cold process never holds Binaryen's ~80 MB. The worker (and
+ * with it the child) ends after a few idle seconds.
  */
 import { KilnArgumentError, KilnDTypeError, KilnError, KilnShapeError, type SourceLocation } from '@kiln-jit/core';
 import type { Graph, MemoryPlan, Param } from '@kiln-jit/tracer';
@@ -15,9 +17,9 @@ import { KilnMemoryLimitError } from './runtime/memory.ts';
 
 type WorkerThreads = typeof import('node:worker_threads');
 
-/** What the worker answers: the module, or the error it met, as data. */
+/** What the worker answers: the module (and whether the compile process made it), or the error it met, as data. */
 export type WorkerReply =
-  | { compiled: CompiledModule }
+  | { compiled: CompiledModule; where?: 'process' }
   | { error: { name: string; detail: string; location: SourceLocation | null; stack: string } };
 
 /**
@@ -35,6 +37,17 @@ const IDLE_MS = 3000;
 const REPLY_TIMEOUT_MS = 180_000;
 
 const workerFile = import.meta.url.endsWith('.ts') ? './compile-worker.ts' : './compile-worker.js';
+
+/**
+ * The compile process's file, where the worker can start one: the built package (a plain `node`
+ * child cannot load Kiln's TypeScript sources), with child_process, unless `KILN_COMPILE_PROCESS=0`.
+ */
+function compileProcessFile(): string | null {
+  if (workerFile.endsWith('.ts') || nodeProcess()?.env.KILN_COMPILE_PROCESS === '0') return null;
+  if (!builtin<typeof import('node:child_process')>('node:child_process')?.fork) return null;
+  const url = builtin<typeof import('node:url')>('node:url');
+  return url ? url.fileURLToPath(new URL('./compile-process.js', import.meta.url)) : null;
+}
 
 /**
  * Whether compiles can run off-thread here: Node with worker threads, running the built package
@@ -55,14 +68,14 @@ interface CompileWorker {
 }
 
 let current: CompileWorker | null = null;
-/** Off-thread compiles in this process. */
-export const offThreadCounters = { compiles: 0, workersStarted: 0 };
+/** Off-thread compiles in this process, and how many of them the compile process made. */
+export const offThreadCounters = { compiles: 0, workersStarted: 0, inCompileProcess: 0 };
 
 function startWorker(threads: WorkerThreads): CompileWorker {
   const signal = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new threads.MessageChannel();
   const worker = new threads.Worker(new URL(workerFile, import.meta.url), {
-    workerData: { port: port2, signal },
+    workerData: { port: port2, signal, processFile: compileProcessFile() },
     transferList: [port2],
     // The user's loader hooks (AutoGraph's, say) have nothing to do in the compiler.
     execArgv: [],
@@ -99,6 +112,7 @@ export function compileOffThread(graph: Graph, plan: MemoryPlan, options: Codege
   }
   if ('error' in reply) throw rebuildError(reply.error, graph.name);
   offThreadCounters.compiles++;
+  if (reply.where === 'process') offThreadCounters.inCompileProcess++;
   return reply.compiled;
 }
 

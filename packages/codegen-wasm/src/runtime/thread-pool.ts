@@ -124,6 +124,24 @@ export class ThreadPool {
     return true;
   }
 
+  /**
+   * Starts the workers a later call of module `id` on `threads` threads will use, and sends them
+   * the module, without waiting for them: they boot while the caller runs the module's first calls
+   * on one thread (compile.ts), so the first split call does not wait ~30 ms for a worker.
+   */
+  prestart(id: number, module: WebAssembly.Module, threads: number): void {
+    for (let t = 1; t < threads; t++) {
+      if (this.workers[t] && Atomics.load(this.control, CONTROL.state + t) === CONTROL.GONE) this.workers[t] = null;
+      // A new Node worker stays claimed (start()), so it waits for the next call; one already
+      // running is left as it is.
+      const w = (this.workers[t] ??= this.start(t));
+      if (!w.modules.has(id)) {
+        w.hosted.post({ id, module });
+        w.modules.add(id);
+      }
+    }
+  }
+
   private start(index: number): KernelWorker {
     // A Node worker is waited for in its first call; a browser's says when it is running.
     Atomics.store(this.control, CONTROL.state + index, this.host.mayWait ? CONTROL.CLAIMED : CONTROL.STARTING);

@@ -1,17 +1,24 @@
 /**
  * @file For a test file: KILN_PARALLEL_MIN_WORK=0 while it runs, so that every kernel that can be
- * split is, even in small programs; restored after (jest runs other files in the same process).
+ * split is, even in small programs, and KILN_WARM_CALLS=0, so that even an executable's first
+ * calls run split; restored after (jest runs other files in the same process).
  */
 import { afterAll, beforeAll } from '@jest/globals';
 
+const SETTINGS = { KILN_PARALLEL_MIN_WORK: '0', KILN_WARM_CALLS: '0' };
+
 export function splitEveryKernel(): void {
-  let saved: string | undefined;
+  const saved = new Map<string, string | undefined>();
   beforeAll(() => {
-    saved = process.env.KILN_PARALLEL_MIN_WORK;
-    process.env.KILN_PARALLEL_MIN_WORK = '0';
+    for (const [name, value] of Object.entries(SETTINGS)) {
+      saved.set(name, process.env[name]);
+      process.env[name] = value;
+    }
   });
   afterAll(() => {
-    if (saved === undefined) delete process.env.KILN_PARALLEL_MIN_WORK;
-    else process.env.KILN_PARALLEL_MIN_WORK = saved;
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   });
 }
