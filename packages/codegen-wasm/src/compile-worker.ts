@@ -7,7 +7,6 @@
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
 import type { ChildProcess } from 'node:child_process';
-import { startCompiler, errorReply } from './compile-service.ts';
 import type { WorkerReply, WorkerRequest } from './off-thread.ts';
 
 const { port, signal, processFile } = workerData as {
@@ -23,10 +22,16 @@ function answer(reply: WorkerReply): void {
   Atomics.notify(signal, 0);
 }
 
-let inThread: ReturnType<typeof startCompiler> | null = null;
+// Kiln's compiler is imported only to compile here: relaying, this worker loads no Kiln module.
+let inThread: Promise<(request: WorkerRequest) => WorkerReply> | null = null;
 const compileHere = (request: WorkerRequest): void => {
-  void (inThread ??= startCompiler()).then((compile) => answer(compile(request)));
+  inThread ??= import('./compile-service.ts').then((service) => service.startCompiler());
+  void inThread.then((compile) => answer(compile(request)));
 };
+
+const processError = (detail: string): WorkerReply => ({
+  error: { name: 'Error', detail, location: null, stack: '' },
+});
 
 /** The compile process once it said it is ready; null before, and for good once it failed. */
 let child: ChildProcess | null = null;
@@ -50,7 +55,7 @@ if (processFile) {
     if (!request) return;
     // Died mid-compile: that request may be what killed it, so it fails; one that never reached
     // a child is compiled here.
-    if (wasReady) answer(errorReply(new Error('the compile process exited while compiling')));
+    if (wasReady) answer(processError('the compile process exited while compiling'));
     else compileHere(request);
   };
   starting.on('error', fail);

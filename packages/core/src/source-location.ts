@@ -25,11 +25,19 @@ const FRAME = /\(?((?:file:\/\/)?[^\s()]+?):(\d+):(\d+)\)?\s*$/;
 
 const onWindows = (globalThis as { process?: { platform?: string } }).process?.platform === 'win32';
 
+/** pathOf's answers: a trace records a location per op, and stacks name the same few files. */
+const paths = new Map<string, string>();
+
 /** A `file:` URL as the path stack traces print (other URLs, and paths, unchanged). */
 function pathOf(url: string): string {
   if (!url.startsWith('file:')) return url;
-  const path = decodeURIComponent(new URL(url).pathname);
-  return onWindows && /^\/[A-Za-z]:\//.test(path) ? path.slice(1).replaceAll('/', '\\') : path;
+  let path = paths.get(url);
+  if (path === undefined) {
+    const decoded = decodeURIComponent(new URL(url).pathname);
+    path = onWindows && /^\/[A-Za-z]:\//.test(decoded) ? decoded.slice(1).replaceAll('/', '\\') : decoded;
+    paths.set(url, path);
+  }
+  return path;
 }
 
 function directoryOf(path: string): string {
@@ -57,17 +65,28 @@ function currentStack(): string | undefined {
  */
 export function registerInternalSource(moduleUrl: string): void {
   // Frames 0 and 1 are currentStack and this function; frame 2 is the module that registers.
-  const site = stackFrames(currentStack())[2] ?? null;
+  const site = [...stackFrames(currentStack())][2] ?? null;
   const dir = directoryOf(pathOf(moduleUrl));
   const same = (r: Registration) =>
     r.dir === dir && r.site?.file === site?.file && r.site?.line === site?.line && r.site?.column === site?.column;
-  if (!registrations.some(same)) registrations.push({ dir, site });
+  if (!registrations.some(same)) {
+    registrations.push({ dir, site });
+    bundleEnds.clear();
+  }
 }
+
+/** bundleEnd's answers by file, until the next registration. */
+const bundleEnds = new Map<string, SourceLocation | null>();
 
 /** The last registration in `file` when two or more ran there (so it is a bundle), else null. */
 function bundleEnd(file: string): SourceLocation | null {
-  const sites = registrations.flatMap((r) => (r.site?.file === file ? [r.site] : []));
-  return sites.length > 1 ? sites.reduce((a, b) => (isBefore(a, b) ? b : a)) : null;
+  let end = bundleEnds.get(file);
+  if (end === undefined) {
+    const sites = registrations.flatMap((r) => (r.site?.file === file ? [r.site] : []));
+    end = sites.length > 1 ? sites.reduce((a, b) => (isBefore(a, b) ? b : a)) : null;
+    bundleEnds.set(file, end);
+  }
+  return end;
 }
 
 function isInternal(loc: SourceLocation): boolean {
@@ -86,20 +105,19 @@ export function parseFrame(frameLine: string): SourceLocation | null {
 }
 
 /** The frames of a stack, innermost first: V8's `at f (file:1:2)` lines, or Firefox/Safari's `f@file:1:2`. */
-function stackFrames(stack: string | undefined): SourceLocation[] {
-  const frames: SourceLocation[] = [];
+function* stackFrames(stack: string | undefined): Generator<SourceLocation> {
   for (const line of stack?.split('\n') ?? []) {
     const text = line.trimStart();
     const at = text.startsWith('at ') ? text : /^[^\s@]*@/.test(text) ? text.slice(text.indexOf('@') + 1) : null;
     const loc = at === null ? null : parseFrame(at);
-    if (loc) frames.push(loc);
+    if (loc) yield loc;
   }
-  return frames;
 }
 
-/** The first frame of `stack` outside Kiln, or null. */
+/** The first frame of `stack` outside Kiln, or null (frames past it are never parsed). */
 export function userFrameOf(stack: string | undefined): SourceLocation | null {
-  return stackFrames(stack).find((loc) => !isInternal(loc)) ?? null;
+  for (const loc of stackFrames(stack)) if (!isInternal(loc)) return loc;
+  return null;
 }
 
 /** The user's source location of the current call, or null when the whole stack is Kiln's. */

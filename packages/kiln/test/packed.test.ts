@@ -146,7 +146,7 @@ describe('a user project that installed the tarballs with npm', () => {
     // A cold first call loads Binaryen (~0.4 s) and compiles; a warm one does neither.
     expect(warm.firstCallMs).toBeLessThan(cold.firstCallMs / 2);
     // Binaryen's ~80 MB were in the child: the cold process peaked only the compile worker's
-    // ~10-20 MB above the warm one (measured here: 98 vs 82 MB; with Binaryen in the worker, 198).
+    // ~10-20 MB above the warm one (measured here: 91 vs 82 MB; with Binaryen in the worker, 198).
     expect(cold.peakRssMB - warm.peakRssMB).toBeLessThan(50);
   });
 
