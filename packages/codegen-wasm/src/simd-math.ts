@@ -25,7 +25,7 @@
  * and erf return +0.
  */
 import type { ExpressionRef } from './binaryen.ts';
-import { mulAdd } from './fma.ts';
+import { mulAdd, mulSub } from './fma.ts';
 import type { FunctionBuilder, Vec } from './function-builder.ts';
 
 /** What an approximation needs from the function being built: locals and splat constants. */
@@ -151,10 +151,13 @@ function expm1Reduced(b: FunctionBuilder, r: Vec, coeffs: readonly number[]): Ex
   return mulAdd(b.module, r2(), pairedHorner(b, r, r2, coeffs), r());
 }
 
-/** x - n*ln2 in two parts, exact but for the last rounding. */
+/**
+ * x - n*ln2 in two parts, exact but for the last rounding. n*LN2_HI is exact, so fusing its
+ * subtraction changes nothing; fusing the second only drops the rounding of n*LN2_LO.
+ */
 function reduceLn2(b: FunctionBuilder, x: Vec, n: Vec): ExpressionRef {
-  const f = b.mod.f32x4;
-  return f.sub(f.sub(x(), f.mul(n(), b.f32x4(LN2_HI))), f.mul(n(), b.f32x4(LN2_LO)));
+  const hi = mulSub(b.module, n(), b.f32x4(LN2_HI), x());
+  return mulSub(b.module, n(), b.f32x4(LN2_LO), hi);
 }
 
 // floor (one roundps) costs an instruction more than rounding by the magic sum alone, but
@@ -196,7 +199,20 @@ const expm1Kernel: Kernel = (b, x) => {
 function pow2AndExpNegR(b: FunctionBuilder, w: Vec): { pow2n: Vec; expNegR: Vec } {
   const f = b.mod.f32x4;
   const { n, sum } = roundWithPow2(b, f.mul(w(), b.f32x4(LOG2E)), 127);
-  const negR = b.hold(f.sub(f.mul(n(), b.f32x4(Math.LN2)), w()));
+  return fromNegR(b, sum, b.hold(f.sub(f.mul(n(), b.f32x4(Math.LN2)), w())));
+}
+
+/**
+ * pow2AndExpNegR from -w, for callers that get it as cheaply as w: n = round(-w * -log2e) is the
+ * same n, and -r = n*ln2 + (-w) is one fused multiply-add (one rounding, not two) where `fma`.
+ */
+function pow2AndExpNegRFromNegW(b: FunctionBuilder, negW: Vec): { pow2n: Vec; expNegR: Vec } {
+  const { n, sum } = roundWithPow2(b, b.mod.f32x4.mul(negW(), b.f32x4(-LOG2E)), 127);
+  return fromNegR(b, sum, b.hold(mulAdd(b.module, n(), b.f32x4(Math.LN2), negW())));
+}
+
+function fromNegR(b: FunctionBuilder, sum: Vec, negR: Vec): { pow2n: Vec; expNegR: Vec } {
+  const f = b.mod.f32x4;
   const expNegR = b.hold(f.add(b.f32x4(1), expm1Reduced(b, negR, EXP_POLY_SHORT)));
   return { pow2n: b.hold(pow2(b, sum)), expNegR };
 }
@@ -204,9 +220,9 @@ function pow2AndExpNegR(b: FunctionBuilder, w: Vec): { pow2n: Vec; expNegR: Vec 
 // tanh(9.1) rounds to 1 in f32 (also as computed); clamping there keeps 2^n small.
 const TANH_SATURATE = 9.1;
 
-/** tanh(w/2) = (2^n - e^-r) / (2^n + e^-r) for w = n*ln2 + r, |w| <= 88. */
-function tanhHalf(b: FunctionBuilder, w: Vec): ExpressionRef {
-  const { pow2n, expNegR } = pow2AndExpNegR(b, w);
+/** tanh(w/2) = (2^n - e^-r) / (2^n + e^-r) for w = n*ln2 + r, |w| <= 88, from -w. */
+function tanhHalf(b: FunctionBuilder, negW: Vec): ExpressionRef {
+  const { pow2n, expNegR } = pow2AndExpNegRFromNegW(b, negW);
   return b.mod.f32x4.div(b.mod.f32x4.sub(pow2n(), expNegR()), b.mod.f32x4.add(pow2n(), expNegR()));
 }
 
@@ -214,7 +230,7 @@ function tanhHalf(b: FunctionBuilder, w: Vec): ExpressionRef {
 // tanh(-0) = +0.
 const tanhKernel: Kernel = (b, x) => {
   const xc = b.hold(clamp(b, x(), -TANH_SATURATE, TANH_SATURATE));
-  return tanhHalf(b, b.hold(b.mod.f32x4.add(xc(), xc())));
+  return tanhHalf(b, b.hold(b.mod.f32x4.mul(xc(), b.f32x4(-2))));
 };
 
 // At x = -88, n = -127 and 2^n = 0, so sigmoid is exactly 0 from there down (from -87.7 in
@@ -232,6 +248,8 @@ const sigmoidKernel: Kernel = (b, x) => {
 // erf(x) = tanh(y/2) with y = log((1 + erf x) / erfc x), which is smooth and odd, and fitted as
 // x*P(x^2) on [0, 4], weighted by tanh's slope there; fit error 5.8e-8 in erf.
 const ERF_Y_POLY = [2.2567594, 0.205531, -0.00036883683, -0.001251388, 0.00017940802, -1.1968797e-5, 3.1777995e-7];
+// tanhHalf takes -y: the same polynomial negated, exactly.
+const NEG_ERF_Y_POLY = ERF_Y_POLY.map((c) => -c);
 // erf(4) = 1 - 1.5e-8 rounds to 1, and so does the computed tanh(y(4)/2).
 const ERF_SATURATE = 4;
 
@@ -241,7 +259,7 @@ const erfKernel: Kernel = (b, x) => {
   const xc = b.hold(clamp(b, x(), -ERF_SATURATE, ERF_SATURATE));
   const x2 = b.hold(f.mul(xc(), xc()));
   const x4 = b.hold(f.mul(x2(), x2()));
-  return tanhHalf(b, b.hold(f.mul(xc(), pairedHorner(b, x2, x4, ERF_Y_POLY))));
+  return tanhHalf(b, b.hold(f.mul(xc(), pairedHorner(b, x2, x4, NEG_ERF_Y_POLY))));
 };
 
 // ---- log and log1p: x = 2^e * (1 + m) with 1 + m in [sqrt(1/2), sqrt(2)), log x = e*ln2 + log1p(m)
