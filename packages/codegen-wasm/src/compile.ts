@@ -23,16 +23,16 @@ import { noticeOneThread, threadPool, type ParallelEntry } from './runtime/threa
 import { getNumThreads } from './runtime/thread-settings.ts';
 import { nodeProcess } from './node-builtins.ts';
 
-/**
- * Calls of an executable that use its warm-up entry (emit.ts, WARM_ENTRY): 2, or
- * `KILN_WARM_CALLS` (the thread tests set 0, so that every call they make is split).
- */
 let warmUpCount = 0;
 /** Calls in this process that ran a warm-up entry. */
 export function warmUpCalls(): number {
   return warmUpCount;
 }
 
+/**
+ * Calls of an executable that use its warm-up entry (emit.ts, WARM_ENTRY): 2, or
+ * `KILN_WARM_CALLS` (the thread tests set 0, so that every call they make is split).
+ */
 function warmCalls(): number {
   const raw = nodeProcess()?.env.KILN_WARM_CALLS;
   return raw !== undefined && raw !== '' && Number.isInteger(Number(raw)) && Number(raw) >= 0 ? Number(raw) : 2;
@@ -211,19 +211,17 @@ function instantiate(graph: Graph, plan: MemoryPlan, obtained: Obtained): Execut
       imports.clearFailure();
       try {
         const addresses = [base, constants.base, ...varAddresses, ...argAddresses, ...outs.map((o) => o.offset)];
-        // The first calls run on this thread, kernels in pieces (emit.ts, WARM_ENTRY); the
-        // optimized code they bring about is shared with every thread.
+        const threads = threadsNow();
+        const workers = threads > 1 ? threadPool(memory) : null;
+        poolId ??= workers?.register() ?? null;
+        // The first calls run on this thread, kernels in pieces (emit.ts, WARM_ENTRY), while the
+        // workers boot; the optimized code they bring about is shared with every thread.
         if (entryWarm && calls++ < warmUp) {
-          const threads = threadsNow();
-          const workers = threads > 1 ? threadPool(memory) : null;
-          if (workers) workers.prestart((poolId ??= workers.register()), module, threads);
+          workers?.prestart(poolId!, module, threads);
           entryWarm(...addresses);
           warmUpCount++;
-        } else {
-          const threads = threadsNow();
-          const workers = threads > 1 ? threadPool(memory) : null;
-          poolId ??= workers?.register() ?? null;
-          if (!workers?.run(poolId!, module, threads, compiled.scratchBytes, addresses, entryMt!)) entry(...addresses);
+        } else if (!workers?.run(poolId!, module, threads, compiled.scratchBytes, addresses, entryMt!)) {
+          entry(...addresses);
         }
       } catch (e) {
         outs.forEach((o) => pool.free(o));

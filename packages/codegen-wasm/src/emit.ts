@@ -186,18 +186,9 @@ function addEntry(ctx: ModuleContext, e: EntryParts, name: string, parts: number
   const b = new FunctionBuilder(ctx, 2 + e.varCount + e.argCount + e.graph.results.length);
   const address = entryAddresses(b, e, 0);
   const scratch = (): ExpressionRef => b.addr(b.param(0), e.frame.scratch);
+  const constants = (range: number[]): ExpressionRef[] => range.map((i) => b.i32(i));
   const calls = kernelOrder(e).flatMap(([n, k]) =>
-    rangesOf(k, parts).map((range) =>
-      kernelCall(
-        b,
-        n,
-        k,
-        e,
-        address,
-        scratch,
-        range.map((i) => b.i32(i)),
-      ),
-    ),
+    rangesOf(k, parts).map((range) => kernelCall(b, n, k, e, address, scratch, constants(range))),
   );
   b.finish(name, [...calls, ...copyStatements(b, e, address)]);
   b.mod.addFunctionExport(name, name);

@@ -91,12 +91,8 @@ export class ThreadPool {
       const was = this.workers[t] ? Atomics.compareExchange(c, CONTROL.state + t, CONTROL.IDLE, CONTROL.CLAIMED) : null;
       if (was === CONTROL.IDLE) claimed.push(t);
       if (was === CONTROL.GONE) this.workers[t] = null;
-      const w = (this.workers[t] ??= this.start(t));
+      const w = this.withModule(t, id, module);
       if (Atomics.load(c, CONTROL.state + t) === CONTROL.STARTING) starting = true;
-      if (!w.modules.has(id)) {
-        w.hosted.post({ id, module });
-        w.modules.add(id);
-      }
       if (w.scratch.bytes < scratchBytes) {
         if (w.scratch.bytes) this.memory.release(w.scratch.offset, w.scratch.bytes);
         w.scratch = { offset: this.memory.alloc(scratchBytes, 'thread scratch'), bytes: scratchBytes };
@@ -134,12 +130,18 @@ export class ThreadPool {
       if (this.workers[t] && Atomics.load(this.control, CONTROL.state + t) === CONTROL.GONE) this.workers[t] = null;
       // A new Node worker stays claimed (start()), so it waits for the next call; one already
       // running is left as it is.
-      const w = (this.workers[t] ??= this.start(t));
-      if (!w.modules.has(id)) {
-        w.hosted.post({ id, module });
-        w.modules.add(id);
-      }
+      this.withModule(t, id, module);
     }
+  }
+
+  /** Worker `t` (started if there is none), sent module `id` if it has not been yet. */
+  private withModule(t: number, id: number, module: WebAssembly.Module): KernelWorker {
+    const w = (this.workers[t] ??= this.start(t));
+    if (!w.modules.has(id)) {
+      w.hosted.post({ id, module });
+      w.modules.add(id);
+    }
+    return w;
   }
 
   private start(index: number): KernelWorker {
