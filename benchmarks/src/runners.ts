@@ -4,7 +4,7 @@
  * their own thread count), peers run the tfjs or jax-js version. Creating a runner makes the
  * first call, which is timed (trace + compile for traced modes).
  */
-import { trace, type Tensor, type Traced } from 'kiln-jit';
+import { flatten, Tensor, trace, type Traced } from 'kiln-jit';
 import { loadJax } from './peers/jax.ts';
 import { activatePeer } from './peers/tfjs.ts';
 import { withThreads } from './threads.ts';
@@ -66,7 +66,12 @@ function kilnRunner(workload: Workload, mode: KilnMode): Runner {
   let links = 0;
   const call =
     program.timedUse === 'read'
-      ? () => void program.read((output = fn(...program.args)))
+      ? () => {
+          // The previous result is disposed, as the peers dispose theirs (tf.tidy, jax-js's
+          // reference counts); the last one stays for the check.
+          disposeTensors(output);
+          program.read((output = fn(...program.args)));
+        }
       : program.timedUse === 'chain'
         ? () => {
             // A chain restarts from the first argument every CHAIN_LENGTH calls: iterated without
@@ -87,6 +92,11 @@ function kilnRunner(workload: Workload, mode: KilnMode): Runner {
       if (backend !== 'eager') (fn as Traced<typeof fn>).clearCache();
     },
   };
+}
+
+/** Disposes every tensor leaf of a call's output (never a variable's: those are the workload's). */
+function disposeTensors(output: unknown): void {
+  for (const leaf of flatten(output, (x) => x instanceof Tensor).leaves) if (leaf instanceof Tensor) leaf.dispose();
 }
 
 async function peerProgram(workload: Workload, mode: PeerMode): Promise<PeerProgram> {

@@ -5,7 +5,7 @@
  * `node scripts/run-ts.mjs examples/browser/build.ts` builds once; `buildPage({ watch: true })` keeps rebuilding.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -22,7 +22,9 @@ function newestMtime(dir: string): number {
     .reduce((t, e) => Math.max(t, statSync(join(e.parentPath, e.name)).mtimeMs), 0);
 }
 
-/** Runs each package's `tsc -p tsconfig.build.json` when its dist/ is missing or older than src/. */
+const BUNDLE_DIST = 'scripts/bundle-dist.mjs';
+
+/** Runs each package's build (tsc, then bundle-dist where its script does) when its dist/ is missing or older than src/. */
 export function buildPackages(): void {
   const tsc = join(root, 'node_modules/typescript/bin/tsc');
   for (const name of PACKAGES) {
@@ -30,6 +32,11 @@ export function buildPackages(): void {
     const built = join(dir, 'dist/index.js');
     if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(dir, 'src'))) continue;
     execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: dir, stdio: 'inherit' });
+    // Then the rest of the package's own build script: the one-file bundle of its entry.
+    const { scripts } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { scripts: { build: string } };
+    if (scripts.build.includes(BUNDLE_DIST)) {
+      execFileSync(process.execPath, [join(root, BUNDLE_DIST)], { cwd: dir, stdio: 'inherit' });
+    }
   }
 }
 

@@ -68,7 +68,7 @@ export interface KilnProgram {
   read(output: unknown): Float32Array;
   /**
    * What a timed call does with its result. Absent: nothing (it is dropped). `read`: reads it into
-   * JavaScript, as the peers do. `chain`: passes it as the first argument of the next call, the way
+   * JavaScript and disposes it at the next call, as the peers read and dispose theirs. `chain`: passes it as the first argument of the next call, the way
    * one traced call feeds the next (results older than that are disposed); every 8th call starts
    * the chain again from the first argument, so the values stay like the input's.
    */

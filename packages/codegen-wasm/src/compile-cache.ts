@@ -12,16 +12,16 @@
  */
 import { warn, printGraph, valueNames, type Graph, type MemoryPlan } from '@kiln-jit/tracer';
 import type { CompiledModule } from './emit.ts';
+import { contentHash } from './content-hash.ts';
 import { builtin, nodeProcess } from './node-builtins.ts';
 import { runtimeFeatures } from './runtime-features.ts';
 import type { CodegenOptions } from './codegen-options.ts';
 
 type Fs = typeof import('node:fs');
-type Crypto = typeof import('node:crypto');
 type Os = typeof import('node:os');
 
 /** Bumped whenever the entry layout or the meaning of a compiled module's facts changes. */
-const FORMAT = 3;
+const FORMAT = 4;
 const MAGIC = 'KILNWASM';
 
 /** How the cache fared in this process (for tests, `kiln inspect` and the note). */
@@ -70,9 +70,8 @@ export function cacheDirectory(): string | null {
  */
 export function cacheKey(graph: Graph, plan: MemoryPlan, options: CodegenOptions): string | null {
   const fs = builtin<Fs>('node:fs');
-  const crypto = builtin<Crypto>('node:crypto');
   const kiln = fs && kilnVersion(fs);
-  if (!crypto || !kiln) return null;
+  if (!kiln) return null;
   const names = valueNames(graph);
   const name = (v: { id: number }): string => names.get(v as never) ?? `?${v.id}`;
   const planText = JSON.stringify({
@@ -84,10 +83,7 @@ export function cacheKey(graph: Graph, plan: MemoryPlan, options: CodegenOptions
   });
   const features = runtimeFeatures();
   const head = `kiln ${kiln} format ${FORMAT} simd ${features.simd} relaxed ${features.relaxedSimd} threads ${features.threads} codegen ${JSON.stringify(options)}`;
-  return crypto
-    .createHash('sha256')
-    .update(`${head}\n${printGraph(graph)}\n${planText}`)
-    .digest('hex');
+  return contentHash(head, printGraph(graph), planText);
 }
 
 type Meta = Omit<CompiledModule, 'wasm'>;
@@ -96,14 +92,15 @@ interface Header {
   format: number;
   version: string;
   key: string;
-  sha256: string;
+  checksum: string;
   meta: Meta;
 }
 
 const entryPath = (dir: string, key: string): string => `${dir}/${key}.kwasm`;
 
-function checksum(crypto: Crypto, metaText: string, wasm: Uint8Array): string {
-  return crypto.createHash('sha256').update(metaText).update(wasm).digest('hex');
+/** The checksum an entry records: of its facts (as stored) and its module bytes. */
+export function entryChecksum(metaText: string, wasm: Uint8Array): string {
+  return contentHash(metaText, wasm);
 }
 
 /**
@@ -114,8 +111,7 @@ function checksum(crypto: Crypto, metaText: string, wasm: Uint8Array): string {
 export function loadCached(key: string, fits: (m: CompiledModule) => string | null): CompiledModule | null {
   const dir = cacheDirectory();
   const fs = builtin<Fs>('node:fs');
-  const crypto = builtin<Crypto>('node:crypto');
-  if (!dir || !fs || !crypto) return null;
+  if (!dir || !fs) return null;
   const path = entryPath(dir, key);
   let bytes: Buffer;
   try {
@@ -137,7 +133,7 @@ export function loadCached(key: string, fits: (m: CompiledModule) => string | nu
     if (header.format !== FORMAT || header.version !== kilnVersion(fs)) return 'made by another Kiln version';
     if (header.key !== key) return 'holds the module of another graph';
     const wasm = new Uint8Array(bytes.subarray(12 + headerBytes));
-    if (checksum(crypto, JSON.stringify(header.meta), wasm) !== header.sha256) return 'checksum mismatch';
+    if (entryChecksum(JSON.stringify(header.meta), wasm) !== header.checksum) return 'checksum mismatch';
     const compiled: CompiledModule = { ...header.meta, wasm };
     const misfit = fits(compiled);
     return misfit ? `its layout does not fit the graph (${misfit})` : { compiled };
@@ -168,10 +164,9 @@ export function rejectCached(pathOrKey: string, why: string): void {
 export function storeCached(key: string, compiled: CompiledModule): void {
   const dir = cacheDirectory();
   const fs = builtin<Fs>('node:fs');
-  const crypto = builtin<Crypto>('node:crypto');
   const proc = nodeProcess();
   const kiln = fs && kilnVersion(fs);
-  if (!dir || !fs || !crypto || !proc || !kiln) return;
+  if (!dir || !fs || !proc || !kiln) return;
   try {
     ensurePrivateDirectory(fs, dir);
     const { wasm, ...meta } = compiled;
@@ -181,7 +176,7 @@ export function storeCached(key: string, compiled: CompiledModule): void {
       format: FORMAT,
       version: kiln,
       key,
-      sha256: checksum(crypto, metaText, wasm),
+      checksum: entryChecksum(metaText, wasm),
       meta,
     };
     const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');

@@ -15,7 +15,12 @@ registerInternalSource(import.meta.url);
 export { wasmBackend } from './backend.ts';
 export { wasmMemoryPolicy } from './memory-policy.ts';
 export { compileGraph, residentTensors, type WasmStats } from './compile.ts';
-export { DEFAULT_RESIDENT_BUDGET, type ResidentStats, type ResidentTensors } from './runtime/resident.ts';
+export {
+  DEFAULT_READ_BUDGET,
+  DEFAULT_RESIDENT_BUDGET,
+  type ResidentStats,
+  type ResidentTensors,
+} from './runtime/resident.ts';
 export { type CopyCounter } from './runtime/memory.ts';
 export { loadBinaryen } from './binaryen.ts';
 export { sharedMemory, KilnMemoryLimitError, MAX_MEMORY_BYTES, formatBytes } from './runtime/memory.ts';

@@ -7,13 +7,20 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as k from '@kiln-jit/core';
 import { trace } from '@kiln-jit/tracer';
-import { DEFAULT_RESIDENT_BUDGET, loadBinaryen, residentTensors, sharedMemory } from '../src/index.ts';
+import {
+  DEFAULT_READ_BUDGET,
+  DEFAULT_RESIDENT_BUDGET,
+  loadBinaryen,
+  residentTensors,
+  sharedMemory,
+} from '../src/index.ts';
 
 beforeAll(async () => {
   await loadBinaryen();
 });
 afterEach(() => {
   residentTensors().budget = DEFAULT_RESIDENT_BUDGET;
+  residentTensors().readBudget = DEFAULT_READ_BUDGET;
 });
 
 const pool = () => residentTensors();
@@ -82,18 +89,61 @@ describe('resident results', () => {
     expect(values(n2)).toEqual(values(x).map((v) => -v));
   });
 
-  it('a loop that reads every result keeps no block of it: reading frees the block at once', () => {
+  it("dataSync() copies a result straight into the caller's array; the block stays and is used in place", () => {
     const f = trace(gelu, { backend: 'wasm' });
     const x = ramp(4096, 0.01);
-    f(x).dataSync(); // compile, and make x resident
+    f(x).dispose(); // compile, and make x resident
+    const r = f(x);
+    const before = copied();
+    const first = r.dataSync();
+    expect(delta(before).bytesOut).toBe(4096 * 4); // one copy out, no host copy on top
+    expect(r.onHost).toBe(false);
+    first[0] = 1234; // the caller's own array
+    const second = r.dataSync();
+    expect(second[0]).not.toBe(1234);
+    expect(Array.from(second.subarray(1))).toEqual(Array.from(first.subarray(1)));
+    const chained = delta(before).bytesIn;
+    const next = f(r); // still resident: passed in place
+    expect(delta(before).bytesIn).toBe(chained);
+    const eager = values(gelu(gelu(x)));
+    values(next).forEach((v, i) => expect(v).toBeCloseTo(eager[i]!, 4));
+  });
+
+  it('a loop that reads each result and disposes it keeps no block and makes one array per read', () => {
+    const f = trace(gelu, { backend: 'wasm' });
+    const x = ramp(4096, 0.01);
+    f(x).dispose();
     const before = pool().stats;
+    const out = copied();
     for (let i = 0; i < 200; i++) {
-      const data = f(x).dataSync();
-      expect(data.length).toBe(4096);
+      const r = f(x);
+      expect(r.dataSync().length).toBe(4096);
+      r.dispose();
     }
+    expect(delta(out).bytesOut).toBe(200 * 4096 * 4);
     const after = pool().stats;
     expect(after.buffers).toBe(before.buffers);
     expect(after.spills).toBe(before.spills);
+  });
+
+  it('a loop that reads each result and drops it holds at most the read budget of read blocks', () => {
+    const f = trace(gelu, { backend: 'wasm' });
+    const x = ramp(4096, 0.01);
+    f(x).dispose();
+    pool().readBudget = 10 * 4096 * 4;
+    const before = pool().stats;
+    const kept: k.Tensor[] = [];
+    for (let i = 0; i < 200; i++) {
+      const r = f(x);
+      r.dataSync();
+      if (i % 50 === 0) kept.push(r); // some stay referenced: spilled, not lost
+      expect(pool().stats.readBytes).toBeLessThanOrEqual(10 * 4096 * 4);
+    }
+    const after = pool().stats;
+    expect(after.buffers - before.buffers).toBeLessThanOrEqual(10);
+    expect(after.spills - before.spills).toBeGreaterThanOrEqual(190);
+    const eager = values(gelu(x));
+    for (const r of kept) values(r).forEach((v, i) => expect(v).toBeCloseTo(eager[i]!, 5));
   });
 
   it('eager ops and item() read a result and keep the host copy', () => {

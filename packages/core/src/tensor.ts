@@ -21,8 +21,10 @@ export interface SymbolicHandle {
  * backend: the backend implements this and attaches it to the tensors it makes or keeps.
  */
 export interface DeviceStorage {
-  /** A new host array with the data. */
+  /** A new host array with the data; the tensor keeps it as its host copy. */
   toHost(): TypedArray;
+  /** A new host array with the data for the user, the backend's copy staying in place. */
+  copyOut(): TypedArray;
   /** Frees the backend memory; called at most once, by the tensor. */
   release(): void;
 }
@@ -67,10 +69,11 @@ export class Tensor {
    * null for a symbolic one. Never mutate it: tensors are immutable.
    */
   get storage(): TypedArray | null {
-    // Once read, the host copy is the tensor's data and the backend block is freed at once: a loop
-    // that reads every result must not leave its blocks to the garbage collector (they would fill
-    // the resident budget, then each call would pay a spill). Passed to a traced call again, the
-    // tensor is copied in once and stays resident, like any host tensor.
+    // Once an eager op, item() or toArray() reads it, the host copy is the tensor's data and the
+    // backend block is freed at once: a loop that reads every result must not leave its blocks to
+    // the garbage collector (they would fill the resident budget, then each call would pay a
+    // spill). Passed to a traced call again, the tensor is copied in once and stays resident, like
+    // any host tensor. (dataSync() copies straight out instead, see there.)
     if (this.host === null && this.deviceStorage !== null) {
       this.host = this.deviceStorage.toHost();
       this.dropDevice();
@@ -155,8 +158,16 @@ export class Tensor {
     );
   }
 
-  /** A copy of the data as a typed array (Float32Array, Int32Array, or Uint8Array for bool). */
+  /**
+   * A copy of the data as a typed array (Float32Array, Int32Array, or Uint8Array for bool), which
+   * the caller owns and may change.
+   */
   dataSync(): TypedArray {
+    // A result still in backend memory is copied straight out into the caller's array, and its
+    // block stays the tensor's data: one fresh array per read, not a host copy plus a copy of it.
+    // Read-then-dispose() frees the block at once; a block that is read and then dropped goes
+    // when the garbage collector reports it, or sooner by the backend's budget for read blocks.
+    if (this.symbol === null && this.host === null && this.deviceStorage !== null) return this.deviceStorage.copyOut();
     return copyOfArray(this.concreteData());
   }
 

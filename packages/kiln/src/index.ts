@@ -16,6 +16,7 @@ export {
   compileGraph,
   sharedMemory,
   residentTensors,
+  DEFAULT_READ_BUDGET,
   DEFAULT_RESIDENT_BUDGET,
   type ResidentStats,
   type CopyCounter,

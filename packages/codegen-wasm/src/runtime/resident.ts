@@ -6,11 +6,19 @@
  * bytes pass the budget, least recently used first, so memory stays bounded even when nobody
  * reads or disposes results.
  */
-import { type DeviceStorage, type DType, type Tensor, type TypedArray } from '@kiln-jit/core';
+import { copyOfArray, type DeviceStorage, type DType, type Tensor, type TypedArray } from '@kiln-jit/core';
 import type { WasmMemory } from './memory.ts';
 
 /** Default budget for resident tensor bytes (results and kept arguments); variables are extra. */
 export const DEFAULT_RESIDENT_BUDGET = 256 * 1024 * 1024;
+
+/**
+ * Default budget for blocks whose tensor was read with dataSync() and kept (part of the resident
+ * budget). A loop that reads each result and drops it leaves those blocks to the garbage
+ * collector, whose callback never runs inside a synchronous loop; past this many bytes the oldest
+ * read blocks are spilled, so such a loop holds this much memory at most, not the whole budget.
+ */
+export const DEFAULT_READ_BUDGET = 32 * 1024 * 1024;
 
 /**
  * One resident block, held by its tensor (as its DeviceStorage) and by the pool's LRU map. The
@@ -42,6 +50,14 @@ class WasmBuffer implements DeviceStorage {
     return this.pool.memory.read(this.offset, this.dtype, this.count);
   }
 
+  copyOut(): TypedArray {
+    if (this.spilled) return copyOfArray(this.spilled);
+    this.pool.touch(this);
+    const data = this.pool.memory.read(this.offset, this.dtype, this.count);
+    this.pool.noteRead(this);
+    return data;
+  }
+
   release(): void {
     this.spilled = null;
     this.pool.free(this);
@@ -52,16 +68,22 @@ export interface ResidentStats {
   /** Blocks held by live resident tensors. */
   buffers: number;
   bytes: number;
-  /** Blocks moved to host arrays because the budget was passed. */
+  /** Blocks moved to host arrays because the budget (or the read budget) was passed. */
   spills: number;
+  /** Bytes of live blocks read with dataSync() (bounded by the read budget). */
+  readBytes: number;
   /** Blocks freed because their tensor was garbage-collected. */
   collected: number;
 }
 
 export class ResidentTensors {
   budget = DEFAULT_RESIDENT_BUDGET;
+  readBudget = DEFAULT_READ_BUDGET;
   /** Live blocks by id. */
   private readonly live = new Map<number, WasmBuffer>();
+  /** Live blocks read with dataSync(), oldest read first. */
+  private readonly read = new Set<WasmBuffer>();
+  private readBytes = 0;
   private clock = 0;
   private nextId = 0;
   private residentBytes = 0;
@@ -121,9 +143,21 @@ export class ResidentTensors {
     b.lastUse = ++this.clock;
   }
 
+  /** Counts `b` as read by the user; spills the oldest read blocks past the read budget. */
+  noteRead(b: WasmBuffer): void {
+    if (b.released || this.read.has(b)) return;
+    this.read.add(b);
+    this.readBytes += b.bytes;
+    for (const oldest of this.read) {
+      if (this.readBytes <= this.readBudget || oldest === b) return;
+      this.spill(oldest);
+    }
+  }
+
   free(b: WasmBuffer): void {
     if (b.released) return;
     b.released = true;
+    if (this.read.delete(b)) this.readBytes -= b.bytes;
     this.live.delete(b.id);
     this.finalizer.unregister(b);
     this.residentBytes -= b.bytes;
@@ -141,13 +175,18 @@ export class ResidentTensors {
     const oldestFirst = [...this.live.values()].sort((x, y) => x.lastUse - y.lastUse);
     for (const b of oldestFirst) {
       if (this.residentBytes <= this.budget) return;
-      this.spills++;
-      b.spilled = this.memory.read(b.offset, b.dtype, b.count);
-      this.free(b);
+      this.spill(b);
     }
   }
 
+  private spill(b: WasmBuffer): void {
+    this.spills++;
+    b.spilled = this.memory.read(b.offset, b.dtype, b.count);
+    this.free(b);
+  }
+
   get stats(): ResidentStats {
-    return { buffers: this.live.size, bytes: this.residentBytes, spills: this.spills, collected: this.collected };
+    const { live, residentBytes: bytes, spills, collected, readBytes } = this;
+    return { buffers: live.size, bytes, spills, collected, readBytes };
   }
 }
