@@ -157,6 +157,22 @@ describe('a user project that installed the tarballs with npm', () => {
     expect(warm).toMatchObject({ fromCache: 1, first: inWorker.first });
   });
 
+  it('fails the one compile whose compile process died mid-compile, then compiles the next ones in the worker', () => {
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['compile-crash.mjs'], {
+        cwd: project,
+        encoding: 'utf8',
+        // Every process loads the hook; only the compile process acts on it (it SIGKILLs itself).
+        env: { ...process.env, KILN_CACHE: '0', NODE_OPTIONS: `--import ${join(project, 'kill-compile-process.mjs')}` },
+        timeout: 60_000,
+      }),
+    ) as { error: string | null; g: boolean; f: boolean; offThread: { compiles: number; inCompileProcess: number } };
+    expect(out.error).toBe(
+      'KilnError: wasm backend: compiling @tanhTwice failed in the compile worker: the compile process exited while compiling',
+    );
+    expect(out).toMatchObject({ g: true, f: true, offThread: { compiles: 2, inCompileProcess: 0 } });
+  });
+
   it('splits a traced call across 2 kernel threads, and the process exits on its own', () => {
     const started = performance.now();
     const out = JSON.parse(
