@@ -19,7 +19,9 @@ const args = [
   `--outputFile=${resultFile}`,
   ...process.argv.slice(2),
 ];
-const run = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+// The suite verifies the IR after every pass of every trace (users' traces verify the final graph).
+const env = { ...process.env, KILN_VERIFY: process.env.KILN_VERIFY ?? 'each' };
+const run = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', env });
 let summary = 'jest wrote no result';
 try {
   const r = JSON.parse(readFileSync(resultFile, 'utf8'));

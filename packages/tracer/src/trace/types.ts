@@ -18,7 +18,10 @@ export interface TraceOptions {
   passes?: readonly string[];
   /** Cache bound: least recently used traces are dropped beyond it (default 64). */
   maxCacheEntries?: number;
-  /** Run the IR verifier after every pass (default true). */
+  /**
+   * The IR verifier: true after every pass; by default on the traced and the final graph (naming
+   * the pass that broke it when that fails); false never. See PipelineOptions.verify.
+   */
   verify?: boolean;
 }
 
