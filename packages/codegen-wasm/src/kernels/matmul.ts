@@ -106,7 +106,7 @@ function resolveBlocking(spec: MatmulSpec, options: MatmulOptions): MatmulBlocki
   if (blk.nr % 4 !== 0 || blk.mr < 1 || blk.unroll < 1 || blk.kc < 1) {
     throw new Error(`matmul blocking: need nr a multiple of 4 and mr, kc, unroll >= 1; got ${JSON.stringify(blk)}`);
   }
-  const kBlocks = Math.max(1, Math.ceil(spec.k / blk.kc));
+  const kBlocks = matmulKBlocks(spec.k, options);
   return {
     ...blk,
     kc: Math.ceil(spec.k / kBlocks),
@@ -136,6 +136,15 @@ export function matmulTile(options: MatmulOptions = {}): { rows: number; cols: n
   return { rows: blk.mr, cols: blk.nr };
 }
 
+/**
+ * How many k blocks a matmul of inner size k runs in. With one, C is written once per element, by
+ * the epilogue's store, so an epilogue input of C's shape may share C's storage (memory-policy.ts).
+ */
+export function matmulKBlocks(k: number, options: MatmulOptions = {}): number {
+  const blk = { ...(options.fma ? DEFAULT_FMA_BLOCKING : DEFAULT_BLOCKING), ...options.blocking };
+  return Math.max(1, Math.ceil(k / blk.kc));
+}
+
 /** Scratch bytes the kernel needs for packing; the caller reserves them, 16-byte aligned. */
 export function matmulScratchBytes(spec: MatmulSpec, options: MatmulOptions = {}): number {
   if (spec.m === 0 || spec.n === 0) return 0;
@@ -147,7 +156,9 @@ export function matmulScratchBytes(spec: MatmulSpec, options: MatmulOptions = {}
  * `mod`, plus helpers named `name$...`. a, b, c are byte addresses of f32 row-major buffers in the
  * module's memory (16-byte aligned); scratch holds `matmulScratchBytes(spec, options)` bytes. C is
  * fully overwritten; it must not overlap A, B or scratch, since it holds partial sums between k
- * blocks. The module needs Features.SIMD128 (and Features.RelaxedSIMD with `fma`).
+ * blocks. An epilogue input may be C itself when k is one block (matmulKBlocks): each element is
+ * read by the epilogue just before its one store. The module needs Features.SIMD128 (and
+ * Features.RelaxedSIMD with `fma`).
  */
 export function addMatmulFunction(
   binaryen: Binaryen,
