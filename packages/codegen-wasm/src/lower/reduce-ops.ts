@@ -7,17 +7,28 @@ import type { DType, FoldOp } from '@kiln-jit/core';
 import type { ExpressionRef } from '../binaryen.ts';
 import type { KernelBuilder } from './module-context.ts';
 
+/**
+ * Combines an accumulator with `x` (a getter: f32 max and min read it twice). f32 max and min
+ * are pmax/pmin (one maxps/minps; f32x4.max and min are ~8 instructions in V8, a long chain
+ * through the accumulator) with NaN kept by hand: an accumulator that is NaN stays NaN, as
+ * pmax(acc, x) returns acc when the compare fails, and a NaN x sets every bit of its lane (a NaN)
+ * through the unordered compare, which is off the accumulator's chain. Of equal zeros the
+ * accumulator's is kept, as the eager fold keeps the first.
+ */
 export function combineVector(
   b: KernelBuilder,
   op: FoldOp,
   dtype: DType,
   acc: ExpressionRef,
-  x: ExpressionRef,
+  x: () => ExpressionRef,
 ): ExpressionRef {
   const { mod } = b;
-  if (dtype === 'f32')
-    return { sum: mod.f32x4.add, prod: mod.f32x4.mul, max: mod.f32x4.max, min: mod.f32x4.min }[op](acc, x);
-  return { sum: mod.i32x4.add, prod: mod.i32x4.mul, max: mod.i32x4.max_s, min: mod.i32x4.min_s }[op](acc, x);
+  if (dtype !== 'f32')
+    return { sum: mod.i32x4.add, prod: mod.i32x4.mul, max: mod.i32x4.max_s, min: mod.i32x4.min_s }[op](acc, x());
+  if (op === 'sum') return mod.f32x4.add(acc, x());
+  if (op === 'prod') return mod.f32x4.mul(acc, x());
+  const extreme = op === 'max' ? mod.f32x4.pmax(acc, x()) : mod.f32x4.pmin(acc, x());
+  return mod.v128.or(extreme, mod.f32x4.ne(x(), x()));
 }
 
 /** Combines two scalars; `a` and `b` are getters because i32 max/min read them twice. */

@@ -118,8 +118,8 @@ function elementAddress(
 
 /**
  * Column loops are unrolled this many times (4 lanes each), with as many vector accumulators per
- * reduction: one accumulator would make each iteration wait for the previous one's add (or the
- * ~8 instructions V8 makes of f32x4.max), and unrolled, loop control costs less per element.
+ * reduction: one accumulator would make each iteration wait for the previous one's add (or max,
+ * reduce-ops.ts), and unrolled, loop control costs less per element.
  */
 const ACCUMULATORS = 4;
 
@@ -263,7 +263,7 @@ function emitLoop(
       const op = acc.red.op as FoldOp;
       out.push(
         lanes === 4
-          ? acc.vecs[part]!.set(combineVector(b, op, acc.dtype, acc.vecs[part]!.get(), x()))
+          ? acc.vecs[part]!.set(combineVector(b, op, acc.dtype, acc.vecs[part]!.get(), x))
           : acc.tail.set(
               combineScalar(
                 b,
@@ -319,7 +319,9 @@ function emitLoop(
     // The accumulators pairwise, (v0 ∘ v1) ∘ (v2 ∘ v3), into vecs[0].
     for (let width = 1; width < acc.vecs.length; width *= 2)
       for (let k = 0; k + width < acc.vecs.length; k += 2 * width)
-        stmts.push(acc.vecs[k]!.set(combineVector(b, op, acc.dtype, acc.vecs[k]!.get(), acc.vecs[k + width]!.get())));
+        stmts.push(
+          acc.vecs[k]!.set(combineVector(b, op, acc.dtype, acc.vecs[k]!.get(), () => acc.vecs[k + width]!.get())),
+        );
     const vec = acc.vecs[0]!;
     const lanesOf = (i: number) => () => lane(b, acc.dtype, vec.get(), i);
     // ((l0 ∘ l1) ∘ (l2 ∘ l3)) ∘ tail

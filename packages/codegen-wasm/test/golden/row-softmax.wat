@@ -154,9 +154,15 @@
           )
          )
          (local.set $5
-          (f32x4.max
-           (local.get $5)
-           (local.get $8)
+          (v128.or
+           (f32x4.pmax
+            (local.get $5)
+            (local.get $8)
+           )
+           (f32x4.ne
+            (local.get $8)
+            (local.get $8)
+           )
           )
          )
          (local.set $7
