@@ -189,17 +189,24 @@ const expm1Kernel: Kernel = (b, x) => {
 
 // ---- tanh, sigmoid and erf: fractions of 2^n and e^r ----------------------------------------
 
+/** EXP_POLY_SHORT at -r as a polynomial in r: its odd coefficients negated (exact). */
+const EXP_POLY_SHORT_OF_NEG = EXP_POLY_SHORT.map((c, k) => (k % 2 ? -c : c));
+
 /**
  * For w = n*ln2 + r (n = round(w/ln2), w in [-127*ln2, 127*ln2]): 2^n and e^-r. As e^w = 2^n / e^-r,
  * tanh(w/2) = (2^n - e^-r) / (2^n + e^-r) and 1/(1 + e^-w) = 2^n / (2^n + e^-r), which stay in
- * [-1, 1] and [0, 1] by construction. -r = n*ln2 - w rounds once; as these bounds are absolute,
+ * [-1, 1] and [0, 1] by construction. r = w - n*ln2 rounds once; as these bounds are absolute,
  * that and the shorter polynomial cost little: tanh's error is (1 - tanh^2)/2 times the relative
  * error of e^-r, sigmoid's sigmoid*(1 - sigmoid) times it, both small where n*ln2 is large.
  */
 function pow2AndExpNegR(b: FunctionBuilder, w: Vec): { pow2n: Vec; expNegR: Vec } {
   const f = b.mod.f32x4;
   const { n, sum } = roundWithPow2(b, f.mul(w(), b.f32x4(LOG2E)), 127);
-  return fromNegR(b, sum, b.hold(f.sub(f.mul(n(), b.f32x4(Math.LN2)), w())));
+  // r = w - n*ln2 is one fused multiply-subtract where `fma`; e^-r = (1 - r) + r^2 P(-r).
+  const r = b.hold(mulSub(b.module, n(), b.f32x4(Math.LN2), w()));
+  const r2 = b.hold(f.mul(r(), r()));
+  const poly = pairedHorner(b, r, r2, EXP_POLY_SHORT_OF_NEG);
+  return { pow2n: b.hold(pow2(b, sum)), expNegR: b.hold(mulAdd(b.module, r2(), poly, f.sub(b.f32x4(1), r()))) };
 }
 
 /**
@@ -226,11 +233,23 @@ function tanhHalf(b: FunctionBuilder, negW: Vec): ExpressionRef {
   return b.mod.f32x4.div(b.mod.f32x4.sub(pow2n(), expNegR()), b.mod.f32x4.add(pow2n(), expNegR()));
 }
 
+// tanh(x) is tanhHalf at w = 2x, reduced on x itself: s = x - n*ln2/2 = r/2 (the same n, as
+// f32(2*log2e) = 2*f32(log2e)), and e^-r = e^-2s = 1 - 2s + s^2 Q(s) with Q(s) = 4 P(-2s), whose
+// coefficients are EXP_POLY_SHORT's times powers of two (exact). That trades the product -2x for
+// an addition (s + s): multiplications are what elementwise loops run out of first.
 // Computing on x rather than on |x| and putting the sign back saves two instructions; the price is
 // tanh(-0) = +0.
+const EXP_NEG_2S_POLY = EXP_POLY_SHORT.map((c, k) => c * 4 * (-2) ** k);
 const tanhKernel: Kernel = (b, x) => {
+  const f = b.mod.f32x4;
   const xc = b.hold(clamp(b, x(), -TANH_SATURATE, TANH_SATURATE));
-  return tanhHalf(b, b.hold(b.mod.f32x4.mul(xc(), b.f32x4(-2))));
+  const { n, sum } = roundWithPow2(b, f.mul(xc(), b.f32x4(2 * LOG2E)), 127);
+  const s = b.hold(mulSub(b.module, n(), b.f32x4(Math.LN2 / 2), xc()));
+  const s2 = b.hold(f.mul(s(), s()));
+  const oneMinus2s = f.sub(b.f32x4(1), f.add(s(), s()));
+  const expNegR = b.hold(mulAdd(b.module, s2(), pairedHorner(b, s, s2, EXP_NEG_2S_POLY), oneMinus2s));
+  const pow2n = b.hold(pow2(b, sum));
+  return f.div(f.sub(pow2n(), expNegR()), f.add(pow2n(), expNegR()));
 };
 
 // At x = -88, n = -127 and 2^n = 0, so sigmoid is exactly 0 from there down (from -87.7 in
