@@ -215,12 +215,15 @@ function instantiate(graph: Graph, plan: MemoryPlan, obtained: Obtained): Execut
         const workers = threads > 1 ? threadPool(memory) : null;
         poolId ??= workers?.register() ?? null;
         // The first calls run on this thread, kernels in pieces (emit.ts, WARM_ENTRY), while the
-        // workers boot; the optimized code they bring about is shared with every thread.
+        // workers boot; the optimized code they bring about is shared with every thread. Starting
+        // a worker costs this thread ~3-5 ms, so the first call leaves it to the event loop's next
+        // turn, or to the second call, whichever comes first: a function called once starts none.
         if (entryWarm && calls++ < warmUp) {
-          workers?.prestart(poolId!, module, threads);
+          if (workers && calls === 1) startSoon(() => disposed || workers.prestart(poolId!, module, threads));
+          else workers?.prestart(poolId!, module, threads);
           entryWarm(...addresses);
           warmUpCount++;
-        } else if (!workers?.run(poolId!, module, threads, compiled.scratchBytes, addresses, entryMt!)) {
+        } else if (!workers?.run(poolId!, module, threads, compiled.scratchBytes, addresses, entryMt!, warmUp === 0)) {
           entry(...addresses);
         }
       } catch (e) {
@@ -255,6 +258,12 @@ function instantiate(graph: Graph, plan: MemoryPlan, obtained: Obtained): Execut
       mod?.dispose();
     },
   };
+}
+
+/** Runs `start` on a later turn of the event loop, without keeping a Node process alive for it. */
+function startSoon(start: () => void): void {
+  const timer = setTimeout(start, 0) as unknown as { unref?: () => void };
+  timer.unref?.();
 }
 
 /** The text of a module that was compiled elsewhere (the cache, the worker). */

@@ -182,8 +182,8 @@ describe('a user project that installed the tarballs with npm', () => {
         env: { ...process.env, KILN_CACHE: '0' },
         timeout: 60_000,
       }),
-    ) as { threads: number[]; workersStarted: number; agrees: boolean };
-    expect(out).toEqual({ threads: [2, 2], workersStarted: 1, agrees: true });
+    ) as { threads: number[]; workersStarted: number; threaded: boolean; agrees: boolean };
+    expect(out).toEqual({ threads: [2, 2], workersStarted: 1, threaded: true, agrees: true });
     // Idle workers end after 2 s; an unref'd pool lets the process go well before that.
     expect(performance.now() - started).toBeLessThan(30_000);
   });

@@ -19,7 +19,7 @@ export const CONTROL = {
   GONE: 0,
   IDLE: 1,
   CLAIMED: 2,
-  /** A browser worker not yet running (it sets IDLE itself once it is). */
+  /** A worker not yet running (it sets IDLE itself once it is). */
   STARTING: 3,
   /** A worker with no call for this long ends (its thread and memory go with it). */
   idleMs: 2000,

@@ -1,6 +1,8 @@
 /**
  * @file The kernel workers (worker_threads in Node, Web Workers in browsers: worker-hosts.ts),
- * started on the first call that splits work.
+ * started by an executable's warm-up calls (compile.ts) or by the first call that splits work.
+ * A worker takes ~20-30 ms to boot; calls made meanwhile run on the calling thread (run() says
+ * so) rather than wait for it, unless the caller asks to wait (KILN_WARM_CALLS=0).
  * A call with split kernels sets the control block, bumps the call counter and wakes the
  * workers with one notify: no message per call or per kernel. Each worker runs the module's
  * `entry_mt` as its own thread index while the caller runs it as thread 0; the barriers inside
@@ -65,8 +67,9 @@ export class ThreadPool {
 
   /**
    * Runs module `id`'s entry_mt on `threads` threads, this one included; returns when all are
-   * done. Returns false, having run nothing, while a browser's workers are still starting: a
-   * browser's main thread cannot wait for them, so the caller runs that call on one thread.
+   * done. Returns false, having run nothing, while a worker is still starting, so the caller runs
+   * that call on one thread. With `waitForStart`, a Node worker this call starts is waited for
+   * instead (a browser's main thread cannot wait).
    */
   run(
     id: number,
@@ -75,6 +78,7 @@ export class ThreadPool {
     scratchBytes: number,
     addresses: number[],
     entry: ParallelEntry,
+    waitForStart = false,
   ): boolean {
     if (addresses.length > MAX_ENTRY_ADDRESSES) {
       throw new KilnError(
@@ -91,7 +95,7 @@ export class ThreadPool {
       const was = this.workers[t] ? Atomics.compareExchange(c, CONTROL.state + t, CONTROL.IDLE, CONTROL.CLAIMED) : null;
       if (was === CONTROL.IDLE) claimed.push(t);
       if (was === CONTROL.GONE) this.workers[t] = null;
-      const w = this.withModule(t, id, module);
+      const w = this.withModule(t, id, module, waitForStart);
       if (Atomics.load(c, CONTROL.state + t) === CONTROL.STARTING) starting = true;
       if (w.scratch.bytes < scratchBytes) {
         if (w.scratch.bytes) this.memory.release(w.scratch.offset, w.scratch.bytes);
@@ -123,20 +127,18 @@ export class ThreadPool {
   /**
    * Starts the workers a later call of module `id` on `threads` threads will use, and sends them
    * the module, without waiting for them: they boot while the caller runs the module's first calls
-   * on one thread (compile.ts), so the first split call does not wait ~30 ms for a worker.
+   * on one thread (compile.ts), and calls before they are up run on one thread too.
    */
   prestart(id: number, module: WebAssembly.Module, threads: number): void {
     for (let t = 1; t < threads; t++) {
       if (this.workers[t] && Atomics.load(this.control, CONTROL.state + t) === CONTROL.GONE) this.workers[t] = null;
-      // A new Node worker stays claimed (start()), so it waits for the next call; one already
-      // running is left as it is.
-      this.withModule(t, id, module);
+      this.withModule(t, id, module, false);
     }
   }
 
   /** Worker `t` (started if there is none), sent module `id` if it has not been yet. */
-  private withModule(t: number, id: number, module: WebAssembly.Module): KernelWorker {
-    const w = (this.workers[t] ??= this.start(t));
+  private withModule(t: number, id: number, module: WebAssembly.Module, waitForStart: boolean): KernelWorker {
+    const w = (this.workers[t] ??= this.start(t, waitForStart));
     if (!w.modules.has(id)) {
       w.hosted.post({ id, module });
       w.modules.add(id);
@@ -144,9 +146,11 @@ export class ThreadPool {
     return w;
   }
 
-  private start(index: number): KernelWorker {
-    // A Node worker is waited for in its first call; a browser's says when it is running.
-    Atomics.store(this.control, CONTROL.state + index, this.host.mayWait ? CONTROL.CLAIMED : CONTROL.STARTING);
+  private start(index: number, waitForStart: boolean): KernelWorker {
+    // A worker says when it is running (STARTING -> IDLE); one started claimed (Node only) is
+    // waited for by the call that started it.
+    const state = waitForStart && this.host.mayWait ? CONTROL.CLAIMED : CONTROL.STARTING;
+    Atomics.store(this.control, CONTROL.state + index, state);
     const firstCall = Atomics.load(this.control, CONTROL.call);
     const hosted = this.host.start({ control: this.control, memory: this.memory.memory, index, firstCall });
     this.started++;

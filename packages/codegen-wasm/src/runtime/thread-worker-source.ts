@@ -65,6 +65,8 @@ export const NODE_WORKER_SOURCE = `${CORE}
 const { workerData, receiveMessageOnPort } = require('node:worker_threads');
 ({ control, memory, index, firstCall: seen } = workerData);
 const port = workerData.port;
+// Up: calls may use this worker now (one started claimed is already theirs).
+Atomics.compareExchange(control, C.state + index, C.STARTING, C.IDLE);
 report = (error) => port.postMessage({ error });
 for (;;) {
   for (let spins = 0; Atomics.load(control, C.call) === seen; spins++) {
