@@ -59,6 +59,51 @@ function currentStack(): string | undefined {
   return stack;
 }
 
+interface CallSite {
+  /** What the stack text names: a script's sourceURL comment, else its file. */
+  getScriptNameOrSourceURL(): string | undefined | null;
+  getLineNumber(): number | null;
+  getColumnNumber(): number | null;
+}
+type PrepareStackTrace = (error: Error, sites: CallSite[]) => unknown;
+const V8Error = Error as unknown as { prepareStackTrace?: PrepareStackTrace; captureStackTrace?: (o: object) => void };
+const node = (globalThis as { process?: { sourceMapsEnabled?: boolean; versions?: { node?: string } } }).process;
+const takeSites: PrepareStackTrace = (_error, sites) => sites;
+
+/**
+ * The current stack's frames as V8 records them, or null where that would not give what the
+ * stack text says: outside Node, with source maps on (Node maps the text's positions), or with
+ * another stack formatter installed (source-map-support, say). Skipping the text saves ~40% of
+ * a traced op's location cost.
+ */
+function currentSites(): CallSite[] | null {
+  const formatter = V8Error.prepareStackTrace;
+  if (!node?.versions?.node || node.sourceMapsEnabled || formatter?.name !== 'ErrorPrepareStackTrace') return null;
+  const limit = Error.stackTraceLimit;
+  const holder: { stack?: unknown } = {};
+  V8Error.prepareStackTrace = takeSites;
+  Error.stackTraceLimit = 50;
+  try {
+    V8Error.captureStackTrace!(holder);
+    return holder.stack as CallSite[];
+  } finally {
+    Error.stackTraceLimit = limit;
+    V8Error.prepareStackTrace = formatter;
+  }
+}
+
+/** The frames of the current stack, innermost first (this module's own included). */
+function* currentFrames(): Generator<SourceLocation> {
+  const sites = currentSites();
+  if (!sites) return yield* stackFrames(currentStack());
+  for (const site of sites) {
+    const file = site.getScriptNameOrSourceURL();
+    const line = site.getLineNumber();
+    const column = site.getColumnNumber();
+    if (file && line !== null && column !== null) yield { file: pathOf(file), line, column };
+  }
+}
+
 /**
  * Marks a package's source directory as internal; pass the `import.meta.url` of a file in it. Call
  * it at the top level of a module: where the call runs is what marks Kiln's code in a bundle.
@@ -114,15 +159,20 @@ function* stackFrames(stack: string | undefined): Generator<SourceLocation> {
   }
 }
 
-/** The first frame of `stack` outside Kiln, or null (frames past it are never parsed). */
-export function userFrameOf(stack: string | undefined): SourceLocation | null {
-  for (const loc of stackFrames(stack)) if (!isInternal(loc)) return loc;
+/** The first of `frames` outside Kiln, or null (frames past it are never parsed). */
+function firstUserFrame(frames: Iterable<SourceLocation>): SourceLocation | null {
+  for (const loc of frames) if (!isInternal(loc)) return loc;
   return null;
+}
+
+/** The first frame of `stack` outside Kiln, or null. */
+export function userFrameOf(stack: string | undefined): SourceLocation | null {
+  return firstUserFrame(stackFrames(stack));
 }
 
 /** The user's source location of the current call, or null when the whole stack is Kiln's. */
 export function callerLocation(): SourceLocation | null {
-  return userFrameOf(currentStack());
+  return firstUserFrame(currentFrames());
 }
 
 registerInternalSource(import.meta.url);

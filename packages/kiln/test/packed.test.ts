@@ -70,6 +70,23 @@ describe('a user project that installed the tarballs with npm', () => {
     expect(out.traced[19]!).toBeLessThan(out.traced[0]! / 2);
   });
 
+  it("reports the user's line for errors from eager and traced calls, with or without source maps or a stack formatter", () => {
+    type Where = { got: { file: boolean; line: number; column: number } | null; line: number };
+    const runs = [[], ['--enable-source-maps'], ['locations.mjs', 'custom']].map(
+      (args) =>
+        JSON.parse(
+          inProject(process.execPath, args[0] === 'locations.mjs' ? args : [...args, 'locations.mjs']),
+        ) as Record<'eager' | 'traced', Where>,
+    );
+    for (const { eager, traced } of runs) {
+      expect(eager.got).toEqual({ file: true, line: eager.line, column: expect.any(Number) });
+      expect(traced.got).toEqual({ file: true, line: traced.line, column: expect.any(Number) });
+    }
+    // Node's own formatter is skipped only where that changes nothing: the columns agree too.
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[2]).toEqual(runs[0]);
+  });
+
   it('runs plain JS through the AutoGraph hook (node --import kiln-jit/autograph): traced once, equal to eager', () => {
     const out = JSON.parse(inProject(process.execPath, ['--import', 'kiln-jit/autograph', 'autograph.mjs'])) as {
       traced: number[][];
