@@ -83,6 +83,8 @@ export interface InspectReport {
     readonly frameBytes: number;
     /** Where the module came from: the persistent compile cache, or Binaryen (here or in the compile worker). */
     readonly compiledBy: 'cache' | 'binaryen' | 'compile worker';
+    /** Where the planned graph came from: the persistent cache, or the passes. */
+    readonly plannedBy: 'cache' | 'passes';
     /** Each kernel in call order, with the threads it uses at the current thread setting. */
     readonly kernelThreads: readonly { readonly op: string; readonly threads: number }[];
   } | null;
@@ -173,6 +175,7 @@ export function inspectReport(name: string, file: string, report: TraceReport, b
             bytes: stats.wasmBytes,
             frameBytes: stats.frameBytes ?? 0,
             compiledBy: stats.fromCache ? 'cache' : stats.offThread ? 'compile worker' : 'binaryen',
+            plannedBy: stats.plannedFromCache ? 'cache' : 'passes',
             kernelThreads: report.kernels.map((x) => ({ op: x.op, threads: x.threads })),
           },
     timings: {

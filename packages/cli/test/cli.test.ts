@@ -301,9 +301,11 @@ describe('kiln inspect', () => {
     expect(first.stdout).not.toContain('persistent compile cache');
     const second = await kiln(['inspect', PLAIN, '--fn', 'softSum'], cache);
     expectOk(second);
-    expect(second.stdout).toMatch(/frame [^\n]*, loaded from the persistent compile cache\n/);
+    expect(second.stdout).toMatch(/frame [^\n]*, loaded from the persistent compile cache with its planned graph\n/);
     const json = await kiln(['inspect', PLAIN, '--fn', 'softSum', '--json'], cache);
-    expect((JSON.parse(json.stdout) as { wasm: { compiledBy: string } }).wasm.compiledBy).toBe('cache');
+    expect(JSON.parse(json.stdout) as { wasm: object }).toMatchObject({
+      wasm: { compiledBy: 'cache', plannedBy: 'cache' },
+    });
     const wat = await kiln(['dump', PLAIN, '--fn', 'softSum', '--stage', 'wat'], cache);
     expectOk(wat);
     expect(wat.stdout).toMatch(/^\(module\n/);

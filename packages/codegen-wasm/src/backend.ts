@@ -4,12 +4,14 @@
 import { registerBackend, type Backend } from '@kiln-jit/tracer';
 import { compileGraph } from './compile.ts';
 import { wasmMemoryPolicy } from './memory-policy.ts';
+import { plannedGraphCache } from './planned-graph-cache.ts';
 
 export const wasmBackend: Backend = {
   name: 'wasm',
   stages: ['wat'],
   memoryPolicy: wasmMemoryPolicy,
   compile: compileGraph,
+  plannedGraphs: plannedGraphCache,
 };
 
 registerBackend(wasmBackend);

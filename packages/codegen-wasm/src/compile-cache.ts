@@ -18,6 +18,7 @@ import { runtimeFeatures } from './runtime-features.ts';
 import type { CodegenOptions } from './codegen-options.ts';
 
 type Fs = typeof import('node:fs');
+const NO_NOTES = new Map<never, string>();
 type Os = typeof import('node:os');
 
 /** Bumped whenever the entry layout or the meaning of a compiled module's facts changes. */
@@ -62,16 +63,26 @@ export function cacheDirectory(): string | null {
 }
 
 /**
- * The key of a planned graph: a hash of its printed IR (shapes, dtypes, attributes, fused bodies
- * and regions), of its memory plan by value name, of Kiln's version, of the features the runtime
- * has and of the emit options (with and without relaxed-SIMD FMA the modules differ, and
- * KILN_RELAXED_SIMD=0 must never load an FMA one). Value ids are process-local, so everything is
- * named as the printer names it.
+ * What every key starts with: Kiln's version, the entry format, the features the runtime has and
+ * the emit options (with and without relaxed-SIMD FMA the modules differ, and
+ * KILN_RELAXED_SIMD=0 must never load an FMA one). Null where there is no cache.
  */
-export function cacheKey(graph: Graph, plan: MemoryPlan, options: CodegenOptions): string | null {
+export function cacheKeyHead(options: CodegenOptions): string | null {
   const fs = builtin<Fs>('node:fs');
   const kiln = fs && kilnVersion(fs);
   if (!kiln) return null;
+  const features = runtimeFeatures();
+  return `kiln ${kiln} format ${FORMAT} simd ${features.simd} relaxed ${features.relaxedSimd} threads ${features.threads} codegen ${JSON.stringify(options)}`;
+}
+
+/**
+ * The key of a planned graph: a hash of the head, of its printed IR (shapes, dtypes, attributes,
+ * fused bodies and regions) and of its memory plan by value name. Value ids are process-local, so
+ * everything is named as the printer names it.
+ */
+export function cacheKey(graph: Graph, plan: MemoryPlan, options: CodegenOptions): string | null {
+  const head = cacheKeyHead(options);
+  if (!head) return null;
   const names = valueNames(graph);
   const name = (v: { id: number }): string => names.get(v as never) ?? `?${v.id}`;
   const planText = JSON.stringify({
@@ -81,13 +92,29 @@ export function cacheKey(graph: Graph, plan: MemoryPlan, options: CodegenOptions
     aliases: [...plan.aliases].map(([a, b]) => [name(a), name(b)]),
     variablesInPlace: [...plan.variablesInPlace].map((p) => p.name),
   });
-  const features = runtimeFeatures();
-  const head = `kiln ${kiln} format ${FORMAT} simd ${features.simd} relaxed ${features.relaxedSimd} threads ${features.threads} codegen ${JSON.stringify(options)}`;
-  return contentHash(head, printGraph(graph), planText);
+  // Without the plan's print notes: planText has the plan, and a graph read back has no notes.
+  return contentHash(head, printGraph(graph, { notes: NO_NOTES }), planText);
 }
 
-type Meta = Omit<CompiledModule, 'wasm'>;
-interface Header {
+/** A kind of entry: compiled modules (`.kwasm`), or planned graphs (`.kplan`, planned-graph-cache.ts). */
+export interface EntryKind {
+  readonly ext: string;
+  /** What a warning calls an entry, what the entry holds, and what replaces a rejected one. */
+  readonly what: string;
+  readonly holds: string;
+  readonly redo: string;
+  readonly counters: typeof cacheCounters;
+}
+
+export const MODULES: EntryKind = {
+  ext: 'kwasm',
+  what: 'compile-cache entry',
+  holds: 'module',
+  redo: 'recompiling it',
+  counters: cacheCounters,
+};
+
+interface Header<Meta> {
   magic: string;
   format: number;
   version: string;
@@ -96,63 +123,75 @@ interface Header {
   meta: Meta;
 }
 
-const entryPath = (dir: string, key: string): string => `${dir}/${key}.kwasm`;
+const entryPath = (dir: string, key: string, kind: EntryKind): string => `${dir}/${key}.${kind.ext}`;
 
-/** The checksum an entry records: of its facts (as stored) and its module bytes. */
-export function entryChecksum(metaText: string, wasm: Uint8Array): string {
-  return contentHash(metaText, wasm);
+/** The checksum an entry records: of its facts (as stored) and its payload bytes. */
+export function entryChecksum(metaText: string, payload: Uint8Array): string {
+  return contentHash(metaText, payload);
 }
 
 /**
- * The entry for `key`, or null (a miss). `fits` checks the recorded layout against the graph
- * being run; an entry that fails any check is reported once and treated as a miss (the
- * recompile rewrites it).
+ * The entry of `kind` for `key`, or null (a miss). `accept` turns its facts and payload into the
+ * value, or says why it does not fit what is being run; an entry that fails any check is
+ * reported once and treated as a miss (the caller's recompute rewrites it).
  */
-export function loadCached(key: string, fits: (m: CompiledModule) => string | null): CompiledModule | null {
+export function loadEntry<Meta, T>(
+  kind: EntryKind,
+  key: string,
+  accept: (meta: Meta, payload: Uint8Array<ArrayBuffer>) => T | string,
+): T | null {
   const dir = cacheDirectory();
   const fs = builtin<Fs>('node:fs');
   if (!dir || !fs) return null;
-  const path = entryPath(dir, key);
+  const path = entryPath(dir, key, kind);
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(path);
   } catch {
-    cacheCounters.misses++;
+    kind.counters.misses++;
     return null;
   }
-  const problem = (): string | { compiled: CompiledModule } => {
-    if (bytes.length < 12 || bytes.toString('latin1', 0, 8) !== MAGIC) return 'not a Kiln compile-cache entry';
+  const problem = (): string | { value: T } => {
+    if (bytes.length < 12 || bytes.toString('latin1', 0, 8) !== MAGIC) return `not a Kiln ${kind.what}`;
     const headerBytes = bytes.readUInt32LE(8);
     if (12 + headerBytes > bytes.length) return 'truncated';
-    let header: Header;
+    let header: Header<Meta>;
     try {
-      header = JSON.parse(bytes.toString('utf8', 12, 12 + headerBytes)) as Header;
+      header = JSON.parse(bytes.toString('utf8', 12, 12 + headerBytes)) as Header<Meta>;
     } catch {
       return 'unreadable header';
     }
     if (header.format !== FORMAT || header.version !== kilnVersion(fs)) return 'made by another Kiln version';
-    if (header.key !== key) return 'holds the module of another graph';
-    const wasm = new Uint8Array(bytes.subarray(12 + headerBytes));
-    if (entryChecksum(JSON.stringify(header.meta), wasm) !== header.checksum) return 'checksum mismatch';
-    const compiled: CompiledModule = { ...header.meta, wasm };
-    const misfit = fits(compiled);
-    return misfit ? `its layout does not fit the graph (${misfit})` : { compiled };
+    if (header.key !== key) return `holds the ${kind.holds} of another graph`;
+    const payload = new Uint8Array(bytes.subarray(12 + headerBytes));
+    if (entryChecksum(JSON.stringify(header.meta), payload) !== header.checksum) return 'checksum mismatch';
+    const value = accept(header.meta, payload);
+    return typeof value === 'string' ? value : { value };
   };
   const result = problem();
   if (typeof result === 'string') {
-    rejectCached(path, result);
+    rejectEntry(kind, path, result);
     return null;
   }
-  cacheCounters.hits++;
-  return result.compiled;
+  kind.counters.hits++;
+  return result.value;
 }
 
-/** Reports a bad entry once and removes it; the recompile that follows writes a good one. */
-export function rejectCached(pathOrKey: string, why: string): void {
+/** The compiled module for `key`, or null; `fits` checks its recorded layout against the graph being run. */
+export function loadCached(key: string, fits: (m: CompiledModule) => string | null): CompiledModule | null {
+  return loadEntry<Meta, CompiledModule>(MODULES, key, (meta, wasm) => {
+    const compiled: CompiledModule = { ...meta, wasm };
+    const misfit = fits(compiled);
+    return misfit ? `its layout does not fit the graph (${misfit})` : compiled;
+  });
+}
+
+/** Reports a bad entry once and removes it; the recompute that follows writes a good one. */
+export function rejectEntry(kind: EntryKind, pathOrKey: string, why: string): void {
   const dir = cacheDirectory();
-  const path = pathOrKey.includes('/') || !dir ? pathOrKey : entryPath(dir, pathOrKey);
-  cacheCounters.rejected++;
-  warn(`ignoring compile-cache entry ${path}: ${why}; recompiling it`);
+  const path = pathOrKey.includes('/') || !dir ? pathOrKey : entryPath(dir, pathOrKey, kind);
+  kind.counters.rejected++;
+  warn(`ignoring ${kind.what} ${path}: ${why}; ${kind.redo}`);
   try {
     builtin<Fs>('node:fs')?.rmSync(path, { force: true });
   } catch {
@@ -160,8 +199,18 @@ export function rejectCached(pathOrKey: string, why: string): void {
   }
 }
 
-/** Stores `compiled` under `key` (temp file + rename). A cache that cannot be written is turned off with a warning. */
-export function storeCached(key: string, compiled: CompiledModule): void {
+/** Rejects the compiled module under `key` (see rejectEntry). */
+export function rejectCached(key: string, why: string): void {
+  rejectEntry(MODULES, key, why);
+}
+
+type Meta = Omit<CompiledModule, 'wasm'>;
+
+/**
+ * Stores an entry of `kind` under `key` (temp file + rename). A cache that cannot be written is
+ * turned off with a warning.
+ */
+export function storeEntry(kind: EntryKind, key: string, meta: unknown, payload: Uint8Array): void {
   const dir = cacheDirectory();
   const fs = builtin<Fs>('node:fs');
   const proc = nodeProcess();
@@ -169,29 +218,34 @@ export function storeCached(key: string, compiled: CompiledModule): void {
   if (!dir || !fs || !proc || !kiln) return;
   try {
     ensurePrivateDirectory(fs, dir);
-    const { wasm, ...meta } = compiled;
     const metaText = JSON.stringify(meta);
-    const header: Header = {
+    const header: Header<unknown> = {
       magic: MAGIC,
       format: FORMAT,
       version: kiln,
       key,
-      checksum: entryChecksum(metaText, wasm),
+      checksum: entryChecksum(metaText, payload),
       meta,
     };
     const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
     const prefix = Buffer.alloc(12);
     prefix.write(MAGIC, 0, 'latin1');
     prefix.writeUInt32LE(headerBytes.length, 8);
-    const path = entryPath(dir, key);
+    const path = entryPath(dir, key, kind);
     const temp = `${path}.${proc.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    fs.writeFileSync(temp, Buffer.concat([prefix, headerBytes, wasm]), { mode: 0o600 });
+    fs.writeFileSync(temp, Buffer.concat([prefix, headerBytes, payload]), { mode: 0o600 });
     fs.renameSync(temp, path);
-    cacheCounters.writes++;
+    kind.counters.writes++;
   } catch (e) {
     disabledForProcess = true;
     warn(`the compile cache at ${dir} cannot be written (${(e as Error).message}); it is off for this process`);
   }
+}
+
+/** Stores `compiled` under `key`. */
+export function storeCached(key: string, compiled: CompiledModule): void {
+  const { wasm, ...meta } = compiled;
+  storeEntry(MODULES, key, meta, wasm);
 }
 
 /** Creates `dir` with mode 0700, or tightens a directory of ours to it; refuses another user's. */

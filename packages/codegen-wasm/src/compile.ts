@@ -10,6 +10,7 @@ import { KilnArgumentError, KilnError, makeDeviceTensor, sizeOf } from '@kiln-ji
 import { memoryPlanOf, planMemory, type Executable, type Graph, type MemoryPlan } from '@kiln-jit/tracer';
 import { binaryenLoaded, binaryenSync, type BinaryenModule } from './binaryen.ts';
 import { cacheKey, loadCached, rejectCached, storeCached } from './compile-cache.ts';
+import { knownCompileKey, plannedFromCache } from './planned-graph-cache.ts';
 import { emitModule, frameOf, kernelNodes, walkNodes, WARM_ENTRY, type CompiledModule } from './emit.ts';
 import { wasmMemoryPolicy } from './memory-policy.ts';
 import { compileOffThread, offThreadCompileAvailable } from './off-thread.ts';
@@ -59,6 +60,8 @@ export interface WasmStats extends Record<string, number> {
   frameBytes: number;
   /** 1 when the module came from the persistent compile cache (Binaryen skipped). */
   fromCache: number;
+  /** 1 when the planned graph came from the persistent cache (the passes skipped). */
+  plannedFromCache: number;
   /** 1 when Binaryen ran in the compile worker rather than in this thread. */
   offThread: number;
   /** Kernels that threads split (the rest run on the calling thread). */
@@ -86,7 +89,8 @@ export function compileGraph(graph: Graph): Executable & { stats: WasmStats } {
       : planMemory(graph, { memoryPolicy: wasmMemoryPolicy });
   const plan = memoryPlanOf(planned)!;
   const options = codegenOptions();
-  const key = cacheKey(planned, plan, options);
+  const known = knownCompileKey(planned, options);
+  const key = known !== undefined ? known : cacheKey(planned, plan, options);
   const cached = key ? loadCached(key, (m) => misfit(planned, plan, m)) : null;
   if (cached) {
     try {
@@ -193,6 +197,7 @@ function instantiate(graph: Graph, plan: MemoryPlan, obtained: Obtained): Execut
     instantiateMs,
     frameBytes,
     fromCache: obtained.source === 'cache' ? 1 : 0,
+    plannedFromCache: plannedFromCache(graph) ? 1 : 0,
     offThread: obtained.source === 'worker' ? 1 : 0,
     splitKernels: compiled.splits.filter((s) => s > 0).length,
   };

@@ -5,6 +5,7 @@
 import { registerInternalSource } from '@kiln-jit/core';
 import { binaryenLoaded, loadBinaryen } from './binaryen.ts';
 import { cacheCounters, cacheDirectory } from './compile-cache.ts';
+import { planCounters } from './planned-graph-cache.ts';
 import { offThreadCounters } from './off-thread.ts';
 import { getNumThreads } from './runtime/thread-settings.ts';
 import { threadedCalls, threadWorkersStarted } from './runtime/thread-pool.ts';
@@ -42,6 +43,8 @@ export function compileStats() {
     /** The persistent cache's directory, or null when it is off here. */
     cacheDirectory: cacheDirectory(),
     cache: { ...cacheCounters },
+    /** The planned-graph cache: traces that skipped the passes (hits), and entries written. */
+    plans: { ...planCounters },
     offThread: { ...offThreadCounters },
     /** Threads traced calls use, and kernel workers started so far in this process. */
     threads: { count: getNumThreads(), workersStarted: threadWorkersStarted(), threadedCalls: threadedCalls() },

@@ -129,6 +129,7 @@ describe('a user project that installed the tarballs with npm', () => {
     compile: {
       binaryenLoaded: boolean;
       cache: { hits: number; misses: number; rejected: number; writes: number };
+      plans: { hits: number; misses: number; rejected: number; writes: number };
       offThread: { compiles: number; workersStarted: number; inCompileProcess: number };
     };
     peakRssMB: number;
@@ -148,16 +149,25 @@ describe('a user project that installed the tarballs with npm', () => {
       }),
     ) as MlpRun;
 
-  it('compiles a cache miss in the compile process; a second process loads the module from the cache and never imports Binaryen', () => {
+  it('compiles a cache miss in the compile process; a second process loads the planned graph and the module from the cache and never imports Binaryen', () => {
     const cold = mlpRun('cache-a');
     // Importing Kiln did not load Binaryen: the miss was compiled in the compile worker's child.
     expect(cold).toMatchObject({ fromCache: 0, offThread: 1 });
-    expect(cold.compile).toMatchObject({ binaryenLoaded: false, cache: { misses: 1, writes: 1 } });
+    expect(cold.compile).toMatchObject({
+      binaryenLoaded: false,
+      cache: { misses: 1, writes: 1 },
+      plans: { misses: 1, writes: 1 },
+    });
     expect(cold.compile.offThread).toEqual({ compiles: 1, workersStarted: 1, inCompileProcess: 1 });
     // The hook makes any import of binaryen fail the process.
     const warm = mlpRun('cache-a', ['--import', './forbid-binaryen.mjs']);
     expect(warm).toMatchObject({ fromCache: 1, offThread: 0 });
-    expect(warm.compile).toMatchObject({ binaryenLoaded: false, cache: { hits: 1, misses: 0, rejected: 0 } });
+    // The planned graph came from the cache too: the passes did not run.
+    expect(warm.compile).toMatchObject({
+      binaryenLoaded: false,
+      cache: { hits: 1, misses: 0, rejected: 0 },
+      plans: { hits: 1, misses: 0, rejected: 0 },
+    });
     expect(warm.compile.offThread.workersStarted).toBe(0);
     expect(warm.first).toBe(cold.first);
     // A cold first call loads Binaryen (~0.4 s) and compiles; a warm one does neither.

@@ -38,6 +38,20 @@ export interface Backend {
   /** How its kernels may share storage, for the memory planner (the default policy if absent). */
   readonly memoryPolicy?: MemoryPolicy;
   compile(graph: Graph): Executable;
+  /** Keeps the pipeline's output across processes, so a graph planned before skips the passes. */
+  readonly plannedGraphs?: PlannedGraphStore;
+}
+
+/**
+ * Planned graphs kept by a backend (codegen-wasm: in its persistent cache), under a key of the
+ * traced graph and the pipeline. Only the default pipeline is kept: a pass of the user's could
+ * change without Kiln's version changing.
+ */
+export interface PlannedGraphStore {
+  /** What the default pipeline made of a graph that prints as `traced` does, or null. */
+  load(traced: Graph): Graph | null;
+  /** Keeps `planned`, the default pipeline's output for `traced`. */
+  save(traced: Graph, planned: Graph): void;
 }
 
 const backends = new Map<string, Backend>();

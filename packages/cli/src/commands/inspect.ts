@@ -83,7 +83,8 @@ function threadText(kernels: readonly { op: string; threads: number }[]): string
 export function inspectText(r: InspectReport): string {
   const code = r.wasm
     ? `; wasm module ${formatBytes(r.wasm.bytes)} (${r.wasm.bytes} B) with ${r.wasm.kernels} kernel functions, frame ${formatBytes(r.wasm.frameBytes)}` +
-      (r.wasm.compiledBy === 'cache' ? ', loaded from the persistent compile cache' : '')
+      (r.wasm.compiledBy === 'cache' ? ', loaded from the persistent compile cache' : '') +
+      (r.wasm.plannedBy === 'cache' ? ' with its planned graph' : '')
     : '';
   return [
     `${out.bold(r.function)}(${r.arguments.join(', ')})  ${out.dim(r.file)}`,

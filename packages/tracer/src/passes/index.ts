@@ -26,6 +26,7 @@ export * as patterns from './patterns.ts';
 export { cse } from './cse.ts';
 export { dce } from './dce.ts';
 export { fuse, kernelCount } from './fuse.ts';
+export { verifiesEachPass } from './manager.ts';
 export { rewriteNodes, toFixpoint, type NodeRewrite, type RewriteContext } from './rewrite.ts';
 export {
   planMemory,

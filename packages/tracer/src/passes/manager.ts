@@ -109,6 +109,11 @@ export function runPipeline(graph: Graph, passes: readonly string[], options: Pi
   return stages;
 }
 
+/** Whether pipelines verify after every pass here (`KILN_VERIFY=each`, as the test suite sets). */
+export function verifiesEachPass(): boolean {
+  return verifyMode(undefined) === 'each';
+}
+
 function verifyMode(verify: boolean | undefined): 'each' | 'ends' | 'off' {
   if (verify === false) return 'off';
   const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.KILN_VERIFY;

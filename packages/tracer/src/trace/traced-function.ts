@@ -22,7 +22,8 @@ import { isTensorSpec, type TensorSpec } from '../tensor-spec.ts';
 import { isSignatureLeaf, signatureChanges, signatureOf, type Signature } from '../signature.ts';
 import { inspectSource, type SourceFacts } from '../source-check.ts';
 import { getBackend, getDefaultBackend, type Executable } from '../backend.ts';
-import { DEFAULT_PASSES, runPipeline } from '../passes/manager.ts';
+import { DEFAULT_PASSES, runPipeline, type Stage } from '../passes/manager.ts';
+import type { Graph } from '../ir/graph.ts';
 import { printGraph, type PrintOptions } from '../ir/printer.ts';
 import { describeMissingRead, watchMissingKeys, type MissingRead } from '../missing-keys.ts';
 import { TraceCache, type CacheEntry, type OutputSlot } from './cache.ts';
@@ -190,15 +191,13 @@ export class TracedFunction {
       interp.live = false;
     }
     const graph = interp.builder.build();
-    const backend = getBackend(this.backendName);
-    const stages = runPipeline(graph, this.options.passes ?? backend.passes ?? DEFAULT_PASSES, {
-      verify: this.options.verify,
-      memoryPolicy: backend.memoryPolicy,
-    });
+    const { planned, stages } = this.plan(graph);
     return {
       signature,
-      stages,
-      graph: stages.at(-1)!.graph,
+      get stages() {
+        return stages();
+      },
+      graph: planned,
       variables: interp.variables,
       tensorLeaves,
       ...traced,
@@ -207,6 +206,27 @@ export class TracedFunction {
       compileMs: 0,
       calls: 0,
     };
+  }
+
+  /**
+   * The pipeline's output for `graph`, from the backend's store when it holds it (the stages are
+   * then made only if someone asks for them), else by running the passes (and storing the result).
+   */
+  private plan(graph: Graph): { planned: Graph; stages: () => Stage[] } {
+    const backend = getBackend(this.backendName);
+    const passes = this.options.passes ?? backend.passes ?? DEFAULT_PASSES;
+    const run = (): Stage[] =>
+      runPipeline(graph, passes, { verify: this.options.verify, memoryPolicy: backend.memoryPolicy });
+    const store = passes === DEFAULT_PASSES ? backend.plannedGraphs : undefined;
+    const stored = store?.load(graph);
+    if (stored) {
+      let stages: Stage[] | null = null;
+      return { planned: stored, stages: () => (stages ??= run()) };
+    }
+    const stages = run();
+    const planned = stages.at(-1)!.graph;
+    store?.save(graph, planned);
+    return { planned, stages: () => stages };
   }
 
   /** Runs the body under `interp`; a failure after a read of a missing argument key names the key. */
