@@ -7,6 +7,7 @@
 import { Tensor } from './tensor.ts';
 import { Variable } from './variable.ts';
 import { KilnGradientError } from './errors.ts';
+import { FixedCaller } from './source-location.ts';
 import { bind, currentInterpreter, withInterpreter, type Interpreter } from './context.ts';
 import type { OpAttrs, OpName } from './ops/names.ts';
 import { vjpRules } from './ops/registry.ts';
@@ -82,21 +83,28 @@ export class Tape implements Interpreter {
       const prev = cotangents.get(t.id);
       cotangents.set(t.id, prev === undefined ? dx : add(prev, dx));
     };
+    // The vjp rules and the sums are Kiln's code, so their ops all name the user's line that
+    // asked for the gradient; a control entry's backward may rerun the user's bodies, so it reads
+    // its own lines from the stack.
+    const kilnCode = new FixedCaller();
     for (let i = this.entries.length - 1; i >= 0; i--) {
       const entry = this.entries[i]!;
       const needs = entry.inputs.map((t) => t.dtype === 'f32' && this.watched.has(t.id));
       if (entry.kind === 'control') {
         const gs = entry.outputs.map((t) => cotangents.get(t.id) ?? null);
         if (gs.every((g) => g === null)) continue;
-        entry.backward(gs, needs).forEach((dx, j) => dx !== null && needs[j] && accumulate(entry.inputs[j]!, dx));
+        const dxs = entry.backward(gs, needs);
+        kilnCode.run(() => dxs.forEach((dx, j) => dx !== null && needs[j] && accumulate(entry.inputs[j]!, dx)));
         continue;
       }
       const { op, inputs, attrs, output: out } = entry;
       const g = cotangents.get(out.id);
       if (g === undefined) continue;
       const rule = vjpRules[op] as VjpRule<OpName>;
-      const grads = rule(g, inputs, out, attrs as never, needs);
-      grads.forEach((dx, j) => dx !== null && needs[j] && accumulate(inputs[j]!, dx));
+      kilnCode.run(() => {
+        const grads = rule(g, inputs, out, attrs as never, needs);
+        grads.forEach((dx, j) => dx !== null && needs[j] && accumulate(inputs[j]!, dx));
+      });
     }
     return cotangents;
   }

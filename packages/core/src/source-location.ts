@@ -50,10 +50,15 @@ const isUnder = (file: string, dir: string): boolean => file.startsWith(dir + '/
 const isBefore = (a: SourceLocation, b: SourceLocation): boolean =>
   a.line < b.line || (a.line === b.line && a.column < b.column);
 
-/** The current stack, with room for deep calls whatever the user set the limit to. */
-function currentStack(): string | undefined {
+/** Frames a location looks at first: the user's line is a few frames up from a traced op. */
+const NEAR_FRAMES = 12;
+/** Frames it looks at when those are all Kiln's (deep calls, whatever the user set the limit to). */
+const ALL_FRAMES = 50;
+
+/** The current stack, `depth` frames deep. */
+function currentStack(depth = ALL_FRAMES): string | undefined {
   const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 50;
+  Error.stackTraceLimit = depth;
   const stack = new Error().stack;
   Error.stackTraceLimit = limit;
   return stack;
@@ -76,13 +81,13 @@ const takeSites: PrepareStackTrace = (_error, sites) => sites;
  * another stack formatter installed (source-map-support, say). Skipping the text saves ~40% of
  * a traced op's location cost.
  */
-function currentSites(): CallSite[] | null {
+function currentSites(depth: number): CallSite[] | null {
   const formatter = V8Error.prepareStackTrace;
   if (!node?.versions?.node || node.sourceMapsEnabled || formatter?.name !== 'ErrorPrepareStackTrace') return null;
   const limit = Error.stackTraceLimit;
   const holder: { stack?: unknown } = {};
   V8Error.prepareStackTrace = takeSites;
-  Error.stackTraceLimit = 50;
+  Error.stackTraceLimit = depth;
   try {
     V8Error.captureStackTrace!(holder);
     return holder.stack as CallSite[];
@@ -92,10 +97,21 @@ function currentSites(): CallSite[] | null {
   }
 }
 
-/** The frames of the current stack, innermost first (this module's own included). */
-function* currentFrames(): Generator<SourceLocation> {
-  const sites = currentSites();
-  if (!sites) return yield* stackFrames(currentStack());
+/**
+ * The innermost `depth` frames of the current stack, innermost first (this module's own
+ * included), and whether the stack went deeper (frames without a position are not listed).
+ */
+function currentFrames(depth: number): { frames: Iterable<SourceLocation>; cut: boolean } {
+  const sites = currentSites(depth);
+  if (!sites) {
+    const stack = currentStack(depth);
+    const count = stack?.split('\n').filter((l) => /^\s*at /.test(l) || /@/.test(l)).length ?? 0;
+    return { frames: stackFrames(stack), cut: count >= depth };
+  }
+  return { frames: siteFrames(sites), cut: sites.length >= depth };
+}
+
+function* siteFrames(sites: readonly CallSite[]): Generator<SourceLocation> {
   for (const site of sites) {
     const file = site.getScriptNameOrSourceURL();
     const line = site.getLineNumber();
@@ -172,7 +188,44 @@ export function userFrameOf(stack: string | undefined): SourceLocation | null {
 
 /** The user's source location of the current call, or null when the whole stack is Kiln's. */
 export function callerLocation(): SourceLocation | null {
-  return firstUserFrame(currentFrames());
+  return fixedCaller ? fixedCaller.location() : stackCaller();
+}
+
+/** callerLocation from the stack: the near frames first, all of them only if those are Kiln's. */
+function stackCaller(): SourceLocation | null {
+  const near = currentFrames(NEAR_FRAMES);
+  return firstUserFrame(near.frames) ?? (near.cut ? firstUserFrame(currentFrames(ALL_FRAMES).frames) : null);
+}
+
+let fixedCaller: FixedCaller | null = null;
+
+/**
+ * A stretch of Kiln's own code (no callback of the user's) whose ops all have one user line: the
+ * stack is read once, on the first callerLocation in any of its `run`s, not per op. The backward
+ * pass of a gradient makes most of a training step's ops.
+ */
+export class FixedCaller {
+  private found = false;
+  private loc: SourceLocation | null = null;
+
+  location(): SourceLocation | null {
+    if (!this.found) {
+      this.loc = stackCaller();
+      this.found = true;
+    }
+    return this.loc;
+  }
+
+  /** Runs `fn` with every callerLocation answered by this (or by an outer one already running). */
+  run<T>(fn: () => T): T {
+    const outer = fixedCaller;
+    fixedCaller = outer ?? this;
+    try {
+      return fn();
+    } finally {
+      fixedCaller = outer;
+    }
+  }
 }
 
 registerInternalSource(import.meta.url);

@@ -1,16 +1,20 @@
 import { describe, expect, it } from '@jest/globals';
-import { add, ones, parseFrame, userFrameOf, KilnShapeError } from '../src/index.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { add, ones, parseFrame, registerInternalSource, userFrameOf, KilnShapeError } from '../src/index.ts';
 
 describe('error locations', () => {
   it('point at the caller line', () => {
     let err: unknown;
     try {
-      add(ones([2]), ones([3])); // line 8
+      add(ones([2]), ones([3])); // line 12
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(KilnShapeError);
-    expect((err as KilnShapeError).location?.line).toBe(8);
+    expect((err as KilnShapeError).location?.line).toBe(12);
     expect((err as KilnShapeError).location?.file).toMatch(/location\.test\.ts$/);
   });
 });
@@ -33,5 +37,28 @@ describe('stack frames', () => {
     ].join('\n');
     expect(userFrameOf(stack)).toEqual({ file: '/srv/my app/main.js', line: 7, column: 3 });
     expect(parseFrame('at k (file:///srv/a.js:4:5)')).toEqual({ file: '/srv/a.js', line: 4, column: 5 });
+  });
+});
+
+describe('the caller of a call made deep inside Kiln', () => {
+  it('is found past the frames looked at first (12)', async () => {
+    // A helper whose directory is registered as Kiln's: 20 of its frames sit between the op and this line.
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-deep-'));
+    const file = join(dir, 'deep.mjs');
+    writeFileSync(file, 'export const deep = (n, fn) => (n === 0 ? fn() : [0].map(() => deep(n - 1, fn))[0]);\n');
+    try {
+      const url = pathToFileURL(file).href;
+      registerInternalSource(url);
+      const { deep } = (await import(url)) as { deep: (n: number, fn: () => unknown) => unknown };
+      let err: unknown;
+      try {
+        deep(20, () => add(ones([2]), ones([3]))); // line 55
+      } catch (e) {
+        err = e;
+      }
+      expect((err as KilnShapeError).location?.line).toBe(55);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

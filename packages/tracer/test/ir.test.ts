@@ -11,6 +11,7 @@ import {
   GraphBuilder,
   interpretGraph,
   formatLoc,
+  type Graph,
 } from '../src/index.ts';
 import { PROGRAMS } from './support/programs.ts';
 
@@ -189,5 +190,48 @@ describe('printed locations', () => {
     expect(formatLoc({ file: url, line: 1, column: 2 }, '/work/app')).toBe(`${url}:1`);
     // The default base is the working directory.
     expect(formatLoc({ file: `${process.cwd()}/a/b.ts`, line: 9, column: 1 })).toBe('a/b.ts:9');
+  });
+});
+
+describe('locations of a traced gradient', () => {
+  const at: Record<string, number> = {};
+  /** `value`, noting the line that wrote this call as `name`'s (as stack traces give lines). */
+  const mark = <T>(name: string, value: T): T => {
+    at[name] = Number(/:(\d+):\d+\)?$/.exec(new Error().stack!.split('\n')[2]!)![1]);
+    return value;
+  };
+  const nodeLines = (g: Graph): Map<string, Set<number>> => {
+    const lines = new Map<string, Set<number>>();
+    const walk = (graph: Graph): void => {
+      for (const n of graph.nodes) {
+        if (n.loc) lines.set(n.op, (lines.get(n.op) ?? new Set()).add(n.loc.line));
+        if (n.body) walk(n.body);
+        n.regions?.forEach(walk);
+      }
+    };
+    walk(g);
+    return lines;
+  };
+
+  it("name the loss's lines for forward ops, the gradient call's for backward ops, and a branch's for its own ops", () => {
+    const branch = (t: k.Tensor) => mark('exp', k.exp(t));
+    const loss = (y: k.Tensor) => {
+      const t = mark('tanh', k.tanh(y));
+      return k.sum(
+        k.cond(
+          k.greater(k.sum(t), 0),
+          () => branch(t),
+          () => k.neg(t),
+        ),
+      );
+    };
+    const f = trace((x: k.Tensor) => mark('grad', k.grad(loss)(x)), { backend: 'interpreter' });
+    const lines = nodeLines(f.stages({ shape: [3] })[0]!.graph);
+    expect(lines.get('tanh')).toEqual(new Set([at.tanh]));
+    // exp runs in the forward branch and again in the branch's backward region: both name its line.
+    expect(lines.get('exp')).toEqual(new Set([at.exp]));
+    // The vjp of tanh (1 - t^2) is Kiln's code: its ops name the line that asked for the gradient.
+    expect(lines.get('sub')).toEqual(new Set([at.grad]));
+    expect(lines.get('mul')).toContain(at.grad);
   });
 });
