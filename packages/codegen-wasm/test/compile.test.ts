@@ -97,3 +97,31 @@ describe('the wasm runtime', () => {
     expect(sharedMemory().reservedBytes).toBe(reserved);
   });
 });
+
+describe("matmuls' shared helpers", () => {
+  const ramp = (shape: number[], scale: number) =>
+    k.reshape(k.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i * scale))), shape);
+  const [x, w1, w2, b] = [ramp([5, 8], 0.7), ramp([8, 16], 0.3), ramp([8, 16], 0.9), ramp([16], 1.3)];
+  const tiles = (wat: string) => wat.match(/\(func \$\S+\$tile /g)?.length ?? 0;
+  const close = (got: k.Tensor, want: k.Tensor) =>
+    Array.from(want.dataSync()).forEach((v, i) => expect(got.dataSync()[i]).toBeCloseTo(v, 5));
+
+  it('share one micro-kernel between matmuls with the same tile, row length and epilogue', () => {
+    const fn = (a: k.Tensor) => [k.relu(k.add(k.matmul(a, w1), b)), k.relu(k.add(k.matmul(a, w2), b))];
+    const f = trace(fn, { backend: 'wasm' });
+    expect(tiles(f.ir({ shape: [5, 8] }, { stage: 'wat' }))).toBe(1);
+    f(x).forEach((t, i) => close(t, fn(x)[i]!));
+  });
+
+  it('keep apart epilogues that differ, even only in a constant JSON has no text for', () => {
+    const masked = (m: k.Tensor, fill: number) => k.where(k.greater(m, 0), m, fill);
+    const fn = (a: k.Tensor) => [masked(k.matmul(a, w1), -Infinity), masked(k.matmul(a, w2), Infinity)];
+    const f = trace(fn, { backend: 'wasm' });
+    expect(tiles(f.ir({ shape: [5, 8] }, { stage: 'wat' }))).toBe(2);
+    const [lo, hi] = f(x);
+    close(lo!, fn(x)[0]!);
+    close(hi!, fn(x)[1]!);
+    expect(Array.from(lo!.dataSync())).toContain(-Infinity);
+    expect(Array.from(hi!.dataSync())).toContain(Infinity);
+  });
+});

@@ -45,6 +45,12 @@ export interface EpilogueInputs {
 export interface MatmulEpilogue {
   /** Extra i32 params appended after the fixed ones (a, b, c, scratch). */
   extraParams: number;
+  /**
+   * What `apply` computes, as text: matmuls of a module whose micro-kernels would be the same
+   * code (same tile, C row length and epilogue) share one, which the engine then optimizes once.
+   * Absent: never shared.
+   */
+  key?: string;
   /** Builds the value stored at C[row, col .. col+lanes-1] from the accumulated sum. */
   apply(e: EpilogueInputs): ExpressionRef;
 }
@@ -177,16 +183,40 @@ export function addMatmulFunction(
     layouts: operandLayouts(spec, blk),
     fma: options.fma ?? false,
     range: options.range ?? null,
+    helpers: { packA: '', packB: '', tile: '', edge: '' },
   };
   if (spec.m === 0 || spec.n === 0) {
     new FunctionBuilder(g, FIXED_PARAMS + extraCount(g) + (g.range ? 2 : 0)).finish(name, mod.nop());
     return;
   }
-  addPackFunction(g, `${name}$packA`, g.layouts.a);
-  addPackFunction(g, `${name}$packB`, g.layouts.b);
-  addTileFunction(g);
-  addEdgeFunction(g);
+  // Helpers that would be the same code as another matmul's are that one's (see sharedHelper).
+  const micro = JSON.stringify([blk.mr, blk.nr, blk.unroll, g.fma, spec.n, extraCount(g), spec.epilogue?.key ?? null]);
+  const alone = spec.epilogue && spec.epilogue.key === undefined;
+  g.helpers.packA = sharedHelper(g, 'packA', JSON.stringify(g.layouts.a), (n) => addPackFunction(g, n, g.layouts.a));
+  g.helpers.packB = sharedHelper(g, 'packB', JSON.stringify(g.layouts.b), (n) => addPackFunction(g, n, g.layouts.b));
+  g.helpers.edge = sharedHelper(g, 'edge', alone ? null : micro, (n) => addEdgeFunction(g, n));
+  g.helpers.tile = sharedHelper(g, 'tile', alone ? null : micro, (n) => addTileFunction(g, n));
   addDriverFunction(g);
+}
+
+/** The helpers of each module, by kind and key. */
+const moduleHelpers = new WeakMap<BinaryenModule, Map<string, string>>();
+
+/**
+ * The name of the helper of `kind` that computes what `key` says, added (as `name$kind`) when the
+ * module has none yet; a null key always adds one. V8 runs a new function in its baseline compiler
+ * (~4x slower here on these kernels) until it has been hot long enough to be optimized; a helper
+ * two matmuls share is optimized by the time the second runs.
+ */
+function sharedHelper(g: Gen, kind: string, key: string | null, add: (name: string) => void): string {
+  let helpers = moduleHelpers.get(g.mod);
+  if (!helpers) moduleHelpers.set(g.mod, (helpers = new Map()));
+  const known = key === null ? undefined : helpers.get(`${kind} ${key}`);
+  if (known) return known;
+  const name = `${g.name}$${kind}`;
+  add(name);
+  if (key !== null) helpers.set(`${kind} ${key}`, name);
+  return name;
 }
 
 interface Gen extends WasmContext {
@@ -198,6 +228,8 @@ interface Gen extends WasmContext {
   layouts: { a: PanelLayout; b: PanelLayout };
   readonly fma: boolean;
   range: 'rows' | 'cols' | null;
+  /** The names of the helper functions this matmul calls (shared with other matmuls where the same). */
+  helpers: { packA: string; packB: string; tile: string; edge: string };
 }
 
 function minI32(g: Gen, x: () => ExpressionRef, y: () => ExpressionRef): ExpressionRef {
@@ -327,7 +359,7 @@ interface TileRegs {
  * multiplies an A panel (mr rows) by a B panel (nr columns) over kc steps in v128 accumulators, then
  * stores them to C, or for a tile cut by the m/n edge spills them to tileBuf for `name$edge`.
  */
-function addTileFunction(g: Gen): void {
+function addTileFunction(g: Gen, name: string): void {
   const { mod, binaryen: b, blk } = g;
   const f = new FunctionBuilder(g, TILE_FIXED + extraCount(g));
   const [pa, pb, c, kc, rows, cols, row, col, flags, tileBuf] = range(TILE_FIXED).map((i) => f.paramLocal(i));
@@ -350,7 +382,7 @@ function addTileFunction(g: Gen): void {
   const extras = range(extraCount(g)).map((i) => f.paramLocal(TILE_FIXED + i));
   const edgeArgs = [tileBuf, c, rows, cols, row, col, flags, ...extras];
   f.finish(
-    `${g.name}$tile`,
+    name,
     mod.block(null, [
       full.set(isFull),
       // Only a full tile may read C: an edge tile's rectangle runs past the end of C's rows.
@@ -368,7 +400,7 @@ function addTileFunction(g: Gen): void {
         mod.block(null, [
           ...spillTile(g, t, tileBuf),
           mod.call(
-            `${g.name}$edge`,
+            g.helpers.edge,
             edgeArgs.map((p) => p.get()),
             b.none,
           ),
@@ -499,7 +531,7 @@ function spillTile(g: Gen, t: TileRegs, tileBuf: Local): ExpressionRef[] {
  * Adds `name$edge`(tile, c, rows, cols, row, col, flags, ...extra): stores the rows × cols corner
  * of a spilled tile to C one float at a time (edge tiles are a vanishing share of the work).
  */
-function addEdgeFunction(g: Gen): void {
+function addEdgeFunction(g: Gen, name: string): void {
   const { mod, binaryen: b, blk, spec } = g;
   const f = new FunctionBuilder(g, EDGE_FIXED + extraCount(g));
   const [tile, c, rows, cols, row, col, flags] = range(EDGE_FIXED).map((i) => f.paramLocal(i));
@@ -540,10 +572,7 @@ function addEdgeFunction(g: Gen): void {
     f.increment(cc, 1),
   ];
   const rowBody = [cc.set(mod.i32.const(0)), f.doWhile(element, mod.i32.lt_s(cc.get(), cols.get())), f.increment(r, 1)];
-  f.finish(
-    `${g.name}$edge`,
-    mod.block(null, [r.set(mod.i32.const(0)), f.doWhile(rowBody, mod.i32.lt_s(r.get(), rows.get()))]),
-  );
+  f.finish(name, mod.block(null, [r.set(mod.i32.const(0)), f.doWhile(rowBody, mod.i32.lt_s(r.get(), rows.get()))]));
 }
 
 /** Panel layouts of op(A) (lanes are rows of C) and op(B) (lanes are columns of C). */
@@ -672,7 +701,7 @@ function packCall(
   );
   const src = mod.i32.add(f.paramLocal(which === 'A' ? 0 : 1).get(), origin);
   const dst = (which === 'A' ? v.packedA : v.packedB).get();
-  return mod.call(`${g.name}$pack${which}`, [src, dst, lanes.get(), v.kCur.get()], g.binaryen.none);
+  return mod.call(g.helpers[`pack${which}`], [src, dst, lanes.get(), v.kCur.get()], g.binaryen.none);
 }
 
 /** Calls the micro-kernel on the tile at (ic + ir, jc + jr). */
@@ -706,5 +735,5 @@ function tileCall(g: Gen, f: FunctionBuilder, v: DriverVars): ExpressionRef {
     v.tileBuf.get(),
     ...range(extraCount(g)).map((i) => f.paramLocal(FIXED_PARAMS + i).get()),
   ];
-  return mod.call(`${g.name}$tile`, args, g.binaryen.none);
+  return mod.call(g.helpers.tile, args, g.binaryen.none);
 }

@@ -62,6 +62,28 @@ function matrixLayout(v: Value, m: number, n: number): EpilogueLayout {
   return { sR: s[0]!, sC: s[1]! };
 }
 
+/**
+ * What an epilogue computes, as text: each input's dtype and strides, then each node's op,
+ * attributes, inputs (by position) and dtype; apply() lowers from nothing else. Undefined when a
+ * node reads a value it does not know (never shared then).
+ */
+function epilogueKey(parts: MatmulParts, layouts: ({ v: Value } & EpilogueLayout)[], root: Value): string | undefined {
+  const names = new Map<Value, string>([[parts.matmul.output, 'acc']]);
+  layouts.forEach(({ v }, i) => names.set(v, `in${i}`));
+  const nodes = parts.epilogue.map((n, i) => {
+    const inputs = n.inputs.map((v) => names.get(v));
+    names.set(n.output, `t${i}`);
+    return [n.op, n.attrs, inputs, n.output.type.dtype];
+  });
+  if (nodes.some(([, , inputs]) => (inputs as unknown[]).includes(undefined)) || !names.has(root)) return undefined;
+  // JSON has no text for ±Infinity, NaN and -0 (it writes null, or 0): they get markers.
+  const exact = (_: string, x: unknown): unknown =>
+    typeof x === 'number' && (!Number.isFinite(x) || Object.is(x, -0))
+      ? { number: Object.is(x, -0) ? '-0' : String(x) }
+      : x;
+  return JSON.stringify([layouts.map(({ v, sR, sC }) => [v.type.dtype, sR, sC]), nodes, names.get(root)], exact);
+}
+
 /** The epilogue as a MatmulEpilogue: evaluates the fused body's tail on each stored vector. */
 export function epilogueOf(
   ctx: ModuleContext,
@@ -75,6 +97,7 @@ export function epilogueOf(
   const layouts = parts.extra.map((v) => ({ v, ...layoutOf(v) }));
   return {
     extraParams: parts.extra.length,
+    key: epilogueKey(parts, layouts, root),
     apply(e: EpilogueInputs): ExpressionRef {
       const b = new FunctionBuilder(ctx, 0, e.builder);
       const { mod, binaryen } = b;
