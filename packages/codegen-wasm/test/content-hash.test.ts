@@ -4,7 +4,7 @@
  * different graphs never share a cache key and a damaged entry never passes its checksum.
  */
 import { describe, expect, it } from '@jest/globals';
-import { contentHash } from '../src/content-hash.ts';
+import { contentHash, mixBlocks, wasmMixer } from '../src/content-hash.ts';
 
 /** A deterministic byte source (xorshift32), so the test sees the same inputs every run. */
 function bytesFrom(seed: number, n: number): Uint8Array {
@@ -86,5 +86,23 @@ describe('contentHash', () => {
       expect(f / trials).toBeGreaterThan(0.45);
       expect(f / trials).toBeLessThan(0.55);
     }
+  });
+});
+
+describe('the block mixing', () => {
+  it('gives the same lanes in WebAssembly as in JavaScript, for every length and a large input', () => {
+    const wasm = wasmMixer();
+    expect(wasm).not.toBeNull();
+    for (let n = 0; n <= 80; n++) expect(wasm!(bytesFrom(50 + n, n))).toEqual(mixBlocks(bytesFrom(50 + n, n)));
+    // Past the mixer's first memory page, which it grows; then a short input again.
+    for (const n of [65_521, 200_003, 33]) expect(wasm!(bytesFrom(n, n))).toEqual(mixBlocks(bytesFrom(n, n)));
+  });
+
+  it('keeps the hashes it gave in JavaScript alone, so earlier cache keys and checksums still hold', () => {
+    // Computed by the JavaScript-only contentHash of commit 71d9779.
+    expect(contentHash('kiln', new Uint8Array([1, 2, 3]))).toBe('45f6fc9669769da028d409e17ed3f268');
+    expect(contentHash('meta', bytesFrom(7, 100_003))).toBe('656d0eb7d19508a731489eb2df4d83b4');
+    expect(contentHash('')).toBe('37f14309acae84b8f40c080826d11aad');
+    expect(contentHash('graph @f(%x: f32[3]) { ... } — ∑')).toBe('99db3c5626a76f1cca85e01753810513');
   });
 });
