@@ -10,6 +10,7 @@ import { CONSTANT_OP, type Node, type Value } from '@kiln-jit/tracer';
 import type { ExpressionRef } from '../binaryen.ts';
 import type { Vec } from '../function-builder.ts';
 import { xTimesSigmoid } from './elementwise-ops.ts';
+import { mulAdd } from '../fma.ts';
 import type { KernelBuilder } from './module-context.ts';
 
 /** The node computing a value, among the nodes being lowered together. */
@@ -28,15 +29,49 @@ function withConstant(node: Node | undefined, op: string, producers: Producers):
   return ka !== null ? { v: b, k: ka } : null;
 }
 
+/** x when `v` = (x·x)·x or x·(x·x), else null. */
+function cubeBase(v: Value, producers: Producers): Value | null {
+  const n = producers.get(v);
+  if (n?.op !== 'mul' || n.inputs.length !== 2) return null;
+  const [p, q] = n.inputs as [Value, Value];
+  const squares = (s: Value, x: Value): boolean => {
+    const m = producers.get(s);
+    return m?.op === 'mul' && m.inputs[0] === x && m.inputs[1] === x;
+  };
+  return squares(p, q) ? q : squares(q, p) ? p : null;
+}
+
+/** x and k when `t` = x + k·x³ (in any operand order) for a finite constant k, else null. */
+function cubicOf(t: Value, producers: Producers): { x: Value; k: number } | null {
+  const n = producers.get(t);
+  if (n?.op !== 'add' || n.inputs.length !== 2) return null;
+  const [p, q] = n.inputs as [Value, Value];
+  for (const [linear, cubic] of [
+    [p, q],
+    [q, p],
+  ] as const) {
+    const scaled = withConstant(producers.get(cubic), 'mul', producers);
+    if (scaled && Number.isFinite(scaled.k) && cubeBase(scaled.v, producers) === linear)
+      return { x: linear, k: scaled.k };
+  }
+  return null;
+}
+
 /**
- * 2u as one multiplication: t·2c when u = t·c for a constant c (exactly 2(t·c) in f32 but for
- * overflow), else u·2.
+ * 2u as few operations as it takes: when u = t·c for a constant c, t·2c (exactly 2(t·c) in f32
+ * but for overflow), and when t is moreover x + k·x³ (GELU's), x·(2c + 2ck·x²) as the gelu op
+ * computes it, one operation fewer; else u·2.
  */
 function twice(b: KernelBuilder, u: Value, producers: Producers, values: ReadonlyMap<Value, Vec>): ExpressionRef {
+  const f = b.mod.f32x4;
   const scaled = withConstant(producers.get(u), 'mul', producers);
   const t = scaled && Number.isFinite(scaled.k) ? values.get(scaled.v) : undefined;
-  if (scaled && t) return b.mod.f32x4.mul(t(), b.f32x4(2 * scaled.k));
-  return b.mod.f32x4.mul(values.get(u)!(), b.f32x4(2));
+  if (!scaled || !t) return f.mul(values.get(u)!(), b.f32x4(2));
+  const cubic = cubicOf(scaled.v, producers);
+  const x = cubic && values.get(cubic.x);
+  if (!cubic || !x) return f.mul(t(), b.f32x4(2 * scaled.k));
+  const c = 2 * scaled.k;
+  return f.mul(x(), mulAdd(b.module, f.mul(x(), x()), b.f32x4(c * cubic.k), b.f32x4(c)));
 }
 
 /** `node` lowered as a multi-node pattern ending in it, or null when it ends none. */
