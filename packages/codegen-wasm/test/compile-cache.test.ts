@@ -5,38 +5,16 @@
  * a changed graph never hits another graph's entry. (The packed-package test checks the other
  * half: a second process whose first call loads from the cache never loads Binaryen.)
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from '@jest/globals';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as k from '@kiln-jit/core';
 import { trace } from '@kiln-jit/tracer';
 import { entryChecksum } from '../src/compile-cache.ts';
-import { compileStats, loadBinaryen } from '../src/index.ts';
+import { compileStats } from '../src/index.ts';
+import { useTempCache } from './support/temp-cache.ts';
 
-const dir = join(mkdtempSync(join(tmpdir(), 'kiln-cache-test-')), 'cache');
-const saved = { cache: process.env.KILN_CACHE, dir: process.env.KILN_CACHE_DIR };
-
-beforeAll(async () => {
-  await loadBinaryen();
-  // From Kiln's sources the cache is off unless asked for.
-  process.env.KILN_CACHE = '1';
-  process.env.KILN_CACHE_DIR = dir;
-});
-afterAll(() => {
-  process.env.KILN_CACHE = saved.cache;
-  process.env.KILN_CACHE_DIR = saved.dir;
-  if (saved.cache === undefined) delete process.env.KILN_CACHE;
-  if (saved.dir === undefined) delete process.env.KILN_CACHE_DIR;
-  rmSync(join(dir, '..'), { recursive: true, force: true });
-});
-
-let warnings: string[] = [];
-const warnSpy = () => jest.spyOn(console, 'warn').mockImplementation((m: unknown) => void warnings.push(String(m)));
-afterEach(() => {
-  jest.restoreAllMocks();
-  warnings = [];
-});
+const { dir, warnings, warnSpy } = useTempCache('kiln-cache-test-');
 
 const entries = () => readdirSync(dir).filter((f) => f.endsWith('.kwasm'));
 const values = (t: k.Tensor) => Array.from(t.dataSync());
@@ -115,14 +93,14 @@ describe('the persistent compile cache', () => {
     warnSpy();
     const run = freshRun();
     expect(run.stats.fromCache).toBe(0);
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^kiln: ignoring compile-cache entry .*\.kwasm: /);
-    expect(warnings[0]).toMatch(reason);
+    expect(warnings()).toHaveLength(1);
+    expect(warnings()[0]).toMatch(/^kiln: ignoring compile-cache entry .*\.kwasm: /);
+    expect(warnings()[0]).toMatch(reason);
     run.y.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
     // Rewritten: the next process (here, the next trace) hits it again, with no warning.
     expect(moduleBytes(readFileSync(path)).equals(moduleBytes(good))).toBe(true);
     expect(freshRun().stats.fromCache).toBe(1);
-    expect(warnings).toHaveLength(1);
+    expect(warnings()).toHaveLength(1);
   });
 
   it("rejects an entry whose bytes were swapped for another graph's", () => {
@@ -135,7 +113,7 @@ describe('the persistent compile cache', () => {
     warnSpy();
     const run = freshRun();
     expect(run.stats.fromCache).toBe(0);
-    expect(warnings).toEqual([expect.stringMatching(/holds the module of another graph/)]);
+    expect(warnings()).toEqual([expect.stringMatching(/holds the module of another graph/)]);
     run.y.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
   });
 

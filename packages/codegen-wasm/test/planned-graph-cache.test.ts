@@ -6,9 +6,8 @@
  * misfitting entry is rejected with one warning and rewritten; a changed graph never hits; and
  * locations are the new trace's.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from '@jest/globals';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as k from '@kiln-jit/core';
 import { memoryPlanOf, printGraph, trace, verifyGraph, type Graph } from '@kiln-jit/tracer';
@@ -16,31 +15,10 @@ import { cacheKey, entryChecksum } from '../src/compile-cache.ts';
 import { codegenOptions } from '../src/codegen-options.ts';
 import { walkNodes } from '../src/emit.ts';
 import { plannedFromJson, plannedToJson, type PlannedJson } from '../src/planned-graph-json.ts';
-import { compileStats, loadBinaryen } from '../src/index.ts';
+import { compileStats } from '../src/index.ts';
+import { useTempCache } from './support/temp-cache.ts';
 
-const dir = join(mkdtempSync(join(tmpdir(), 'kiln-plan-cache-test-')), 'cache');
-const saved = { cache: process.env.KILN_CACHE, dir: process.env.KILN_CACHE_DIR };
-
-beforeAll(async () => {
-  await loadBinaryen();
-  // From Kiln's sources the cache is off unless asked for.
-  process.env.KILN_CACHE = '1';
-  process.env.KILN_CACHE_DIR = dir;
-});
-afterAll(() => {
-  process.env.KILN_CACHE = saved.cache;
-  process.env.KILN_CACHE_DIR = saved.dir;
-  if (saved.cache === undefined) delete process.env.KILN_CACHE;
-  if (saved.dir === undefined) delete process.env.KILN_CACHE_DIR;
-  rmSync(join(dir, '..'), { recursive: true, force: true });
-});
-
-let warnings: string[] = [];
-const warnSpy = () => jest.spyOn(console, 'warn').mockImplementation((m: unknown) => void warnings.push(String(m)));
-afterEach(() => {
-  jest.restoreAllMocks();
-  warnings = [];
-});
+const { dir, warnings, warnSpy } = useTempCache('kiln-plan-cache-test-');
 
 const plans = () => readdirSync(dir).filter((f) => f.endsWith('.kplan'));
 const values = (t: k.Tensor) => Array.from(t.dataSync());
@@ -239,12 +217,12 @@ describe('the planned-graph cache', () => {
     warnSpy();
     const rejected = compileStats().plans.rejected;
     const run = freshRun(affine, input);
-    expect(warnings).toEqual([
+    expect(warnings()).toEqual([
       expect.stringMatching(
         new RegExp(`^kiln: ignoring planned-graph cache entry .*\\.kplan: .*; running the passes$`),
       ),
     ]);
-    expect(warnings[0]).toMatch(why);
+    expect(warnings()[0]).toMatch(why);
     expect(run.plans.rejected).toBe(rejected + 1);
     values(affine(input)).forEach((v, i) => expect(run.y[i]).toBeCloseTo(v, 5));
     // Rewritten: the next trace hits it.

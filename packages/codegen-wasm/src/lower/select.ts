@@ -29,6 +29,15 @@ function withConstant(node: Node | undefined, op: string, producers: Producers):
   return ka !== null ? { v: b, k: ka } : null;
 }
 
+/** A binary node's two operands, both ways round (for commutative ops). */
+const bothOrders = (n: Node): (readonly [Value, Value])[] => {
+  const [p, q] = n.inputs as [Value, Value];
+  return [
+    [p, q],
+    [q, p],
+  ];
+};
+
 /** x when `v` = (x·x)·x or x·(x·x), else null. */
 function cubeBase(v: Value, producers: Producers): Value | null {
   const n = producers.get(v);
@@ -45,11 +54,7 @@ function cubeBase(v: Value, producers: Producers): Value | null {
 function cubicOf(t: Value, producers: Producers): { x: Value; k: number } | null {
   const n = producers.get(t);
   if (n?.op !== 'add' || n.inputs.length !== 2) return null;
-  const [p, q] = n.inputs as [Value, Value];
-  for (const [linear, cubic] of [
-    [p, q],
-    [q, p],
-  ] as const) {
+  for (const [linear, cubic] of bothOrders(n)) {
     const scaled = withConstant(producers.get(cubic), 'mul', producers);
     if (scaled && Number.isFinite(scaled.k) && cubeBase(scaled.v, producers) === linear)
       return { x: linear, k: scaled.k };
@@ -82,11 +87,7 @@ export function selectPattern(
   values: ReadonlyMap<Value, Vec>,
 ): ExpressionRef | null {
   if (node.op !== 'mul' || node.output.type.dtype !== 'f32' || node.inputs.length !== 2) return null;
-  const [p, q] = node.inputs as [Value, Value];
-  for (const [halfX, onePlusTanh] of [
-    [p, q],
-    [q, p],
-  ] as const) {
+  for (const [halfX, onePlusTanh] of bothOrders(node)) {
     const half = withConstant(producers.get(halfX), 'mul', producers);
     const onePlus = withConstant(producers.get(onePlusTanh), 'add', producers);
     const tanh = onePlus?.k === 1 ? producers.get(onePlus.v) : undefined;
