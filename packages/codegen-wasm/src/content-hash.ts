@@ -65,6 +65,9 @@ export function mixBlocks(data: Uint8Array): [number, number, number, number] {
   return [h1, h2, h3, h4];
 }
 
+/** Inputs up to this many bytes are mixed in WebAssembly. */
+const WASM_MIX_LIMIT = 1 << 20;
+
 /** The same mixing as mixBlocks, in WebAssembly (below), or null where it cannot run. */
 let mixer: ((data: Uint8Array) => [number, number, number, number]) | null | undefined;
 
@@ -166,7 +169,10 @@ function uleb(value: number): number[] {
 /** 32 hex digits hashing the parts (strings as UTF-8). */
 export function contentHash(...parts: readonly (string | Uint8Array)[]): string {
   const data = framed(parts);
-  let [h1, h2, h3, h4] = wasmMixer()?.(data) ?? mixBlocks(data);
+  // Past a first lookup's sizes the JavaScript is warm and fast enough, and the mixer's memory
+  // stays the size of the largest input it was given.
+  const mix = data.length <= WASM_MIX_LIMIT ? wasmMixer() : null;
+  let [h1, h2, h3, h4] = mix?.(data) ?? mixBlocks(data);
   h1 ^= data.length;
   h2 ^= data.length;
   h3 ^= data.length;
