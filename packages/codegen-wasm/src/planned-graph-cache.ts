@@ -15,7 +15,7 @@
  * passes. It verified when it was kept, so it is not verified again (~0.5 ms of a first call)
  * but under KILN_VERIFY=each, which the test suite sets.
  */
-import type { SourceLocation, TensorType } from '@kiln-jit/core';
+import { shapesEqual, type SourceLocation, type TensorType } from '@kiln-jit/core';
 import {
   memoryPlanOf,
   printGraph,
@@ -115,8 +115,7 @@ function load(traced: Graph): Graph | null {
   });
 }
 
-const sameType = (a: TensorType, b: TensorType): boolean =>
-  a.dtype === b.dtype && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+const sameType = (a: TensorType, b: TensorType): boolean => a.dtype === b.dtype && shapesEqual(a.shape, b.shape);
 
 /** The stored graph, checked against `traced` and given its tensors and locations. */
 function restore(json: PlannedJson, traced: Graph): Graph {

@@ -19,6 +19,7 @@ import {
   type ParamKind,
   type Value,
 } from '@kiln-jit/tracer';
+import { jsonNumber } from './json-number.ts';
 
 type TypeJson = [DType, number[]];
 type AttrJson = number | boolean | string | { n: string } | AttrJson[];
@@ -67,9 +68,8 @@ const SPECIAL: Record<string, number> = { Infinity: Infinity, '-Infinity': -Infi
 
 function attrJson(v: AttrValue): AttrJson {
   if (Array.isArray(v)) return v.map(attrJson);
-  if (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)))
-    return { n: Object.is(v, -0) ? '-0' : String(v) };
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') return v;
+  if (typeof v === 'number') return jsonNumber(v);
+  if (typeof v === 'boolean' || typeof v === 'string') return v;
   throw new Error(`an attribute that is not a number, boolean, string or list: ${String(v)}`);
 }
 

@@ -21,6 +21,7 @@ import { elementBytes, loadSplat, loadVector } from './lanes.ts';
 import { outerLoops, type Strided } from './loop-nest.ts';
 import { broadcastStridesTo } from './strided-map.ts';
 import { UnsupportedLowering, type Kernel } from './kernel-types.ts';
+import { jsonNumber } from '../json-number.ts';
 
 export interface MatmulParts {
   /** The matmul (or the convolution whose matmul takes the epilogue). */
@@ -77,10 +78,7 @@ function epilogueKey(parts: MatmulParts, layouts: ({ v: Value } & EpilogueLayout
   });
   if (nodes.some(([, , inputs]) => (inputs as unknown[]).includes(undefined)) || !names.has(root)) return undefined;
   // JSON has no text for ±Infinity, NaN and -0 (it writes null, or 0): they get markers.
-  const exact = (_: string, x: unknown): unknown =>
-    typeof x === 'number' && (!Number.isFinite(x) || Object.is(x, -0))
-      ? { number: Object.is(x, -0) ? '-0' : String(x) }
-      : x;
+  const exact = (_: string, x: unknown): unknown => (typeof x === 'number' ? jsonNumber(x) : x);
   return JSON.stringify([layouts.map(({ v, sR, sC }) => [v.type.dtype, sR, sC]), nodes, names.get(root)], exact);
 }
 
