@@ -63,11 +63,19 @@ export function knownCompileKey(graph: Graph, options: CodegenOptions): string |
   return known && known.options === JSON.stringify(options) ? known.key : undefined;
 }
 
+/** Entry keys of traced graphs: a miss's save reuses its load's (printing and hashing once). */
+const planKeys = new WeakMap<Graph, { key: string | null; options: string }>();
+
 /** The entry key of a traced graph: the module key's head (version, features, options) and its print. */
 function planKey(traced: Graph): string | null {
   if (!cacheDirectory()) return null;
-  const head = cacheKeyHead(codegenOptions());
-  return head && contentHash(head, 'planned by the default pipeline', printGraph(traced));
+  const options = codegenOptions();
+  const known = planKeys.get(traced);
+  if (known && known.options === JSON.stringify(options)) return known.key;
+  const head = cacheKeyHead(options);
+  const key = head && contentHash(head, 'planned by the default pipeline', printGraph(traced));
+  planKeys.set(traced, { key, options: JSON.stringify(options) });
+  return key;
 }
 
 function save(traced: Graph, planned: Graph): void {
